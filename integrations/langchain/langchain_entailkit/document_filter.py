@@ -1,0 +1,88 @@
+"""EntailkitDocumentFilter: drop near-duplicate passages and flag contradicting ones (after the reranker)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from langchain_core.callbacks import Callbacks
+from langchain_core.documents import BaseDocumentCompressor, Document
+from pydantic import ConfigDict, Field
+
+from entailkit.tasks.dedup import filter_passages
+from langchain_entailkit._documents import check_documents, copy_with_metadata
+from langchain_entailkit._events import aemit, emit
+from langchain_entailkit._scorers import resolve_scorer
+
+FILTER_EVENT = "entailkit_filter"
+"""Name of the custom callback event carrying every keep / drop / flag decision."""
+
+
+class EntailkitDocumentFilter(BaseDocumentCompressor):
+    """Drop documents a higher-ranked one entails; flag (or drop) documents a higher-ranked one contradicts.
+
+    Documents are taken in the order given (best first: put it after ``EntailkitRerank`` in a
+    ``DocumentCompressorPipeline``). Kept documents are copies; flagged ones carry
+    ``metadata["entailkit_flag"] = "contradiction"``, ``contradicts`` (the other document's id, or its
+    position in the input) and ``contradiction_score``.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    scorer: Any = None
+    model: str | None = None
+    duplicate_threshold: float = 0.9
+    contradiction_threshold: float = 0.5
+    on_contradiction: Literal["flag", "drop", "keep"] = "flag"
+    load_options: dict[str, Any] = Field(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        """Load (or share) the scorer here, so errors stay entailkit's typed errors (pydantic wraps them)."""
+        super().__init__(**data)
+        self.scorer = resolve_scorer(self.scorer, self.model, None, self.load_options)
+
+    def _filter(self, documents: Sequence[Document]) -> tuple[list[Document], dict[str, Any]]:
+        docs = check_documents(documents)
+        result = filter_passages(
+            self.scorer,
+            [d.page_content for d in docs],
+            duplicate_threshold=self.duplicate_threshold,
+            contradiction_threshold=self.contradiction_threshold,
+            on_contradiction=self.on_contradiction,
+        )
+        out: list[Document] = []
+        for decision in result:
+            if decision.action == "drop":
+                continue
+            doc = docs[decision.index]
+            extra: dict[str, Any] = {}
+            if decision.action == "flag" and decision.of is not None:
+                other = docs[decision.of]
+                extra = {
+                    "entailkit_flag": "contradiction",
+                    "contradicts": other.id if other.id is not None else decision.of,
+                    "contradiction_score": decision.score,
+                }
+            out.append(copy_with_metadata(doc, extra))
+        payload = {
+            "num_documents": len(docs),
+            "num_pairs": result.num_pairs,
+            "decisions": [{**d.model_dump(mode="json"), "id": docs[d.index].id} for d in result.decisions],
+        }
+        return out, payload
+
+    def compress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        """Copies of the documents that stay, in the given order (``query`` is not used)."""
+        out, payload = self._filter(documents)
+        emit(callbacks, FILTER_EVENT, payload)
+        return out
+
+    async def acompress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        out, payload = await asyncio.to_thread(self._filter, documents)
+        await aemit(callbacks, FILTER_EVENT, payload)
+        return out

@@ -1,0 +1,193 @@
+"""EntailkitRouter: route a query with entailkit's Router, and dispatch it to one of several runnables."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables.base import coerce_to_runnable
+from langchain_core.runnables.config import patch_config
+
+from entailkit.errors import InvalidInputError
+from entailkit.tasks.routing import Router
+from entailkit.types import Route, RouteDecision
+from langchain_entailkit._events import aemit, emit
+from langchain_entailkit._scorers import resolve_scorer
+
+ROUTE_EVENT = "entailkit_route"
+"""Name of the custom callback event carrying every RouteDecision (route, scores, signal)."""
+
+
+class EntailkitRouter(Runnable[Any, RouteDecision]):
+    """A Runnable: query (str, chat message, or dict with ``input_key``) -> entailkit RouteDecision.
+
+    Pass ``router=`` (an entailkit Router) or ``routes=`` with ``scorer=`` / ``model=`` and any Router
+    options (``fallback``, ``multi``, ``embedding_scorer``, ...). ``as_runnable`` dispatches to chains.
+    """
+
+    def __init__(
+        self,
+        router: Router | None = None,
+        *,
+        routes: Sequence[Route | Mapping[str, Any]] | None = None,
+        scorer: Any = None,
+        model: str | None = None,
+        input_key: str = "query",
+        load_options: Mapping[str, Any] | None = None,
+        **router_options: Any,
+    ) -> None:
+        if router is not None:
+            if routes is not None or scorer is not None or model is not None or router_options:
+                raise InvalidInputError("pass router= alone, or routes= with scorer=/model= and Router options.")
+            self.router = router
+        else:
+            if routes is None:
+                raise InvalidInputError("pass router= (an entailkit Router) or routes= with scorer=/model=.")
+            resolved = resolve_scorer(scorer, model, None, dict(load_options or {}))
+            self.router = Router(resolved, routes, **router_options)
+        if not isinstance(input_key, str) or not input_key:
+            raise InvalidInputError(f"input_key must be a non-empty str, got {input_key!r}.")
+        self.input_key = input_key
+
+    def query_of(self, input: Any) -> str:
+        """The query text in a str, a chat message or a dict (``input_key``, else 'question' / 'input')."""
+        if isinstance(input, str):
+            return input
+        if isinstance(input, BaseMessage):
+            return str(input.text)
+        if isinstance(input, Mapping):
+            for key in (self.input_key, "question", "input"):
+                if key in input:
+                    return self.query_of(input[key])
+            raise InvalidInputError(
+                f"the router input has no {self.input_key!r} key (keys: {sorted(map(str, input))}); "
+                "set input_key= to the key that holds the query."
+            )
+        raise InvalidInputError(f"the router takes a str, a chat message or a dict, got {type(input).__name__}.")
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
+        return self.batch([input], config)[0]
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
+        return (await self.abatch([input], config))[0]
+
+    def batch(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[RouteDecision]:
+        """Route all inputs with one batched ``route_batch`` call."""
+        return self._batch_with_config(self._run, inputs, config, return_exceptions=return_exceptions)
+
+    async def abatch(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[RouteDecision]:
+        return await self._abatch_with_config(self._arun, inputs, config, return_exceptions=return_exceptions)
+
+    def _run(self, inputs: list[Any], run_manager: list[CallbackManagerForChainRun]) -> list[Exception | RouteDecision]:
+        decisions = self.router.route_batch([self.query_of(item) for item in inputs])
+        for manager, decision in zip(run_manager, decisions, strict=True):
+            emit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
+        return list(decisions)
+
+    async def _arun(
+        self, inputs: list[Any], run_manager: list[AsyncCallbackManagerForChainRun]
+    ) -> list[Exception | RouteDecision]:
+        queries = [self.query_of(item) for item in inputs]
+        decisions = await asyncio.to_thread(self.router.route_batch, queries)
+        for manager, decision in zip(run_manager, decisions, strict=True):
+            await aemit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
+        return list(decisions)
+
+    def as_runnable(
+        self,
+        destinations: Mapping[str, Runnable[Any, Any] | Callable[[Any], Any]],
+        default: Runnable[Any, Any] | Callable[[Any], Any] | None = None,
+        *,
+        include_decision: bool = False,
+    ) -> EntailkitRoutedRunnable:
+        """A Runnable that routes its input and runs the destination named by the route on that input."""
+        return EntailkitRoutedRunnable(self, destinations, default, include_decision=include_decision)
+
+
+class EntailkitRoutedRunnable(Runnable[Any, Any]):
+    """Route, then run ``destinations[route]`` (or ``default``) on the same input.
+
+    The decision is the output of the child router run and a custom event; the destination's run carries
+    ``entailkit_route`` and ``entailkit_route_scores`` in its metadata. With ``include_decision=True`` the
+    output is ``{"output": ..., "decision": RouteDecision}``.
+    """
+
+    def __init__(
+        self,
+        router: EntailkitRouter,
+        destinations: Mapping[str, Runnable[Any, Any] | Callable[[Any], Any]],
+        default: Runnable[Any, Any] | Callable[[Any], Any] | None = None,
+        *,
+        include_decision: bool = False,
+    ) -> None:
+        if not isinstance(destinations, Mapping) or not destinations:
+            raise InvalidInputError("destinations must be a non-empty dict {route name: runnable}.")
+        known = set(router.router.names) | ({router.router.fallback} if router.router.fallback else set())
+        unknown = sorted(set(destinations) - known)
+        if unknown:
+            raise InvalidInputError(f"destinations name unknown routes {unknown}; routes are {sorted(known)}.")
+        self.router = router
+        self.destinations = {name: coerce_to_runnable(r) for name, r in destinations.items()}
+        self.default = coerce_to_runnable(default) if default is not None else None
+        self.include_decision = include_decision
+
+    def _target(self, decision: RouteDecision) -> Runnable[Any, Any]:
+        target = self.destinations.get(decision.route) if decision.route is not None else None
+        target = target or self.default
+        if target is None:
+            raise InvalidInputError(
+                f"query routed to {decision.route!r}, which has no destination and there is no default; "
+                f"pass default= to as_runnable (scores: {decision.scores})."
+            )
+        return target
+
+    def _child_config(self, config: RunnableConfig, decision: RouteDecision, name: str) -> RunnableConfig:
+        metadata = {
+            **config.get("metadata", {}),
+            "entailkit_route": decision.route,
+            "entailkit_route_scores": dict(decision.scores),
+            "entailkit_decided_by": decision.decided_by,
+        }
+        child = patch_config(config, run_name=name)
+        child["metadata"] = metadata
+        return child
+
+    def _output(self, output: Any, decision: RouteDecision) -> Any:
+        return {"output": output, "decision": decision} if self.include_decision else output
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return self._call_with_config(self._run, input, config)
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return await self._acall_with_config(self._arun, input, config)
+
+    def _run(self, input: Any, run_manager: CallbackManagerForChainRun, config: RunnableConfig) -> Any:
+        decision = self.router.invoke(input, patch_config(config, run_name="EntailkitRouter"))
+        target = self._target(decision)
+        name = f"route:{decision.route}" if decision.route in self.destinations else "route:default"
+        return self._output(target.invoke(input, self._child_config(config, decision, name)), decision)
+
+    async def _arun(self, input: Any, run_manager: AsyncCallbackManagerForChainRun, config: RunnableConfig) -> Any:
+        decision = await self.router.ainvoke(input, patch_config(config, run_name="EntailkitRouter"))
+        target = self._target(decision)
+        name = f"route:{decision.route}" if decision.route in self.destinations else "route:default"
+        output = await target.ainvoke(input, self._child_config(config, decision, name))
+        return self._output(output, decision)

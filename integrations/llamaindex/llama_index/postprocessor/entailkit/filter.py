@@ -1,0 +1,98 @@
+"""EntailkitDocumentFilter: drop near-duplicate nodes and flag (or drop) contradicting ones.
+
+The decisions come from ``entailkit.tasks.dedup.filter_passages``, the same code the LangChain adapter uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
+from llama_index.postprocessor.entailkit._scorer import shared_scorer
+
+from entailkit.tasks.dedup import filter_passages
+from entailkit.types import PassageDecision
+
+FLAG_KEY = "entailkit_contradicts"
+"""Metadata key of a flagged node: the id of the higher-ranked node it contradicts."""
+FLAG_SCORE_KEY = "entailkit_contradiction"
+"""Metadata key of a flagged node: the contradiction probability."""
+
+
+class EntailkitDocumentFilter(BaseNodePostprocessor):
+    """Filter nodes in rank order (best first): a node entailed by a kept higher-ranked node is dropped as a
+    near-duplicate; one contradicted by it is flagged in metadata, dropped, or kept (``on_contradiction``).
+
+    Returns new NodeWithScore objects (flagged nodes are copies with two extra metadata keys).
+    """
+
+    duplicate_threshold: float = Field(default=0.9, description="Entailment at which a node is a duplicate.")
+    contradiction_threshold: float = Field(default=0.5, description="Contradiction at which a node is flagged.")
+    on_contradiction: Literal["flag", "drop", "keep"] = Field(default="flag")
+    metadata_mode: MetadataMode = Field(default=MetadataMode.NONE, description="Node text that is compared.")
+    _scorer: Any = PrivateAttr()
+
+    def __init__(
+        self,
+        scorer: Any,
+        *,
+        duplicate_threshold: float = 0.9,
+        contradiction_threshold: float = 0.5,
+        on_contradiction: Literal["flag", "drop", "keep"] = "flag",
+        metadata_mode: MetadataMode = MetadataMode.NONE,
+        **kwargs: Any,
+    ) -> None:
+        resolved = shared_scorer(scorer)
+        filter_passages(  # validate scorer head and thresholds now, on no passages
+            resolved,
+            [],
+            duplicate_threshold=duplicate_threshold,
+            contradiction_threshold=contradiction_threshold,
+            on_contradiction=on_contradiction,
+        )
+        super().__init__(
+            duplicate_threshold=duplicate_threshold,
+            contradiction_threshold=contradiction_threshold,
+            on_contradiction=on_contradiction,
+            metadata_mode=metadata_mode,
+            **kwargs,
+        )
+        self._scorer = resolved
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EntailkitDocumentFilter"
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        if not nodes:
+            return []
+        result = filter_passages(
+            self._scorer,
+            [n.node.get_content(metadata_mode=self.metadata_mode) for n in nodes],
+            duplicate_threshold=self.duplicate_threshold,
+            contradiction_threshold=self.contradiction_threshold,
+            on_contradiction=self.on_contradiction,
+        )
+        return [self._copy(nodes, d) for d in result.decisions if d.action != "drop"]
+
+    @staticmethod
+    def _copy(nodes: list[NodeWithScore], decision: PassageDecision) -> NodeWithScore:
+        original = nodes[decision.index]
+        node = original.node
+        if decision.action == "flag" and decision.of is not None:
+            keys = [FLAG_KEY, FLAG_SCORE_KEY]
+            node = node.model_copy(
+                update={
+                    "metadata": {
+                        **node.metadata,
+                        FLAG_KEY: nodes[decision.of].node.node_id,
+                        FLAG_SCORE_KEY: decision.score,
+                    },
+                    "excluded_embed_metadata_keys": [*node.excluded_embed_metadata_keys, *keys],
+                }
+            )
+        return NodeWithScore(node=node, score=original.score)

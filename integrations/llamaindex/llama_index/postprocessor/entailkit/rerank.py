@@ -1,0 +1,100 @@
+"""EntailkitRerank: a LlamaIndex node postprocessor that reranks with an entailkit Reranker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import llama_index.core.instrumentation as instrument
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
+from llama_index.postprocessor.entailkit._scorer import model_name, shared_scorer
+
+from entailkit.tasks.rerank import Reranker
+
+dispatcher = instrument.get_dispatcher(__name__)
+
+
+class EntailkitRerank(BaseNodePostprocessor):
+    """Rerank retrieved nodes by entailment (NLI) or relevance score; returns new NodeWithScore objects."""
+
+    top_n: int | None = Field(default=None, description="Nodes kept after reranking (None keeps all).")
+    score_threshold: float | None = Field(default=None, description="Drop nodes scoring below this.")
+    keep_retrieval_score: bool = Field(
+        default=False, description="Copy the retrieval score into metadata['retrieval_score']."
+    )
+    query_template: str | None = Field(
+        default=None, description="How the query becomes an NLI hypothesis, e.g. 'This text is about {}.'"
+    )
+    metadata_mode: MetadataMode = Field(default=MetadataMode.NONE, description="Node text that is scored.")
+    model: str = Field(default="", description="Name of the scoring model.")
+    _reranker: Reranker = PrivateAttr()
+
+    def __init__(
+        self,
+        scorer: Any,
+        *,
+        top_n: int | None = None,
+        score_threshold: float | None = None,
+        keep_retrieval_score: bool = False,
+        query_template: str | None = None,
+        metadata_mode: MetadataMode = MetadataMode.NONE,
+        calibrator: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        resolved = shared_scorer(scorer)
+        reranker = Reranker(
+            resolved,
+            query_template=query_template,
+            top_n=top_n,
+            threshold=score_threshold,
+            calibrator=calibrator,
+        )
+        super().__init__(
+            top_n=top_n,
+            score_threshold=score_threshold,
+            keep_retrieval_score=keep_retrieval_score,
+            query_template=query_template,
+            metadata_mode=metadata_mode,
+            model=model_name(resolved),
+            **kwargs,
+        )
+        self._reranker = reranker
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EntailkitRerank"
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        if query_bundle is None:
+            raise ValueError("EntailkitRerank needs the query: pass query_bundle (or query_str).")
+        dispatcher.event(
+            ReRankStartEvent(
+                query=query_bundle,
+                nodes=nodes,
+                top_n=self.top_n if self.top_n is not None else len(nodes),
+                model_name=self.model,
+            )
+        )
+        out: list[NodeWithScore] = []
+        if nodes:
+            texts = [n.node.get_content(metadata_mode=self.metadata_mode) for n in nodes]
+            result = self._reranker.rerank(query_bundle.query_str, texts)
+            out = [self._copy(nodes[item.index], item.score) for item in result.items]
+        dispatcher.event(ReRankEndEvent(nodes=out))
+        return out
+
+    def _copy(self, original: NodeWithScore, score: float) -> NodeWithScore:
+        node = original.node
+        if self.keep_retrieval_score:
+            node = node.model_copy(
+                update={
+                    "metadata": {**node.metadata, "retrieval_score": original.score},
+                    "excluded_llm_metadata_keys": [*node.excluded_llm_metadata_keys, "retrieval_score"],
+                    "excluded_embed_metadata_keys": [*node.excluded_embed_metadata_keys, "retrieval_score"],
+                }
+            )
+        return NodeWithScore(node=node, score=score)

@@ -1,0 +1,198 @@
+"""ExampleStore: labelled examples in a faiss inner-product index over normalised embeddings.
+
+It finds the k labelled examples nearest to a text, which GLiClass retrieval-augmented classification
+(``score_labels(..., examples=...)``, ``ZeroShotClassifier(example_store=...)``) puts next to the text.
+Saved as a directory: ``index.faiss`` (the vectors) and ``examples.json`` (the examples and the id of the
+embedding model that made the vectors, checked on load).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from entailkit._optional import require
+from entailkit._validation import check_positive_int, check_texts
+from entailkit.errors import InvalidInputError, ModelLoadError
+from entailkit.scorers.gliclass_inputs import to_example
+from entailkit.types import ExampleHit, LabelledExample
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+INDEX_FILE = "index.faiss"
+META_FILE = "examples.json"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything with ``embed(texts) -> (n, d) float32`` vectors, such as entailkit's EmbeddingScorer."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def embedder_id(embedder: Any) -> str:
+    """The model id an embedder reports (``info.model``), else its class name."""
+    model = getattr(getattr(embedder, "info", None), "model", None)
+    return str(model) if model else type(embedder).__name__
+
+
+class ExampleStore:
+    """Labelled examples searchable by meaning: ``add``, ``search``, ``save`` and ``load``."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        examples: Iterable[LabelledExample | dict[str, Any]] | None = None,
+        *,
+        model_id: str | None = None,
+    ) -> None:
+        if not callable(getattr(embedder, "embed", None)):
+            raise InvalidInputError(
+                f"embedder must have an embed(texts) method (e.g. load_scorer(model, kind='embedding')), "
+                f"got {type(embedder).__name__}."
+            )
+        self.embedder = embedder
+        self.model_id = model_id or embedder_id(embedder)
+        self._examples: list[LabelledExample] = []
+        self._index: Any = None
+        if examples is not None:
+            self.add(examples)
+
+    def __len__(self) -> int:
+        return len(self._examples)
+
+    def __repr__(self) -> str:
+        return f"ExampleStore(model_id={self.model_id!r}, examples={len(self)})"
+
+    @property
+    def examples(self) -> tuple[LabelledExample, ...]:
+        """The stored examples, in insertion order."""
+        return tuple(self._examples)
+
+    @property
+    def dimension(self) -> int | None:
+        """The vector size, or None before the first example."""
+        return None if self._index is None else int(self._index.d)
+
+    def add(self, examples: Iterable[LabelledExample | dict[str, Any]]) -> None:
+        """Embed and index examples (LabelledExample or dicts with text, true_labels, all_labels)."""
+        if isinstance(examples, (str, dict, LabelledExample)) or not isinstance(examples, Iterable):
+            raise InvalidInputError(f"examples must be a list of examples, got {type(examples).__name__}.")
+        items = [to_example(x, f"examples[{i}]") for i, x in enumerate(examples)]
+        if not items:
+            return
+        vectors = self._embed([e.text for e in items])
+        if self._index is None:
+            faiss = require("faiss", extra="faiss", package="faiss-cpu")
+            self._index = faiss.IndexFlatIP(vectors.shape[1])
+        self._index.add(vectors)
+        self._examples.extend(items)
+
+    def search(self, text: str, k: int = 4, *, min_similarity: float | None = None) -> list[ExampleHit]:
+        """The ``k`` nearest examples to ``text``, most similar first, at or above ``min_similarity``."""
+        if not isinstance(text, str):
+            raise InvalidInputError(f"text must be a str, got {type(text).__name__}; use search_many for lists.")
+        return self.search_many([text], k, min_similarity=min_similarity)[0]
+
+    def search_many(
+        self, texts: Sequence[str], k: int = 4, *, min_similarity: float | None = None
+    ) -> list[list[ExampleHit]]:
+        """``search`` for each text, embedding all texts in one call."""
+        text_list = check_texts(texts)
+        check_positive_int(k, "k", allow_none=False)
+        if min_similarity is not None and (
+            isinstance(min_similarity, bool) or not isinstance(min_similarity, (int, float))
+        ):
+            raise InvalidInputError(f"min_similarity must be a number in [-1, 1] or None, got {min_similarity!r}.")
+        if not text_list or self._index is None or not self._examples:
+            return [[] for _ in text_list]
+        queries = self._embed(text_list)
+        similarities, indices = self._index.search(queries, min(k, len(self._examples)))
+        out = []
+        for sims, ids in zip(similarities, indices, strict=True):
+            out.append(
+                [
+                    ExampleHit(example=self._examples[int(i)], similarity=float(s))
+                    for s, i in zip(sims, ids, strict=True)
+                    if i >= 0 and (min_similarity is None or s >= min_similarity)
+                ]
+            )
+        return out
+
+    def examples_for(
+        self, texts: Sequence[str], k: int = 4, *, min_similarity: float | None = None
+    ) -> list[list[LabelledExample]]:
+        """Per text, its nearest examples: the ``examples=`` argument of ``score_labels``."""
+        return [[hit.example for hit in hits] for hits in self.search_many(texts, k, min_similarity=min_similarity)]
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the store to directory ``path`` (created if needed); returns it."""
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise InvalidInputError(f"{folder} exists and is not a directory; pick a directory for the store.")
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": FORMAT_VERSION,
+            "embedding_model": self.model_id,
+            "dimension": self.dimension,
+            "examples": [e.model_dump(mode="json") for e in self._examples],
+        }
+        if self._index is not None:
+            faiss = require("faiss", extra="faiss", package="faiss-cpu")
+            faiss.write_index(self._index, str(folder / INDEX_FILE))
+        (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], embedder: Embedder, *, check_model: bool = True) -> ExampleStore:
+        """Read a saved store; ``embedder`` must be the model that made its vectors (checked by id)."""
+        folder = Path(path)
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelLoadError(f"{folder} is not a saved ExampleStore ({META_FILE}: {exc}).") from exc
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+            raise ModelLoadError(f"{folder / META_FILE} has an unknown format; expected format {FORMAT_VERSION}.")
+        store = cls(embedder, model_id=str(meta.get("embedding_model") or embedder_id(embedder)))
+        current = embedder_id(embedder)
+        if check_model and store.model_id != current:
+            raise InvalidInputError(
+                f"the store at {folder} was built with embedding model {store.model_id!r} but the embedder is "
+                f"{current!r}; its vectors would not be comparable. Load with the same model, or pass "
+                "check_model=False if they are the same model under another name."
+            )
+        store._examples = [LabelledExample.model_validate(e) for e in meta.get("examples", [])]
+        if store._examples:
+            faiss = require("faiss", extra="faiss", package="faiss-cpu")
+            try:
+                store._index = faiss.read_index(str(folder / INDEX_FILE))
+            except RuntimeError as exc:
+                raise ModelLoadError(f"cannot read {folder / INDEX_FILE}: {exc}") from exc
+            if store._index.ntotal != len(store._examples):
+                raise ModelLoadError(
+                    f"{folder} is inconsistent: {store._index.ntotal} vectors for {len(store._examples)} examples."
+                )
+        logger.info("loaded ExampleStore from %s: %d examples (%s)", folder, len(store), store.model_id)
+        return store
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings as C-contiguous float32 rows of unit length, checked against the index size."""
+        vectors = np.ascontiguousarray(np.asarray(self.embedder.embed(list(texts)), dtype=np.float32))
+        if vectors.ndim != 2 or vectors.shape[0] != len(texts):
+            raise InvalidInputError(
+                f"embedder.embed returned shape {vectors.shape} for {len(texts)} texts; expected (n, d)."
+            )
+        if self._index is not None and vectors.shape[1] != self._index.d:
+            raise InvalidInputError(
+                f"embedder.embed returned {vectors.shape[1]}-dim vectors but the store holds "
+                f"{self._index.d}-dim ones; use the embedding model the store was built with."
+            )
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)

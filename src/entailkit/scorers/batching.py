@@ -1,0 +1,73 @@
+"""One batching layer for every backend: length-sorted, count- and token-capped batches; windows; progress."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TOKEN_BUDGET = 8192
+"""Padded tokens per batch when the caller gives none (batch_size x 256)."""
+PROGRESS_MIN_ITEMS = 300
+"""Progress bars appear only for jobs of at least this many items."""
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int, token_budget: int) -> list[list[int]]:
+    """Group indices longest first so each batch holds <= batch_size items and <= token_budget padded tokens.
+
+    A single item longer than the budget gets a batch of its own. Callers restore input order by index.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    current_max = 0
+    for index in order:
+        length = max(int(lengths[index]), 1)
+        widest = max(current_max, length)
+        if current and (len(current) >= batch_size or widest * (len(current) + 1) > token_budget):
+            batches.append(current)
+            current, widest = [], length
+        current.append(index)
+        current_max = widest
+    if current:
+        batches.append(current)
+    return batches
+
+
+def token_windows(n_tokens: int, window: int, stride: int) -> list[tuple[int, int]]:
+    """Token ranges ``[start, end)`` of width <= ``window`` covering ``n_tokens``, starting every ``stride``."""
+    if window < 1 or stride < 1:
+        raise ValueError(f"window and stride must be >= 1, got {window} and {stride}")
+    if n_tokens <= window:
+        return [(0, n_tokens)]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = min(start + window, n_tokens)
+        spans.append((start, end))
+        if end >= n_tokens:
+            return spans
+        start += stride
+
+
+def progress(items: Iterable[T], *, total: int, enabled: bool, description: str = "scoring") -> Iterator[T]:
+    """Yield ``items``; when enabled and the job is large, show a rich progress bar on stderr."""
+    if not enabled or total < PROGRESS_MIN_ITEMS:
+        yield from items
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        for item in items:
+            yield item
+            bar.advance(task, advance=_weight(item))
+
+
+def _weight(item: object) -> int:
+    """Batches advance the bar by their size; single items by one."""
+    return len(item) if isinstance(item, list) else 1

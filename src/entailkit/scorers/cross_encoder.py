@@ -1,0 +1,235 @@
+"""CrossEncoderScorer: one forward pass per (premise, hypothesis) pair, heads with 1, 2 or 3 outputs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from entailkit._validation import check_labels_per_text, check_pairs, check_template, check_texts
+from entailkit.errors import InvalidInputError
+from entailkit.scorers import heads
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
+from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.pairs import MIN_PREMISE_TOKENS, Unit, plan_units, tokenize_texts, window_char_spans
+from entailkit.types import (
+    LabelScores,
+    NativeCall,
+    Normalization,
+    PairScore,
+    PairScores,
+    ScorerInfo,
+    Span,
+    TextLabelScores,
+    Truncation,
+)
+
+logger = logging.getLogger(__name__)
+
+_NORMALIZATIONS = ("softmax", "entailment_vs_contradiction")
+_TRUNCATIONS = ("window", "head", "error")
+
+
+class CrossEncoderScorer:
+    """Scores pairs with an ``AutoModelForSequenceClassification`` model; builds label scores on top.
+
+    Relevance heads (1 logit) are fed (hypothesis=query, premise=passage) in that order, as MS MARCO
+    cross-encoders were trained; NLI heads are fed (premise, hypothesis).
+    """
+
+    native: NativeCall = "pairs"
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        info: ScorerInfo,
+        batch_size: int = 32,
+        token_budget: int | None = None,
+        truncation: Truncation = "window",
+    ) -> None:
+        if truncation not in _TRUNCATIONS:
+            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {truncation!r}.")
+        self.model = model
+        self.tokenizer = tokenizer
+        self._info = info
+        self.batch_size = batch_size
+        self.token_budget = token_budget or max(DEFAULT_TOKEN_BUDGET, info.max_length)
+        self.truncation: Truncation = truncation
+        self._special_tokens = int(tokenizer.num_special_tokens_to_add(pair=True))
+        self._device = next(model.parameters()).device
+
+    @property
+    def info(self) -> ScorerInfo:
+        return self._info
+
+    @property
+    def head(self) -> str:
+        return self._info.head
+
+    # -- pairs -------------------------------------------------------------------------------------
+
+    def score_pairs(
+        self,
+        premises: Sequence[str],
+        hypotheses: Sequence[str],
+        *,
+        normalization: Normalization = "softmax",
+        truncation: Truncation | None = None,
+        show_progress: bool = False,
+    ) -> PairScores:
+        """Probabilities for each pair, in input order; long premises follow the truncation policy."""
+        if normalization not in _NORMALIZATIONS:
+            raise InvalidInputError(f"normalization must be one of {_NORMALIZATIONS}, got {normalization!r}.")
+        policy = self._policy(truncation)
+        p, h = check_pairs(premises, hypotheses)
+        norm = None if self.head == "relevance" else normalization
+        if not p:
+            return PairScores(items=(), head=self._info.head, normalization=norm)
+        units = plan_units(
+            self.tokenizer,
+            p,
+            h,
+            max_length=self._info.max_length,
+            special_tokens=self._special_tokens,
+            truncation=policy,
+        )
+        logits = self._forward_units(units, show_progress)
+        probs = heads.probabilities(logits, self._info.head, self._info.label_map, normalization)
+        items = _best_per_pair(units, logits, probs, len(p))
+        return PairScores(items=tuple(items), head=self._info.head, normalization=norm)
+
+    def _policy(self, truncation: Truncation | None) -> Truncation:
+        policy = truncation or self.truncation
+        if policy not in _TRUNCATIONS:
+            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {policy!r}.")
+        return policy
+
+    def _forward_units(self, units: Sequence[Unit], show_progress: bool) -> np.ndarray:
+        """Raw logits ``(len(units), num_labels)`` in unit order, computed in length-sorted batches."""
+        batches = plan_batches([u.n_tokens for u in units], self.batch_size, self.token_budget)
+        out = np.zeros((len(units), self.model.config.num_labels), dtype=np.float32)
+        relevance = self.head == "relevance"
+        with torch.inference_mode():
+            for batch in progress(batches, total=len(units), enabled=show_progress, description="scoring pairs"):
+                first = [units[i].hypothesis if relevance else units[i].premise for i in batch]
+                second = [units[i].premise if relevance else units[i].hypothesis for i in batch]
+                encoded = self.tokenizer(
+                    first,
+                    second,
+                    padding=True,
+                    return_tensors="pt",
+                    truncation="only_second" if relevance else "only_first",
+                    max_length=self._info.max_length,
+                )
+                encoded = {k: v.to(self._device) for k, v in encoded.items()}
+                logits = self.model(**encoded).logits
+                out[batch] = logits.float().cpu().numpy()
+        return out
+
+    # -- labels ------------------------------------------------------------------------------------
+
+    def score_labels(
+        self,
+        texts: Sequence[str],
+        labels: LabelsArg,
+        *,
+        hypothesis_template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
+        multi_label: bool = False,
+        examples: ExamplesArg = None,
+        show_progress: bool = False,
+    ) -> LabelScores:
+        """Zero-shot label scores with the semantics of transformers' ZeroShotClassificationPipeline.
+
+        multi_label (or a single label): entailment vs contradiction per label, independently.
+        Otherwise: softmax of the entailment logits over the text's labels. Unlike the pipeline, the
+        contradiction output is read from id2label, not assumed to be index 0 (or -1).
+        """
+        template = check_template(hypothesis_template)
+        text_list = check_texts(texts)
+        per_text = check_labels_per_text(labels, len(text_list))
+        if examples:
+            logger.warning("examples= is used by GLiClass models only; the cross-encoder ignores it.")
+        if not text_list:
+            return LabelScores(items=())
+        premises = [t for t, ls in zip(text_list, per_text, strict=True) for _ in ls]
+        hypotheses = [template.format(label) for ls in per_text for label in ls]
+        independent = multi_label or all(len(ls) == 1 for ls in per_text)
+        pairs = self.score_pairs(
+            premises,
+            hypotheses,
+            show_progress=show_progress,
+            normalization="entailment_vs_contradiction" if independent else "softmax",
+        )
+        items, offset = [], 0
+        for ls in per_text:
+            chunk = pairs.items[offset : offset + len(ls)]
+            offset += len(ls)
+            scores = self._label_scores(chunk, multi_label or len(ls) == 1)
+            items.append(TextLabelScores(labels=tuple(ls), scores=tuple(scores), multi_label=multi_label))
+        return LabelScores(items=tuple(items))
+
+    def _label_scores(self, chunk: Sequence[PairScore], independent: bool) -> list[float]:
+        if independent:
+            if self.head != "nli3":
+                return [item.score for item in chunk]
+            # Entailment vs contradiction from the logits: with mixed per-text label counts the pairs
+            # were scored with a 3-way softmax, which is not the pipeline's single-label formula.
+            lm = self._info.label_map
+            two = np.array([[item.logits[heads.contradiction_index(lm)], item.logits[lm["entailment"]]] for item in chunk])
+            return [float(x) for x in heads.softmax(two)[:, 1]]
+        index = self._info.label_map.get("entailment", 0)
+        logits = np.array([item.logits[index] for item in chunk], dtype=np.float32)
+        return [float(x) for x in heads.softmax(logits, axis=0)]
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
+        """Character spans of the premise windows used when ``text`` is paired with ``hypothesis``."""
+        (t_tokens, h_tokens) = tokenize_texts(self.tokenizer, [text, hypothesis])
+        budget = self._info.max_length - self._special_tokens
+        hyp_keep = h_tokens.n_tokens
+        if budget - hyp_keep < MIN_PREMISE_TOKENS:  # the same rule as plan_units: cut the hypothesis to half
+            hyp_keep = max(1, budget // 2)
+        return window_char_spans(text, t_tokens, budget - hyp_keep)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [t.n_tokens for t in tokenize_texts(self.tokenizer, check_texts(texts))]
+
+    def __repr__(self) -> str:
+        i = self._info
+        return f"CrossEncoderScorer(model={i.model!r}, head={i.head!r}, device={i.device!r}, dtype={i.dtype!r})"
+
+
+def _best_per_pair(
+    units: Sequence[Unit], logits: np.ndarray, probs: Mapping[str, np.ndarray | None], n_pairs: int
+) -> list[PairScore]:
+    """For each pair, the unit with the highest score (first on ties), with its window span."""
+    score = probs["score"]
+    assert score is not None
+    best: list[int] = [-1] * n_pairs
+    counts = [0] * n_pairs
+    for u, unit in enumerate(units):
+        counts[unit.pair] += 1
+        current = best[unit.pair]
+        if current < 0 or score[u] > score[current]:
+            best[unit.pair] = u
+    items = []
+    for pair, u in enumerate(best):
+        unit = units[u]
+        values = {role: (None if arr is None else float(arr[u])) for role, arr in probs.items() if role != "score"}
+        items.append(
+            PairScore(
+                score=float(score[u]),
+                logits=tuple(float(x) for x in logits[u]),
+                window=unit.span if counts[pair] > 1 or unit.truncated else None,
+                num_windows=counts[pair],
+                truncated=unit.truncated,
+                **values,
+            )
+        )
+    return items

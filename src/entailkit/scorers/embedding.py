@@ -1,0 +1,157 @@
+"""EmbeddingScorer: a bi-encoder (mean pooling, L2-normalised vectors) for kNN, routes and retrieval."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from entailkit._validation import check_labels_per_text, check_pairs, check_template, check_texts
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
+from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.pairs import tokenize_texts, window_char_spans
+from entailkit.types import (
+    LabelScores,
+    NativeCall,
+    Normalization,
+    PairScore,
+    PairScores,
+    ScorerInfo,
+    Span,
+    TextLabelScores,
+    Truncation,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class EmbeddingScorer:
+    """Mean-pooled, normalised sentence embeddings; pair score = cosine similarity clipped to [0, 1]."""
+
+    native: NativeCall = "pairs"
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        info: ScorerInfo,
+        batch_size: int = 32,
+        token_budget: int | None = None,
+        truncation: Truncation = "head",
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self._info = info
+        self.batch_size = batch_size
+        self.token_budget = token_budget or max(DEFAULT_TOKEN_BUDGET, info.max_length)
+        self.truncation = truncation
+        self._device = next(model.parameters()).device
+
+    @property
+    def info(self) -> ScorerInfo:
+        return self._info
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors ``(len(texts), dimension)`` in input order."""
+        text_list = check_texts(texts)
+        out = np.zeros((len(text_list), self.dimension), dtype=np.float32)
+        if not text_list:
+            return out
+        lengths = [t.n_tokens + 2 for t in tokenize_texts(self.tokenizer, text_list)]
+        too_long = sum(n > self._info.max_length for n in lengths)
+        if too_long and self.truncation == "error":
+            raise InvalidInputError(
+                f"{too_long} text(s) exceed max_length={self._info.max_length} tokens; shorten them or use truncation='head'."
+            )
+        if too_long:
+            logger.info("embedding: %d text(s) cut to max_length=%d tokens.", too_long, self._info.max_length)
+        batches = plan_batches([min(n, self._info.max_length) for n in lengths], self.batch_size, self.token_budget)
+        with torch.inference_mode():
+            for batch in progress(batches, total=len(text_list), enabled=show_progress, description="embedding"):
+                encoded = self.tokenizer(
+                    [text_list[i] for i in batch],
+                    padding=True,
+                    truncation=True,
+                    max_length=self._info.max_length,
+                    return_tensors="pt",
+                )
+                encoded = {k: v.to(self._device) for k, v in encoded.items()}
+                hidden = self.model(**encoded).last_hidden_state
+                mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled.float(), p=2, dim=1)
+                out[batch] = pooled.cpu().numpy()
+        return out
+
+    def score_pairs(
+        self,
+        premises: Sequence[str],
+        hypotheses: Sequence[str],
+        *,
+        normalization: Normalization = "softmax",
+        truncation: Truncation | None = None,
+        show_progress: bool = False,
+    ) -> PairScores:
+        """Cosine similarity of each pair; ``score`` = max(cosine, 0), the raw cosine in ``logits``."""
+        p, h = check_pairs(premises, hypotheses)
+        if not p:
+            return PairScores(items=(), head="cosine")
+        vectors = self.embed(list(dict.fromkeys(p + h)), show_progress=show_progress)
+        row = {text: i for i, text in enumerate(dict.fromkeys(p + h))}
+        cosines = [float(np.dot(vectors[row[a]], vectors[row[b]])) for a, b in zip(p, h, strict=True)]
+        items = tuple(
+            PairScore(score=min(max(c, 0.0), 1.0), relevance=min(max(c, 0.0), 1.0), logits=(c,)) for c in cosines
+        )
+        return PairScores(items=items, head="cosine")
+
+    def score_labels(
+        self,
+        texts: Sequence[str],
+        labels: LabelsArg,
+        *,
+        hypothesis_template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
+        multi_label: bool = False,
+        examples: ExamplesArg = None,
+        show_progress: bool = False,
+    ) -> LabelScores:
+        """Cosine between text and each templated label: clipped per label, or softmax(cos / 0.05) over labels."""
+        template = check_template(hypothesis_template)
+        text_list = check_texts(texts)
+        per_text = check_labels_per_text(labels, len(text_list))
+        if not text_list:
+            return LabelScores(items=())
+        hyps = [template.format(label) for ls in per_text for label in ls]
+        vectors = self.embed(text_list + hyps)
+        text_vecs, label_vecs = vectors[: len(text_list)], vectors[len(text_list) :]
+        items, offset = [], 0
+        for i, ls in enumerate(per_text):
+            cos = label_vecs[offset : offset + len(ls)] @ text_vecs[i]
+            offset += len(ls)
+            if multi_label or len(ls) == 1:
+                scores = np.clip(cos, 0.0, 1.0)
+            else:
+                z = np.exp((cos - cos.max()) / 0.05)
+                scores = z / z.sum()
+            items.append(
+                TextLabelScores(labels=tuple(ls), scores=tuple(float(s) for s in scores), multi_label=multi_label)
+            )
+        return LabelScores(items=tuple(items))
+
+    def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
+        (tokens,) = tokenize_texts(self.tokenizer, [text])
+        return window_char_spans(text, tokens, self._info.max_length - 2)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [t.n_tokens for t in tokenize_texts(self.tokenizer, check_texts(texts))]
+
+    def __repr__(self) -> str:
+        return f"EmbeddingScorer(model={self._info.model!r}, device={self._info.device!r}, dim={self.dimension})"

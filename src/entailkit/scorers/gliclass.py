@@ -1,0 +1,350 @@
+"""GLiClassScorer: a text and all its candidate labels in one forward pass of a GLiClass uni-encoder.
+
+gliclass's model classes do the forward pass; input construction, batching, long-text windows and label
+chunks are ours (see gliclass_inputs.py), so a long text never loses its labels to truncation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from entailkit._validation import (
+    check_labels_per_text,
+    check_pairs,
+    check_positive_int,
+    check_template,
+    check_texts,
+)
+from entailkit.errors import InvalidInputError
+from entailkit.scorers import gliclass_inputs as gi
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
+from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.types import (
+    LabelledExample,
+    LabelScores,
+    NativeCall,
+    Normalization,
+    PairScore,
+    PairScores,
+    ScorerInfo,
+    Span,
+    TextLabelScores,
+    Truncation,
+)
+
+logger = logging.getLogger(__name__)
+
+_TRUNCATIONS = ("window", "head", "error")
+
+
+@dataclass
+class _ItemResult:
+    """Per label of one (text, labels) set: the max logit over windows and the window that gave it."""
+
+    logits: np.ndarray
+    best: list[int]
+    spans: list[Span | None] = field(default_factory=list)
+    windows: list[int] = field(default_factory=list)
+    cut: bool = False
+
+
+class GLiClassScorer:
+    """Scores (text, labels) sets with a GLiClass uni-encoder; pairs are grouped by premise into such sets."""
+
+    native: NativeCall = "labels"
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        info: ScorerInfo,
+        batch_size: int = 8,
+        token_budget: int | None = None,
+        truncation: Truncation = "window",
+        max_labels_per_pass: int | None = None,
+        example_format: gi.ExampleFormat = "rac",
+        min_text_tokens: int | None = None,
+    ) -> None:
+        if truncation not in _TRUNCATIONS:
+            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {truncation!r}.")
+        if example_format not in gi.EXAMPLE_FORMATS:
+            raise InvalidInputError(f"example_format must be one of {gi.EXAMPLE_FORMATS}, got {example_format!r}.")
+        check_positive_int(batch_size, "batch_size", allow_none=False)
+        check_positive_int(max_labels_per_pass, "max_labels_per_pass")
+        check_positive_int(min_text_tokens, "min_text_tokens")
+        self.model = model
+        self.tokenizer = tokenizer
+        self._info = info
+        self.batch_size = batch_size
+        self.token_budget = token_budget or max(DEFAULT_TOKEN_BUDGET, info.max_length)
+        self.truncation: Truncation = truncation
+        self.example_format: gi.ExampleFormat = example_format
+        config = model.config
+        self.prompt_first = bool(getattr(config, "prompt_first", False))
+        alloc = getattr(config, "max_labels_alloc", "dynamic")
+        self._alloc: int | None = alloc if isinstance(alloc, int) else None
+        limit = alloc if isinstance(alloc, int) else (int(config.max_num_classes) if alloc == "fixed" else None)
+        if limit is not None and max_labels_per_pass is not None and max_labels_per_pass > limit:
+            logger.warning(
+                "max_labels_per_pass=%d exceeds the model's %d label slots; using %d.",
+                max_labels_per_pass,
+                limit,
+                limit,
+            )
+        caps = [c for c in (max_labels_per_pass, limit) if c is not None]
+        self.max_labels_per_pass: int | None = min(caps) if caps else None
+        self.min_text_tokens = min_text_tokens or max(1, info.max_length // 4)
+        self._fixed_alloc = alloc == "fixed"
+        self._special = int(tokenizer.num_special_tokens_to_add(pair=False))
+        self._device = next(model.parameters()).device
+        self._pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+
+    @classmethod
+    def from_pretrained(cls, model: str | os.PathLike[str], **options: Any) -> GLiClassScorer:
+        """Load a GLiClass checkpoint (local directory or hub id); options as ``load_gliclass``."""
+        from entailkit.scorers.hub import resolve_model_dir
+        from entailkit.scorers.loading import read_config
+
+        revision = options.get("revision")
+        model_dir = resolve_model_dir(model, revision=revision, allow_pickle=bool(options.get("allow_pickle")))
+        return load_gliclass(str(model), model_dir, read_config(model_dir), **options)
+
+    @property
+    def info(self) -> ScorerInfo:
+        return self._info
+
+    # -- labels ------------------------------------------------------------------------------------
+
+    def score_labels(
+        self,
+        texts: Sequence[str],
+        labels: LabelsArg,
+        *,
+        hypothesis_template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
+        multi_label: bool = False,
+        examples: ExamplesArg = None,
+        show_progress: bool = False,
+    ) -> LabelScores:
+        """One pass per text window and label chunk; sigmoid per label (multi-label) or softmax over labels.
+
+        GLiClass reads the labels themselves, so ``hypothesis_template`` is checked but not used. Long
+        texts are scored in windows (max logit per label over windows), never by dropping labels.
+        """
+        check_template(hypothesis_template)
+        text_list = check_texts(texts)
+        per_text = check_labels_per_text(labels, len(text_list))
+        per_examples = gi.normalize_examples(examples, len(text_list))
+        if not text_list:
+            return LabelScores(items=())
+        results = self._score_sets(text_list, per_text, per_examples, self.truncation, show_progress)
+        items = []
+        for ls, res in zip(per_text, results, strict=True):
+            scores = _sigmoid(res.logits) if multi_label else _softmax(res.logits)
+            items.append(
+                TextLabelScores(labels=tuple(ls), scores=tuple(float(s) for s in scores), multi_label=multi_label)
+            )
+        return LabelScores(items=tuple(items))
+
+    # -- pairs -------------------------------------------------------------------------------------
+
+    def score_pairs(
+        self,
+        premises: Sequence[str],
+        hypotheses: Sequence[str],
+        *,
+        normalization: Normalization = "softmax",
+        truncation: Truncation | None = None,
+        show_progress: bool = False,
+    ) -> PairScores:
+        """Hypotheses sharing a premise become the labels of one pass; score = sigmoid of the label logit.
+
+        ``normalization`` does not apply (GLiClass has no NLI classes); it is accepted for the protocol.
+        """
+        policy = truncation or self.truncation
+        if policy not in _TRUNCATIONS:
+            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {policy!r}.")
+        p, h = check_pairs(premises, hypotheses)
+        if not p:
+            return PairScores(items=(), head="gliclass")
+        for i, hyp in enumerate(h):
+            if not hyp.strip():
+                raise InvalidInputError(f"hypotheses[{i}] is empty or blank; every hypothesis needs text.")
+        groups: dict[str, dict[str, int]] = {}
+        for premise, hyp in zip(p, h, strict=True):
+            slots = groups.setdefault(premise, {})
+            slots.setdefault(hyp, len(slots))
+        group_texts = list(groups)
+        group_labels = [list(slots) for slots in groups.values()]
+        results = self._score_sets(group_texts, group_labels, [() for _ in group_texts], policy, show_progress)
+        by_premise = dict(zip(group_texts, results, strict=True))
+        items = []
+        for premise, hyp in zip(p, h, strict=True):
+            res, j = by_premise[premise], groups[premise][hyp]
+            logit = float(res.logits[j])
+            prob = float(_sigmoid(np.array([logit]))[0])
+            windowed = res.windows[j] > 1 or res.cut
+            items.append(
+                PairScore(
+                    score=prob,
+                    entailment=prob,
+                    logits=(logit,),
+                    num_windows=res.windows[j],
+                    window=res.spans[res.best[j]] if windowed else None,
+                    truncated=res.cut,
+                )
+            )
+        return PairScores(items=tuple(items), head="gliclass")
+
+    # -- core --------------------------------------------------------------------------------------
+
+    def _score_sets(
+        self,
+        texts: Sequence[str],
+        label_lists: Sequence[Sequence[str]],
+        example_lists: Sequence[tuple[LabelledExample, ...]],
+        policy: Truncation,
+        show_progress: bool,
+    ) -> list[_ItemResult]:
+        """Max logit over windows for every label of every (text, labels) set, in input order."""
+        gi.check_markers(texts, label_lists, example_lists)
+        costs = self._label_costs({label for ls in label_lists for label in ls})
+        fixed = self._info.max_length - self._special - 1 - self.min_text_tokens
+        blocks: dict[tuple[tuple[LabelledExample, ...], int], tuple[str, int, int]] = {}
+        prompts: list[gi.Prompt] = []
+        owners: list[tuple[int, int, int]] = []
+        for item, (text, labels, examples) in enumerate(zip(texts, label_lists, example_lists, strict=True)):
+            label_costs = [costs[x] for x in labels]
+            if max(label_costs) > fixed // 2:
+                raise InvalidInputError(
+                    f"a label of texts[{item}] is {max(label_costs) - 1} tokens: too long for one pass with "
+                    f"max_length={self._info.max_length}; shorten the label."
+                )
+            # Labels keep up to half of the room (more labels go to further passes); examples get the rest.
+            budget = fixed - min(sum(label_costs), fixed // 2)
+            if (examples, budget) not in blocks:
+                blocks[examples, budget] = gi.fit_examples(examples, self.example_format, self._count, budget)
+            block, block_cost, dropped = blocks[examples, budget]
+            if dropped:
+                logger.warning(
+                    "texts[%d]: dropped the last %d of %d examples to fit max_length=%d tokens.",
+                    item,
+                    dropped,
+                    len(examples),
+                    self._info.max_length,
+                )
+            for lo, hi in gi.plan_label_chunks(label_costs, fixed - block_cost, self.max_labels_per_pass):
+                prompt = gi.build_prompt(
+                    text, labels[lo:hi], block, example_format=self.example_format, prompt_first=self.prompt_first
+                )
+                prompts.append(prompt)
+                owners.append((item, lo, hi))
+        rows, cuts = gi.make_rows(self.tokenizer, prompts, owners, self._info.max_length, policy)
+        results = [_ItemResult(np.full(len(ls), -np.inf), [0] * len(ls), windows=[0] * len(ls)) for ls in label_lists]
+        for row, logits in zip(rows, self._forward(rows, show_progress), strict=True):
+            res = results[row.item]
+            res.spans.append(row.span)
+            w = len(res.spans) - 1
+            for k in range(row.hi - row.lo):
+                j = row.lo + k
+                res.windows[j] += 1
+                if logits[k] > res.logits[j]:
+                    res.logits[j], res.best[j] = float(logits[k]), w
+        for item in cuts:
+            results[item].cut = True
+        if cuts:
+            logger.warning(
+                "truncation='head': cut %d text(s) to fit max_length=%d tokens; use truncation='window' "
+                "to score long texts in full.",
+                len(cuts),
+                self._info.max_length,
+            )
+        return results
+
+    def _forward(self, rows: Sequence[gi.Row], show_progress: bool) -> list[np.ndarray]:
+        """Logits of each row's labels, computed in length-sorted batches of rows with equal label counts."""
+        out: list[np.ndarray] = [np.zeros(0)] * len(rows)
+        by_count: dict[int, list[int]] = {}
+        for r, row in enumerate(rows):
+            by_count.setdefault(row.hi - row.lo, []).append(r)
+        batches: list[list[int]] = []
+        for members in by_count.values():
+            plan = plan_batches([len(rows[r].ids) for r in members], self.batch_size, self.token_budget)
+            batches.extend([members[i] for i in batch] for batch in plan)
+        left = self.tokenizer.padding_side == "left"
+        with torch.inference_mode():
+            for batch in progress(batches, total=len(rows), enabled=show_progress, description="gliclass"):
+                count = rows[batch[0]].hi - rows[batch[0]].lo
+                width = max(len(rows[r].ids) for r in batch)
+                ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for b, r in enumerate(batch):
+                    n = len(rows[r].ids)
+                    where = slice(width - n, width) if left else slice(0, n)
+                    ids[b, where] = torch.tensor(rows[r].ids, dtype=torch.long)
+                    mask[b, where] = 1
+                slots = None if self._fixed_alloc else (self._alloc or count)
+                output = self.model(
+                    input_ids=ids.to(self._device),
+                    attention_mask=mask.to(self._device),
+                    max_num_classes=slots,
+                    return_dict=True,
+                )
+                logits = output.logits[:, :count].float().cpu().numpy()
+                for b, r in enumerate(batch):
+                    out[r] = logits[b]
+        return out
+
+    def _label_costs(self, labels: set[str]) -> dict[str, int]:
+        """Tokens each label adds to a pass: its own tokens plus the ``<<LABEL>>`` marker."""
+        ordered = sorted(labels)
+        counts = self.count_tokens(ordered) if ordered else []
+        return {label: n + 1 for label, n in zip(ordered, counts, strict=True)}
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
+        """Character spans of the windows ``text`` is cut into when scored with ``hypothesis`` as its label."""
+        labels = [hypothesis] if hypothesis.strip() else []
+        prompt = gi.build_prompt(text, labels, "", example_format=self.example_format, prompt_first=self.prompt_first)
+        rows, _ = gi.make_rows(self.tokenizer, [prompt], [(0, 0, len(labels))], self._info.max_length, "window")
+        return [row.span or (0, len(text)) for row in rows]
+
+    def _count(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts without special tokens."""
+        text_list = check_texts(texts)
+        if not text_list:
+            return []
+        encoded = self.tokenizer(text_list, add_special_tokens=False, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def __repr__(self) -> str:
+        i = self._info
+        return f"GLiClassScorer(model={i.model!r}, device={i.device!r}, dtype={i.dtype!r}, max_length={i.max_length})"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x.astype(np.float64))))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = np.exp(x.astype(np.float64) - np.max(x))
+    return np.asarray(z / z.sum())
+
+
+def load_gliclass(name: str, model_dir: Path, config: Mapping[str, Any], **options: Any) -> GLiClassScorer:
+    """Build a GLiClassScorer from a local checkpoint directory (see ``gliclass_loading.load_gliclass``)."""
+    from entailkit.scorers import gliclass_loading
+
+    return gliclass_loading.load_gliclass(name, model_dir, config, **options)

@@ -1,0 +1,121 @@
+"""Head detection and logits -> probabilities for cross-encoder heads with 1, 2 or 3 outputs (numpy only)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+from entailkit.errors import ModelLoadError
+from entailkit.types import HeadKind, Normalization
+
+_ROLE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "entailment": ("entailment", "entail", "entails", "entailed"),
+    "not_entailment": ("not_entailment", "non_entailment", "not_entailed", "notentailment", "nonentailment"),
+    "neutral": ("neutral",),
+    "contradiction": ("contradiction", "contradict", "contradicts", "contradictory", "contradicted"),
+}
+_SPELLING_TO_ROLE = {spelling: role for role, spellings in _ROLE_SPELLINGS.items() for spelling in spellings}
+ROLES = tuple(_ROLE_SPELLINGS)
+
+
+def _normalise_label(label: str) -> str:
+    return re.sub(r"[\s\-]+", "_", label.strip().lower())
+
+
+def head_kind(num_labels: int) -> HeadKind:
+    """1 output = relevance, 2 = entailment/not_entailment, 3 = entailment/neutral/contradiction."""
+    if num_labels == 1:
+        return "relevance"
+    if num_labels == 2:
+        return "nli2"
+    if num_labels == 3:
+        return "nli3"
+    raise ModelLoadError(
+        f"a cross-encoder head with {num_labels} outputs is not supported: entailkit reads 1 (relevance), "
+        "2 (entailment / not_entailment) or 3 (entailment / neutral / contradiction)."
+    )
+
+
+def detect_label_map(
+    id2label: Mapping[int, str], num_labels: int, override: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """NLI role -> output index, read from ``config.id2label`` (never from position) or from ``override``."""
+    kind = head_kind(num_labels)
+    if kind == "relevance":
+        return {"relevance": 0}
+    if override is not None:
+        return _check_override(override, kind, num_labels)
+    found: dict[str, int] = {}
+    for index, label in sorted(id2label.items()):
+        role = _SPELLING_TO_ROLE.get(_normalise_label(str(label)))
+        if role is not None and role not in found:
+            found[role] = int(index)
+    if kind == "nli3" and all(role in found for role in ("entailment", "neutral", "contradiction")):
+        return {role: found[role] for role in ("entailment", "neutral", "contradiction")}
+    if kind == "nli2" and "entailment" in found:
+        other = next(i for i in range(2) if i != found["entailment"])
+        return {"entailment": found["entailment"], "not_entailment": other}
+    raise ModelLoadError(
+        f"cannot tell which output means what from id2label={dict(id2label)}; pass label_map=, e.g. "
+        + (
+            "{'entailment': 0, 'neutral': 1, 'contradiction': 2}"
+            if kind == "nli3"
+            else "{'entailment': 0, 'not_entailment': 1}"
+        )
+        + " (check the model card for the label order)."
+    )
+
+
+def _check_override(override: Mapping[str, int], kind: HeadKind, num_labels: int) -> dict[str, int]:
+    needed = ("entailment", "neutral", "contradiction") if kind == "nli3" else ("entailment", "not_entailment")
+    mapped = {_SPELLING_TO_ROLE.get(_normalise_label(k), k): v for k, v in override.items()}
+    if kind == "nli2" and "contradiction" in mapped and "not_entailment" not in mapped:
+        mapped["not_entailment"] = mapped.pop("contradiction")
+    indices = [mapped.get(role) for role in needed]
+    if any(not isinstance(i, int) or not 0 <= i < num_labels for i in indices) or len(set(indices)) != len(needed):
+        raise ModelLoadError(
+            f"label_map={dict(override)} must map each of {list(needed)} to a distinct output index in 0..{num_labels - 1}."
+        )
+    return {role: int(mapped[role]) for role in needed}
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax in float64."""
+    shifted = logits.astype(np.float64) - logits.max(axis=axis, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=axis, keepdims=True)  # type: ignore[no-any-return]
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))  # type: ignore[no-any-return]
+
+
+def contradiction_index(label_map: Mapping[str, int]) -> int:
+    """The output that plays 'contradiction' in entailment-vs-contradiction (not_entailment on 2-way heads)."""
+    return label_map.get("contradiction", label_map.get("not_entailment", -1))
+
+
+def probabilities(
+    logits: np.ndarray, kind: HeadKind, label_map: Mapping[str, int], normalization: Normalization
+) -> dict[str, np.ndarray | None]:
+    """Per-row role probabilities from raw logits ``(n, num_labels)``; roles the head lacks are None."""
+    out: dict[str, np.ndarray | None] = {"entailment": None, "neutral": None, "contradiction": None, "relevance": None}
+    if kind == "relevance":
+        out["relevance"] = sigmoid(logits[:, 0])
+        out["score"] = out["relevance"]
+        return out
+    ent = label_map["entailment"]
+    if kind == "nli3" and normalization == "softmax":
+        probs = softmax(logits)
+        out["entailment"] = probs[:, ent]
+        out["neutral"] = probs[:, label_map["neutral"]]
+        out["contradiction"] = probs[:, label_map["contradiction"]]
+    else:
+        pair = softmax(logits[:, [contradiction_index(label_map), ent]])
+        out["entailment"] = pair[:, 1]
+        if kind == "nli3":
+            out["contradiction"] = pair[:, 0]
+    out["score"] = out["entailment"]
+    return out

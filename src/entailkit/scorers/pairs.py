@@ -1,0 +1,142 @@
+"""Turn (premise, hypothesis) pairs into model-sized units under a truncation policy.
+
+A unit is one forward-pass input: a premise window (character span into the premise) and the hypothesis.
+The "window" policy cuts the premise into overlapping token windows that fit next to the hypothesis; the
+pair's score is later the max over its units.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.batching import token_windows
+from entailkit.types import Span, Truncation
+
+logger = logging.getLogger(__name__)
+
+MIN_PREMISE_TOKENS = 16
+"""A window narrower than this means the hypothesis is too long: it is cut to half of max_length."""
+WINDOW_OVERLAP = 0.25
+"""Fraction of a window shared with the next one, so no sentence is only ever seen cut in two."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One model input: ``premise[span]`` paired with ``hypothesis``, belonging to pair ``pair``."""
+
+    pair: int
+    premise: str
+    hypothesis: str
+    span: Span | None
+    n_tokens: int
+    truncated: bool = False
+
+
+@dataclass
+class TokenizedText:
+    """Token count and character offsets of a text encoded without special tokens."""
+
+    n_tokens: int
+    offsets: list[tuple[int, int]]
+
+
+def tokenize_texts(tokenizer: Any, texts: Sequence[str]) -> list[TokenizedText]:
+    """Encode distinct texts once (fast tokenizer, offsets) without special tokens."""
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return []
+    encoded = tokenizer(distinct, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    table = {
+        text: TokenizedText(len(ids), [tuple(o) for o in offsets])
+        for text, ids, offsets in zip(distinct, encoded["input_ids"], encoded["offset_mapping"], strict=True)
+    }
+    return [table[text] for text in texts]
+
+
+def window_char_spans(text: str, tokens: TokenizedText, window: int) -> list[Span]:
+    """Character spans of overlapping windows of at most ``window`` tokens over ``text``."""
+    if tokens.n_tokens <= window:
+        return [(0, len(text))]
+    stride = max(1, int(window * (1 - WINDOW_OVERLAP)))
+    spans = []
+    for start, end in token_windows(tokens.n_tokens, window, stride):
+        spans.append((tokens.offsets[start][0], tokens.offsets[end - 1][1]))
+    return spans
+
+
+def cut_text(text: str, tokens: TokenizedText, keep: int) -> str:
+    """The first ``keep`` tokens of ``text``, cut at a token boundary."""
+    if tokens.n_tokens <= keep:
+        return text
+    return text[: tokens.offsets[keep - 1][1]] if keep > 0 else ""
+
+
+class _HeadCutLog:
+    """Counts cuts of the head policy so each call logs once."""
+
+    def __init__(self) -> None:
+        self.premises = 0
+        self.hypotheses = 0
+
+    def flush(self, max_length: int) -> None:
+        if self.premises or self.hypotheses:
+            logger.warning(
+                "truncation: cut %d premise(s) and %d hypothesis(es) to fit max_length=%d tokens; "
+                "use truncation='window' to score long premises in full.",
+                self.premises,
+                self.hypotheses,
+                max_length,
+            )
+
+
+def plan_units(
+    tokenizer: Any,
+    premises: Sequence[str],
+    hypotheses: Sequence[str],
+    *,
+    max_length: int,
+    special_tokens: int,
+    truncation: Truncation,
+) -> list[Unit]:
+    """Every pair becomes one unit if it fits, else windows (``window``), a cut (``head``) or an error."""
+    p_tokens = tokenize_texts(tokenizer, premises)
+    h_tokens = tokenize_texts(tokenizer, hypotheses)
+    budget = max_length - special_tokens
+    cuts = _HeadCutLog()
+    units: list[Unit] = []
+    for i, (premise, hypothesis) in enumerate(zip(premises, hypotheses, strict=True)):
+        pt, ht = p_tokens[i], h_tokens[i]
+        if pt.n_tokens + ht.n_tokens <= budget:
+            units.append(Unit(i, premise, hypothesis, None, pt.n_tokens + ht.n_tokens + special_tokens))
+            continue
+        if truncation == "error":
+            raise InvalidInputError(
+                f"pair {i} is {pt.n_tokens + ht.n_tokens + special_tokens} tokens, over max_length={max_length}; "
+                "shorten it, or use truncation='window' (score every window, keep the max) or 'head' (cut)."
+            )
+        hyp_keep = ht.n_tokens
+        if budget - ht.n_tokens < MIN_PREMISE_TOKENS:
+            hyp_keep = max(1, budget // 2)
+            hypothesis = cut_text(hypothesis, ht, hyp_keep)
+            cuts.hypotheses += 1
+        room = budget - hyp_keep
+        if truncation == "head":
+            cuts.premises += int(pt.n_tokens > room)
+            cut = cut_text(premise, pt, room)
+            units.append(
+                Unit(i, cut, hypothesis, (0, len(cut)), min(pt.n_tokens, room) + hyp_keep + special_tokens, True)
+            )
+            continue
+        for start, end in window_char_spans(premise, pt, room):
+            n = _tokens_in_span(pt, start, end)
+            units.append(Unit(i, premise[start:end], hypothesis, (start, end), n + hyp_keep + special_tokens))
+    cuts.flush(max_length)
+    return units
+
+
+def _tokens_in_span(tokens: TokenizedText, start: int, end: int) -> int:
+    return sum(1 for s, e in tokens.offsets if s >= start and e <= end)

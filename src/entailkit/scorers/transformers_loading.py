@@ -1,0 +1,122 @@
+"""Build CrossEncoderScorer and EmbeddingScorer from a local model directory with transformers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from entailkit.errors import ModelLoadError
+from entailkit.scorers import heads
+from entailkit.scorers.base import Scorer
+from entailkit.scorers.device import dtype_name, resolve_device, resolve_dtype
+from entailkit.scorers.loading import check_weights, default_max_length
+from entailkit.types import ScorerInfo, Truncation
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Hide transformers' weight-loading progress bar: the library API is quiet by default."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
+def load_tokenizer(model_dir: Path, trust_remote_code: bool) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), trust_remote_code=trust_remote_code)
+    except Exception as exc:
+        raise ModelLoadError(f"cannot load the tokenizer from {model_dir}: {exc}") from exc
+    # We count tokens of whole texts on purpose (to plan windows); the "longer than max length" warning is noise.
+    warned = getattr(tokenizer, "deprecation_warnings", None)
+    if isinstance(warned, dict):
+        warned["sequence-length-is-longer-than-the-specified-maximum"] = True
+    if not getattr(tokenizer, "is_fast", False):
+        raise ModelLoadError(
+            f"the tokenizer in {model_dir} is not a fast (Rust) tokenizer; entailkit needs character offsets. "
+            "Save it with tokenizer.json (AutoTokenizer.from_pretrained(..., use_fast=True).save_pretrained(dir))."
+        )
+    return tokenizer
+
+
+def load_transformers_scorer(
+    name: str,
+    model_dir: Path,
+    config: Mapping[str, Any],
+    kind: str,
+    *,
+    device: Any,
+    dtype: Any,
+    batch_size: int,
+    max_length: int | None,
+    trust_remote_code: bool,
+    allow_pickle: bool,
+    truncation: Truncation,
+    token_budget: int | None,
+    revision: str | None,
+    label_map: Mapping[str, int] | None,
+) -> Scorer:
+    """Load weights safely, place them on the resolved device/dtype, and wrap them in the right scorer."""
+    from transformers import AutoModel, AutoModelForSequenceClassification
+
+    use_safetensors = check_weights(model_dir, allow_pickle)
+    torch_device = resolve_device(device)
+    torch_dtype = resolve_dtype(dtype, torch_device)
+    tokenizer = load_tokenizer(model_dir, trust_remote_code)
+    auto = AutoModelForSequenceClassification if kind == "cross-encoder" else AutoModel
+    try:
+        with quiet_transformers():
+            model = auto.from_pretrained(
+                str(model_dir), dtype=torch_dtype, use_safetensors=use_safetensors, trust_remote_code=trust_remote_code
+            )
+    except Exception as exc:
+        raise ModelLoadError(f"cannot load {kind} weights from {model_dir}: {exc}") from exc
+    model.to(torch_device).eval()
+    limit = max_length or default_max_length(tokenizer, config, model_dir)
+    common = dict(
+        model=name,
+        kind=kind,
+        max_length=limit,
+        device=str(torch_device),
+        dtype=dtype_name(torch_dtype),
+        revision=revision,
+    )
+    logger.info("loaded %s %s on %s (%s), max_length=%d", kind, name, torch_device, dtype_name(torch_dtype), limit)
+    if kind == "embedding":
+        from entailkit.scorers.embedding import EmbeddingScorer
+
+        info = ScorerInfo(head="cosine", native="pairs", **common)  # type: ignore[arg-type]
+        return EmbeddingScorer(
+            model,
+            tokenizer,
+            info=info,
+            batch_size=batch_size,
+            token_budget=token_budget,
+            truncation="error" if truncation == "error" else "head",
+        )
+    from entailkit.scorers.cross_encoder import CrossEncoderScorer
+
+    num_labels = int(model.config.num_labels)
+    id2label = {int(k): str(v) for k, v in (model.config.id2label or {}).items()}
+    info = ScorerInfo(
+        head=heads.head_kind(num_labels),
+        native="pairs",
+        id2label=id2label,
+        label_map=heads.detect_label_map(id2label, num_labels, label_map),
+        **common,  # type: ignore[arg-type]
+    )
+    return CrossEncoderScorer(
+        model, tokenizer, info=info, batch_size=batch_size, token_budget=token_budget, truncation=truncation
+    )

@@ -1,0 +1,371 @@
+"""Calibration shared by all tasks: map raw scores to probabilities that mean what they say.
+
+After calibration, items scored about 0.8 are positive about 80% of the time (on data like the
+calibration split), so thresholds become precisions. Three methods, all fitted on binary labels:
+
+- ``temperature``: p' = sigmoid(logit(p) / T), one parameter; keeps the ranking.
+- ``platt``: p' = sigmoid(a * logit(p) + b), Platt's 1-D logistic regression; keeps the ranking.
+- ``isotonic``: a non-decreasing step function fitted by pool-adjacent-violators; may create ties.
+
+For 1-logit relevance heads logit(p) is the raw logit; for NLI heads it is the log-odds of entailment
+against the other classes. A fitted ``Calibrator`` is a frozen pydantic model saved as JSON together
+with its thresholds, ECE figures and precision curve.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from entailkit._validation import check_pairs, check_positive_int, check_probability
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import Scorer
+from entailkit.tasks._calibration_fit import (
+    FloatArray,
+    fit_isotonic,
+    fit_platt,
+    fit_temperature,
+    log_odds,
+    precision_curve,
+    sigmoid,
+)
+from entailkit.tasks._calibration_fit import (
+    expected_calibration_error as _ece,
+)
+from entailkit.types import CalibrationMethod, CalibrationReport, Normalization, PrecisionPoint
+
+logger = logging.getLogger(__name__)
+
+METHODS: tuple[CalibrationMethod, ...] = ("temperature", "platt", "isotonic")
+FORMAT = "entailkit.calibrator"
+
+
+@runtime_checkable
+class SupportsCalibration(Protocol):
+    """A task that turns its own labelled inputs into (raw score, 0/1 label) pairs for calibration."""
+
+    def calibration_data(self, inputs: Sequence[Any], labels: Sequence[Any]) -> tuple[list[float], list[int]]: ...
+
+
+class Calibrator(BaseModel):
+    """A fitted map from raw scores in [0, 1] to calibrated probabilities, saved as JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: Literal["entailkit.calibrator"] = "entailkit.calibrator"
+    method: CalibrationMethod
+    temperature: float | None = None
+    """``temperature``: T in sigmoid(logit(p) / T); T > 1 softens over-confident scores."""
+    slope: float | None = None
+    intercept: float | None = None
+    """``platt``: sigmoid(slope * logit(p) + intercept)."""
+    knots_x: tuple[float, ...] = ()
+    knots_y: tuple[float, ...] = ()
+    """``isotonic``: raw-score knots and calibrated values, linearly interpolated, clipped at the ends."""
+    model: str | None = None
+    """The model id of the scorer it was fitted for (calibrations do not transfer between models)."""
+    fit_report: CalibrationReport
+    held_out: CalibrationReport | None = None
+    curve: tuple[PrecisionPoint, ...] = ()
+    """Precision and recall of calibrated thresholds on the calibration data (descending thresholds)."""
+    threshold: float | None = None
+    """A decision threshold on calibrated scores saved with the calibrator (e.g. for a target precision)."""
+    target_precision: float | None = None
+
+    def transform(self, scores: Sequence[float]) -> list[float]:
+        """Calibrated probabilities of raw ``scores`` (one for one, order kept; empty gives empty)."""
+        raw = _as_scores(scores, "scores")
+        if raw.size == 0:
+            return []
+        return [float(v) for v in self._apply(raw)]
+
+    def _apply(self, raw: FloatArray) -> FloatArray:
+        if self.method == "temperature":
+            return sigmoid(log_odds(raw) / float(self.temperature or 1.0))
+        if self.method == "platt":
+            return sigmoid(float(self.slope or 0.0) * log_odds(raw) + float(self.intercept or 0.0))
+        xs = np.asarray(self.knots_x, dtype=np.float64)
+        ys = np.asarray(self.knots_y, dtype=np.float64)
+        return np.asarray(np.interp(raw, xs, ys), dtype=np.float64)
+
+    def threshold_for_precision(self, target: float) -> float | None:
+        """The lowest calibrated threshold whose precision on the calibration data reaches ``target``
+        (so recall is as high as it can be), or None when no threshold reaches it."""
+        goal = check_probability(target, "target")
+        assert goal is not None  # check_probability only returns None for None
+        reaching = [point.threshold for point in self.curve if point.precision >= goal - 1e-12]
+        return min(reaching) if reaching else None
+
+    def evaluate(self, scores: Sequence[float], labels: Sequence[Any], *, n_bins: int = 15) -> CalibrationReport:
+        """ECE of held-out raw ``scores`` before and after this calibrator."""
+        raw, y = _scores_and_labels(scores, labels)
+        return _report("held_out", raw, y, self._apply(raw), n_bins)
+
+    def save(self, path: str | Path) -> None:
+        """Write the calibrator (parameters, thresholds, figures) as JSON."""
+        Path(path).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Calibrator:
+        """Read a calibrator written by ``save``."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read calibrator file {str(path)!r}: {exc}") from exc
+        return cls.from_json(text, source=str(path))
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "<json>") -> Calibrator:
+        """Parse a calibrator from its JSON text."""
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            raise InvalidInputError(
+                f"{source} is not an entailkit calibrator ({exc.error_count()} problem(s): "
+                f"{exc.errors()[0]['msg']}); write it with Calibrator.save()."
+            ) from exc
+
+
+def expected_calibration_error(probs: Sequence[float], labels: Sequence[Any], n_bins: int = 15) -> float:
+    """Expected calibration error of positive-class probabilities against 0/1 labels, equal-width bins."""
+    check_positive_int(n_bins, "n_bins", allow_none=False)
+    p, y = _scores_and_labels(probs, labels)
+    if p.size == 0:
+        raise InvalidInputError("expected_calibration_error needs at least one score, got none.")
+    return _ece(p, y, n_bins)
+
+
+def fit_calibrator(
+    scores: Sequence[float],
+    labels: Sequence[Any],
+    method: CalibrationMethod = "temperature",
+    *,
+    held_out: tuple[Sequence[float], Sequence[Any]] | None = None,
+    target_precision: float | None = None,
+    n_bins: int = 15,
+    model: str | None = None,
+) -> Calibrator:
+    """Fit a calibrator on raw scores in [0, 1] and 0/1 labels; ``held_out`` (scores, labels) is only
+    measured. With ``target_precision`` the saved threshold is the lowest one reaching it."""
+    if method not in METHODS:
+        raise InvalidInputError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
+    check_positive_int(n_bins, "n_bins", allow_none=False)
+    goal = check_probability(target_precision, "target_precision")
+    raw, y = _scores_and_labels(scores, labels)
+    if raw.size == 0:
+        raise InvalidInputError("calibration needs at least one labelled score, got none.")
+    positives = int(y.sum())
+    if positives in (0, raw.size):
+        raise InvalidInputError(
+            f"calibration needs both positive and negative labels, got {positives} positive(s) "
+            f"of {raw.size}; "
+            "add examples of the missing class."
+        )
+    params: dict[str, Any] = {}
+    if method == "temperature":
+        params["temperature"] = fit_temperature(log_odds(raw), y)
+    elif method == "platt":
+        params["slope"], params["intercept"] = fit_platt(log_odds(raw), y)
+    else:
+        xs, ys = fit_isotonic(raw, y)
+        params["knots_x"], params["knots_y"] = tuple(xs), tuple(ys)
+    draft = Calibrator(
+        method=method,
+        model=model,
+        fit_report=CalibrationReport(split="calibration", n=0, positives=0, ece_before=0.0, ece_after=0.0),
+        **params,
+    )
+    calibrated = draft._apply(raw)
+    fields: dict[str, Any] = {
+        "fit_report": _report("calibration", raw, y, calibrated, n_bins),
+        "curve": tuple(
+            PrecisionPoint(threshold=t, precision=p, recall=r, support=s)
+            for t, p, r, s in precision_curve(calibrated, y)
+        ),
+    }
+    if held_out is not None:
+        if not isinstance(held_out, tuple) or len(held_out) != 2:
+            raise InvalidInputError("held_out must be a (scores, labels) tuple.")
+        fields["held_out"] = draft.evaluate(held_out[0], held_out[1], n_bins=n_bins)
+    calibrator = draft.model_copy(update=fields)
+    if goal is not None:
+        threshold = calibrator.threshold_for_precision(goal)
+        if threshold is None:
+            logger.warning("calibration: no threshold reaches precision %.3f on the calibration data.", goal)
+        calibrator = calibrator.model_copy(update={"threshold": threshold, "target_precision": goal})
+    report = calibrator.held_out or calibrator.fit_report
+    logger.info(
+        "calibration (%s): ECE %.4f -> %.4f on the %s split (n=%d)",
+        method,
+        report.ece_before,
+        report.ece_after,
+        report.split,
+        report.n,
+    )
+    return calibrator
+
+
+def calibrate(
+    task_or_scorer: Any,
+    inputs: Sequence[Any],
+    labels: Sequence[Any],
+    method: CalibrationMethod = "temperature",
+    *,
+    held_out: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    target_precision: float | None = None,
+    n_bins: int = 15,
+    normalization: Normalization = "softmax",
+) -> Calibrator:
+    """Score labelled inputs with a scorer or task and fit a calibrator on the scores.
+
+    - a Scorer: ``inputs`` are (premise, hypothesis) pairs (for relevance heads: (passage, query)),
+      ``labels`` are 1 for entailment / relevant and 0 otherwise; the score is ``PairScore.score``
+      under ``normalization`` (use the one you will threshold: "entailment_vs_contradiction" is what
+      zero-shot ``multi_label=True`` reports).
+    - a Reranker (any task with ``scorer`` and ``hypothesis_for(query)``): ``inputs`` are
+      (query, document text) pairs scored as the task scores them (its template and normalization);
+    - a task with ``calibration_data(inputs, labels)`` (e.g. a Router: queries and their route names)
+      turns its own inputs into (score, 0/1 label) pairs.
+
+    ``held_out`` is an (inputs, labels) tuple in the same form, scored and measured but not fitted on.
+    """
+    scores, y = _collect(task_or_scorer, inputs, labels, normalization)
+    held: tuple[Sequence[float], Sequence[Any]] | None = None
+    if held_out is not None:
+        if not isinstance(held_out, tuple) or len(held_out) != 2:
+            raise InvalidInputError("held_out must be an (inputs, labels) tuple.")
+        held = _collect(task_or_scorer, held_out[0], held_out[1], normalization)
+    return fit_calibrator(
+        scores,
+        y,
+        method,
+        held_out=held,
+        target_precision=target_precision,
+        n_bins=n_bins,
+        model=_model_id(task_or_scorer),
+    )
+
+
+def _collect(
+    obj: Any, inputs: Sequence[Any], labels: Sequence[Any], normalization: Normalization
+) -> tuple[list[float], list[int]]:
+    """(raw scores, 0/1 labels) of labelled inputs, from a task's own hook or a scorer's pair scores."""
+    if isinstance(obj, SupportsCalibration):
+        scores, y = obj.calibration_data(inputs, labels)
+        return list(scores), list(y)
+    pair_task = callable(getattr(obj, "hypothesis_for", None)) and isinstance(getattr(obj, "scorer", None), Scorer)
+    if pair_task:  # a Reranker: (query, document) pairs, scored as the task scores them
+        queries, documents = _split_pairs(inputs, "(query, document)")
+        y = _labels(labels)
+        if len(y) != len(queries):
+            raise InvalidInputError(f"inputs and labels must have the same length, got {len(queries)} and {len(y)}.")
+        if not queries:
+            return [], []
+        hypotheses = [str(obj.hypothesis_for(q)) for q in queries]
+        task_normalization = getattr(obj, "normalization", normalization)
+        return obj.scorer.score_pairs(documents, hypotheses, normalization=task_normalization).scores, y
+    if isinstance(obj, Scorer):
+        premises, hypotheses = _split_pairs(inputs)
+        y = _labels(labels)
+        if len(y) != len(premises):
+            raise InvalidInputError(f"inputs and labels must have the same length, got {len(premises)} and {len(y)}.")
+        if not premises:
+            return [], []
+        return obj.score_pairs(premises, hypotheses, normalization=normalization).scores, y
+    raise InvalidInputError(
+        f"calibrate() needs a Scorer or a task with calibration_data(inputs, labels), got "
+        f"{type(obj).__name__}; pass the task's scorer with (premise, hypothesis) pairs instead."
+    )
+
+
+def _model_id(obj: Any) -> str | None:
+    """The scorer's model id (``obj.info.model`` or ``obj.scorer.info.model``) when there is one."""
+    for candidate in (obj, getattr(obj, "scorer", None)):
+        info = getattr(candidate, "info", None)
+        model = getattr(info, "model", None)
+        if isinstance(model, str):
+            return model
+    return None
+
+
+def _split_pairs(inputs: Sequence[Any], kind: str = "(premise, hypothesis)") -> tuple[list[str], list[str]]:
+    if isinstance(inputs, str) or not isinstance(inputs, Sequence):
+        raise InvalidInputError(f"inputs must be a list of {kind} pairs, got {type(inputs).__name__}.")
+    premises: list[Any] = []
+    hypotheses: list[Any] = []
+    for i, pair in enumerate(inputs):
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise InvalidInputError(
+                f"inputs[{i}] must be a {kind} pair, got {pair!r:.80}"
+                + ("; for a relevance head pass (passage, query)." if kind.startswith("(premise") else ".")
+            )
+        premises.append(pair[0])
+        hypotheses.append(pair[1])
+    return check_pairs(premises, hypotheses)
+
+
+def _labels(labels: Sequence[Any]) -> list[int]:
+    """0/1 labels (bools allowed) as ints, or a typed error naming the first bad one."""
+    if isinstance(labels, str) or not isinstance(labels, Sequence | np.ndarray):
+        raise InvalidInputError(f"labels must be a list of 0/1 values, got {type(labels).__name__}.")
+    out: list[int] = []
+    for i, label in enumerate(labels):
+        if isinstance(label, bool | np.bool_) or (
+            isinstance(label, int | float | np.integer | np.floating) and float(label) in (0.0, 1.0)
+        ):
+            out.append(int(label))
+        else:
+            raise InvalidInputError(
+                f"labels[{i}] must be 0 or 1 (or a bool), got {label!r:.40}; "
+                "use 1 for entailment / relevant and 0 for the rest."
+            )
+    return out
+
+
+def _as_scores(scores: Sequence[float], name: str) -> FloatArray:
+    if isinstance(scores, str) or not isinstance(scores, Sequence | np.ndarray):
+        raise InvalidInputError(f"{name} must be a list of numbers in [0, 1], got {type(scores).__name__}.")
+    out = np.empty(len(scores), dtype=np.float64)
+    for i, value in enumerate(scores):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise InvalidInputError(f"{name}[{i}] must be a number in [0, 1], got {value!r:.40}.")
+        v = float(value)
+        if math.isnan(v) or not 0.0 <= v <= 1.0:
+            raise InvalidInputError(
+                f"{name}[{i}] must be a probability in [0, 1], got {v!r}; calibrate probabilities, not logits."
+            )
+        out[i] = v
+    return out
+
+
+def _scores_and_labels(scores: Sequence[float], labels: Sequence[Any]) -> tuple[FloatArray, FloatArray]:
+    raw = _as_scores(scores, "scores")
+    y = _labels(labels)
+    if len(y) != raw.size:
+        raise InvalidInputError(f"scores and labels must have the same length, got {raw.size} and {len(y)}.")
+    return raw, np.asarray(y, dtype=np.float64)
+
+
+def _report(
+    split: Literal["calibration", "held_out"],
+    raw: FloatArray,
+    y: FloatArray,
+    calibrated: FloatArray,
+    n_bins: int,
+) -> CalibrationReport:
+    if raw.size == 0:
+        raise InvalidInputError(f"the {split} split is empty; ECE needs at least one labelled score.")
+    return CalibrationReport(
+        split=split,
+        n=int(raw.size),
+        positives=int(y.sum()),
+        ece_before=_ece(raw, y, n_bins),
+        ece_after=_ece(calibrated, y, n_bins),
+        n_bins=n_bins,
+    )

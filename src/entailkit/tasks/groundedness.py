@@ -1,0 +1,311 @@
+"""GroundednessChecker: is every sentence of an answer supported by the retrieved contexts?
+
+Each answer sentence (hypothesis) is scored against every window of every context passage (premise);
+its support is the max entailment over windows (SummaC-ZS style), its contradiction the max
+contradiction, and the winning windows are kept as evidence. All pairs go to the scorer in one call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from entailkit._validation import check_probability, check_texts
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import Scorer
+from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
+from entailkit.tasks.sentences import SentenceSplitter, split_sentences
+from entailkit.types import (
+    Evidence,
+    GroundednessAggregate,
+    GroundednessReport,
+    PairScore,
+    SentenceCheck,
+    SentenceVerdict,
+    Span,
+)
+
+logger = logging.getLogger(__name__)
+
+_ACCEPTED_HEADS = ("nli2", "nli3", "gliclass")
+
+
+@dataclass
+class _Job:
+    """One answer to check: its sentences, the windows of its contexts and where its pairs start."""
+
+    answer: str
+    contexts: list[str]
+    question: str | None
+    sentences: list[tuple[str, Span | None]]
+    hypotheses: list[str]
+    windows: list[tuple[int, Span]]
+    """(context index, character span) of every window of every non-blank context."""
+
+
+class GroundednessChecker:
+    """Check an answer sentence by sentence against its contexts with an NLI (or GLiClass) scorer.
+
+    A sentence is ``contradicted`` when its best contradiction is at least ``contradiction_threshold``
+    and above its best entailment (3-label models only), else ``supported`` when its (calibrated)
+    entailment is at least ``threshold``, else ``unsupported``. The answer is ``grounded`` when the
+    ``aggregate`` ("min" or "mean") of sentence scores reaches ``threshold`` and nothing is contradicted.
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        *,
+        threshold: float = 0.5,
+        contradiction_threshold: float | None = None,
+        aggregate: GroundednessAggregate = "min",
+        splitter: SentenceSplitter | None = None,
+        calibrator: Calibrator | None = None,
+        prefix_question: bool = False,
+        show_progress: bool = False,
+    ) -> None:
+        if not isinstance(scorer, Scorer):
+            raise InvalidInputError(
+                f"scorer must implement the entailkit Scorer protocol, got {type(scorer).__name__}; "
+                "build one with entailkit.load_scorer(model)."
+            )
+        head = scorer.info.head
+        if head not in _ACCEPTED_HEADS:
+            what = {
+                "relevance": "a 1-logit relevance model (a reranker): it says how relevant a passage is, "
+                "not whether it supports a claim",
+                "cosine": "an embedding model: similarity is not support",
+            }.get(head, f"a {head!r} model")
+            raise InvalidInputError(
+                f"GroundednessChecker needs an NLI model with 2 or 3 labels (or GLiClass); "
+                f"{scorer.info.model!r} is {what}. Load an NLI / zero-shot cross-encoder instead, e.g. "
+                "'MoritzLaurer/deberta-v3-base-zeroshot-v2.0' or "
+                "'MoritzLaurer/multilingual-MiniLMv2-L6-mnli-xnli'."
+            )
+        self.scorer = scorer
+        value = check_probability(threshold, "threshold")
+        if value is None:
+            raise InvalidInputError("threshold must be a number in [0, 1], got None.")
+        self.threshold: float = value
+        contra = check_probability(contradiction_threshold, "contradiction_threshold")
+        self.contradiction_threshold: float = self.threshold if contra is None else contra
+        if aggregate not in ("mean", "min"):
+            raise InvalidInputError(f"aggregate must be 'mean' or 'min', got {aggregate!r}.")
+        self.aggregate: GroundednessAggregate = aggregate
+        if splitter is not None and not callable(splitter):
+            raise InvalidInputError(
+                f"splitter must be a callable text -> [(sentence, (start, end)), ...], got {type(splitter).__name__}."
+            )
+        self.splitter: SentenceSplitter = splitter or split_sentences
+        self.calibrator = check_calibrator(calibrator)
+        self.prefix_question = bool(prefix_question)
+        self.show_progress = show_progress
+
+    def check(self, answer: str, contexts: Sequence[str], question: str | None = None) -> GroundednessReport:
+        """Verdicts for every sentence of ``answer`` against ``contexts`` (a list of passages)."""
+        return self._run([self._plan(answer, contexts, question, None)])[0]
+
+    def check_many(self, items: Sequence[Any]) -> list[GroundednessReport]:
+        """Check many answers, every (window, sentence) pair of all of them in shared batches.
+
+        Each item is a mapping with ``answer``, ``contexts`` and optionally ``question``, or a tuple
+        ``(answer, contexts)`` / ``(answer, contexts, question)``.
+        """
+        if isinstance(items, (str, Mapping)) or not isinstance(items, Sequence):
+            raise InvalidInputError(
+                "items must be a list of {'answer', 'contexts', 'question'} mappings or "
+                f"(answer, contexts) tuples, got {type(items).__name__}."
+            )
+        jobs = [self._plan(*_unpack_item(item, i), i) for i, item in enumerate(items)]
+        return self._run(jobs)
+
+    # -- planning ----------------------------------------------------------------------------------
+
+    def _plan(self, answer: Any, contexts: Any, question: Any, index: int | None) -> _Job:
+        where = "" if index is None else f"items[{index}]: "
+        if not isinstance(answer, str):
+            raise InvalidInputError(f"{where}answer must be a str, got {type(answer).__name__}.")
+        if question is not None and not isinstance(question, str):
+            raise InvalidInputError(f"{where}question must be a str or None, got {type(question).__name__}.")
+        try:
+            context_list = check_texts(contexts, "contexts")
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{where}{exc}") from None
+        sentences = _sentences(self.splitter, answer, where)
+        prefix = f"{question.strip()} " if self.prefix_question and question and question.strip() else ""
+        hypotheses = [prefix + text for text, _ in sentences]
+        windows: list[tuple[int, Span]] = []
+        if hypotheses:
+            counts = self.scorer.count_tokens(hypotheses)
+            longest = hypotheses[max(range(len(counts)), key=counts.__getitem__)]
+            for c, context in enumerate(context_list):
+                if context.strip():
+                    windows.extend((c, span) for span in self.scorer.window_spans(context, longest))
+        return _Job(answer, context_list, question, sentences, hypotheses, windows)
+
+    # -- scoring -----------------------------------------------------------------------------------
+
+    def _run(self, jobs: list[_Job]) -> list[GroundednessReport]:
+        # Window-major order: the hypotheses of one premise are adjacent (GLiClass scores them in one pass).
+        pair_index: dict[tuple[str, str], int] = {}
+        for job in jobs:
+            for c, (start, end) in job.windows:
+                premise = job.contexts[c][start:end]
+                for hypothesis in job.hypotheses:
+                    pair_index.setdefault((premise, hypothesis), len(pair_index))
+        scores: list[PairScore] = []
+        if pair_index:
+            premises = [p for p, _ in pair_index]
+            hypotheses = [h for _, h in pair_index]
+            scores = list(self.scorer.score_pairs(premises, hypotheses, show_progress=self.show_progress))
+        return [self._report(job, pair_index, scores) for job in jobs]
+
+    def _report(
+        self, job: _Job, pair_index: Mapping[tuple[str, str], int], scores: Sequence[PairScore]
+    ) -> GroundednessReport:
+        head = self.scorer.info.head
+        raw_entailment: list[float] = []
+        found: list[tuple[Evidence | None, Evidence | None, float | None]] = []
+        for hypothesis in job.hypotheses:
+            support: Evidence | None = None
+            contra: Evidence | None = None
+            best_c: float | None = None
+            for c, (start, end) in job.windows:
+                context = job.contexts[c]
+                item = scores[pair_index[(context[start:end], hypothesis)]]
+                span = _absolute(start, end, item.window)
+                entail = min(1.0, max(0.0, item.entailment if item.entailment is not None else item.score))
+                evidence = Evidence(
+                    context_index=c,
+                    span=span,
+                    text=context[span[0] : span[1]],
+                    entailment=entail,
+                    contradiction=item.contradiction if head == "nli3" else None,
+                )
+                if support is None or entail > support.entailment:
+                    support = evidence
+                if (
+                    head == "nli3"
+                    and item.contradiction is not None
+                    and (best_c is None or item.contradiction > best_c)
+                ):
+                    best_c, contra = item.contradiction, evidence
+            raw_entailment.append(support.entailment if support is not None else 0.0)
+            found.append((support, contra, best_c))
+        has_evidence = [support is not None for support, _, _ in found]
+        calibrated = apply_calibrator(
+            self.calibrator, [e for e, ok in zip(raw_entailment, has_evidence, strict=True) if ok]
+        )
+        calibrated_iter = iter(calibrated)
+        checks: list[SentenceCheck] = []
+        for i, ((text, sentence_span), (support, contra, best_c)) in enumerate(zip(job.sentences, found, strict=True)):
+            score = next(calibrated_iter) if support is not None else 0.0
+            entail = raw_entailment[i]
+            verdict: SentenceVerdict
+            if best_c is not None and best_c >= self.contradiction_threshold and best_c > entail:
+                verdict = "contradicted"
+            elif score >= self.threshold and support is not None:
+                verdict = "supported"
+            else:
+                verdict = "unsupported"
+            checks.append(
+                SentenceCheck(
+                    index=i,
+                    text=text,
+                    span=sentence_span,
+                    verdict=verdict,
+                    score=score,
+                    entailment=entail,
+                    contradiction=best_c if head == "nli3" else None,
+                    supporting=support,
+                    contradicting=contra,
+                    num_windows=len(job.windows),
+                )
+            )
+        return self._summary(job, checks)
+
+    def _summary(self, job: _Job, checks: list[SentenceCheck]) -> GroundednessReport:
+        if checks:
+            sentence_scores = [s.score for s in checks]
+            fraction = sum(s.verdict == "supported" for s in checks) / len(checks)
+            low, mean = min(sentence_scores), sum(sentence_scores) / len(sentence_scores)
+        else:  # nothing is claimed, so nothing is unsupported
+            fraction, low, mean = 1.0, 1.0, 1.0
+        value = low if self.aggregate == "min" else mean
+        contradicted = any(s.verdict == "contradicted" for s in checks)
+        return GroundednessReport(
+            answer=job.answer,
+            question=job.question,
+            sentences=tuple(checks),
+            score=fraction,
+            min_score=low,
+            mean_score=mean,
+            aggregate=self.aggregate,
+            aggregate_score=value,
+            grounded=value >= self.threshold and not contradicted,
+            threshold=self.threshold,
+            head=self.scorer.info.head,
+            num_contexts=len(job.contexts),
+        )
+
+
+def _absolute(start: int, end: int, inner: Span | None) -> Span:
+    """The span of the scored text in the context: the window, or the scorer's own sub-window of it."""
+    if inner is None:
+        return (start, end)
+    return (start + inner[0], min(end, start + inner[1]))
+
+
+def _sentences(splitter: Callable[[str], Any], answer: str, where: str) -> list[tuple[str, Span | None]]:
+    """Run the splitter and check its output: str items or (str, (start, end)) pairs within the answer."""
+    try:
+        raw = splitter(answer)
+    except Exception as exc:
+        raise InvalidInputError(f"{where}the sentence splitter failed on the answer: {exc!r}") from exc
+    out: list[tuple[str, Span | None]] = []
+    cursor = 0
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            text = item
+            found = answer.find(text, cursor)
+            span: Span | None = (found, found + len(text)) if found >= 0 else None
+            if found >= 0:
+                cursor = found + len(text)
+        elif (
+            isinstance(item, (tuple, list))
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], (tuple, list))
+            and len(item[1]) == 2
+            and all(isinstance(x, int) for x in item[1])
+        ):
+            text, (start, end) = item[0], item[1]
+            if not 0 <= start <= end <= len(answer):
+                raise InvalidInputError(
+                    f"{where}splitter item {i} has span {(start, end)} outside the answer (length {len(answer)})."
+                )
+            span = (start, end)
+        else:
+            raise InvalidInputError(f"{where}splitter item {i} must be a str or (str, (start, end)), got {item!r:.80}.")
+        if text.strip():
+            out.append((text, span))
+    return out
+
+
+def _unpack_item(item: Any, index: int) -> tuple[Any, Any, Any]:
+    if isinstance(item, Mapping):
+        if "answer" not in item or "contexts" not in item:
+            raise InvalidInputError(
+                f"items[{index}] must have the keys 'answer' and 'contexts' (and optionally 'question'), "
+                f"got {sorted(map(str, item))}."
+            )
+        return item["answer"], item["contexts"], item.get("question")
+    if isinstance(item, (tuple, list)) and len(item) in (2, 3):
+        return item[0], item[1], item[2] if len(item) == 3 else None
+    raise InvalidInputError(
+        f"items[{index}] must be a mapping with 'answer' and 'contexts' or a tuple "
+        "(answer, contexts[, question]), "
+        f"got {type(item).__name__}."
+    )

@@ -1,0 +1,218 @@
+"""Reranker: score (passage, query) pairs with any Scorer and sort documents by relevance.
+
+NLI models see premise = passage and hypothesis = the query put into ``query_template``; the score is
+the entailment probability. Relevance cross-encoders (1 logit) and embedding scorers see the raw query.
+Long passages are windowed by the scorer (max over windows); the winning window's span is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from entailkit._validation import check_positive_int, check_probability, check_template
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import Scorer
+from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
+from entailkit.types import Normalization, PairScore, RerankItem, RerankResult
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_QUERY_TEMPLATE = "This text is about {}."
+"""How a query becomes an NLI hypothesis: web queries are mostly topics ("causes of hypertrophy"), and
+"the passage is about <topic>" is what an NLI model can judge. Questions may read better with e.g.
+``"This text answers the question: {}"``."""
+
+_NLI_HEADS = ("nli2", "nli3")
+_TEXT_ATTRIBUTES = ("page_content", "text", "content")
+
+
+class Reranker:
+    """Sort documents by how well they match a query, on the [0, 1] scale of the scorer (or calibrator).
+
+    ``documents`` may be strings, mappings with a ``"text"`` (or ``"page_content"``/``"content"``) key,
+    or objects with a ``.page_content``/``.text``/``.content`` attribute (LangChain documents,
+    LlamaIndex nodes, dataclasses). Each result item holds the original object, never a copy.
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        *,
+        query_template: str | None = None,
+        top_n: int | None = None,
+        threshold: float | None = None,
+        calibrator: Calibrator | None = None,
+        normalization: Normalization = "softmax",
+        text_key: str | None = None,
+        show_progress: bool = False,
+    ) -> None:
+        if not isinstance(scorer, Scorer):
+            raise InvalidInputError(
+                f"scorer must implement the entailkit Scorer protocol, got {type(scorer).__name__}; "
+                "build one with entailkit.load_scorer(model)."
+            )
+        self.scorer = scorer
+        self.query_template = check_template(query_template, "query_template") if query_template is not None else None
+        self.top_n = check_positive_int(top_n, "top_n")
+        self.threshold = check_probability(threshold, "threshold")
+        self.calibrator = check_calibrator(calibrator)
+        if normalization not in ("softmax", "entailment_vs_contradiction"):
+            raise InvalidInputError(
+                f"normalization must be 'softmax' or 'entailment_vs_contradiction', got {normalization!r}."
+            )
+        self.normalization: Normalization = normalization
+        if text_key is not None and (not isinstance(text_key, str) or not text_key):
+            raise InvalidInputError(f"text_key must be a non-empty str or None, got {text_key!r}.")
+        self.text_key = text_key
+        self.show_progress = show_progress
+        if query_template is not None and scorer.info.head == "relevance":
+            logger.warning(
+                "query_template is ignored: %s is a relevance model and is fed the raw query.",
+                scorer.info.model,
+            )
+
+    def hypothesis_for(self, query: str) -> str:
+        """The text the model scores each passage against: the templated query for NLI heads."""
+        head = self.scorer.info.head
+        if head == "relevance":
+            return query
+        if self.query_template is not None:
+            return self.query_template.format(query)
+        return DEFAULT_QUERY_TEMPLATE.format(query) if head in _NLI_HEADS else query
+
+    def rerank(
+        self,
+        query: str,
+        documents: Sequence[Any],
+        *,
+        top_n: int | None = None,
+        threshold: float | None = None,
+    ) -> RerankResult:
+        """Score every document against ``query``; sort (stable), then filter by threshold, then cut to top_n.
+
+        ``top_n`` / ``threshold`` given here override the instance's for this call.
+        """
+        return self.rerank_many([query], [documents], top_n=top_n, threshold=threshold)[0]
+
+    def rerank_many(
+        self,
+        queries: Sequence[str],
+        documents: Sequence[Sequence[Any]],
+        *,
+        top_n: int | None = None,
+        threshold: float | None = None,
+    ) -> list[RerankResult]:
+        """Rerank one document list per query, all pairs in one batched scorer call."""
+        if isinstance(queries, str) or not isinstance(queries, Sequence):
+            raise InvalidInputError(
+                f"queries must be a list of str, got {type(queries).__name__}; for one, use rerank()."
+            )
+        if isinstance(documents, str) or not isinstance(documents, Sequence) or len(documents) != len(queries):
+            got = len(documents) if isinstance(documents, Sequence) and not isinstance(documents, str) else None
+            raise InvalidInputError(
+                f"documents must be one list of documents per query: {len(queries)} queries, "
+                f"got {got if got is not None else type(documents).__name__}."
+            )
+        n_top = check_positive_int(top_n, "top_n") or self.top_n
+        cut = check_probability(threshold, "threshold")
+        cut = self.threshold if cut is None else cut
+        hypotheses = [self.hypothesis_for(_check_query(q, i, len(queries) > 1)) for i, q in enumerate(queries)]
+        parsed = [_parse_documents(docs, self.text_key) for docs in documents]
+        premises = [text for docs in parsed for text, _ in docs]
+        claims = [hyp for hyp, docs in zip(hypotheses, parsed, strict=True) for _ in docs]
+        scored: list[PairScore] = []
+        if premises:
+            scored = list(
+                self.scorer.score_pairs(
+                    premises, claims, normalization=self.normalization, show_progress=self.show_progress
+                )
+            )
+        raw = [min(1.0, max(0.0, item.score)) for item in scored]
+        final = apply_calibrator(self.calibrator, raw)
+        results: list[RerankResult] = []
+        offset = 0
+        for query, hypothesis, original, docs in zip(queries, hypotheses, documents, parsed, strict=True):
+            items = [
+                RerankItem(
+                    index=i,
+                    score=final[offset + i],
+                    raw_score=raw[offset + i],
+                    text=text,
+                    document=original[i],
+                    metadata=metadata,
+                    window=scored[offset + i].window,
+                    num_windows=scored[offset + i].num_windows,
+                    pair=scored[offset + i],
+                )
+                for i, (text, metadata) in enumerate(docs)
+            ]
+            offset += len(docs)
+            items.sort(key=lambda item: -item.score)  # stable: ties keep input order
+            if cut is not None:
+                items = [item for item in items if item.score >= cut]
+            if n_top is not None:
+                items = items[:n_top]
+            results.append(
+                RerankResult(
+                    query=query,
+                    hypothesis=hypothesis,
+                    items=tuple(items),
+                    num_documents=len(docs),
+                    head=self.scorer.info.head,
+                    calibrated=self.calibrator is not None,
+                    threshold=cut,
+                    top_n=n_top,
+                )
+            )
+        return results
+
+
+def _check_query(query: Any, index: int, many: bool) -> str:
+    name = f"queries[{index}]" if many else "query"
+    if not isinstance(query, str):
+        raise InvalidInputError(f"{name} must be a str, got {type(query).__name__}.")
+    if not query.strip():
+        raise InvalidInputError(f"{name} is empty; pass the text to rank the documents against.")
+    return query
+
+
+def _parse_documents(documents: Any, text_key: str | None) -> list[tuple[str, Any]]:
+    """(text, metadata) for each document; nothing is copied or changed."""
+    if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
+        raise InvalidInputError(
+            f"documents must be a list (of str, mappings or document objects), got {type(documents).__name__}"
+            + ("; wrap a single document in a list." if isinstance(documents, str) else ".")
+        )
+    return [document_text(doc, i, text_key) for i, doc in enumerate(documents)]
+
+
+def document_text(doc: Any, index: int = 0, text_key: str | None = None) -> tuple[str, Any]:
+    """The text to score and the metadata of one document (str, mapping or object)."""
+    if isinstance(doc, str):
+        return doc, None
+    keys = (text_key, *_TEXT_ATTRIBUTES) if text_key else _TEXT_ATTRIBUTES
+    if isinstance(doc, Mapping):
+        for key in keys:
+            if key in doc:
+                return _as_text(doc[key], index, f"[{key!r}]"), doc.get("metadata")
+    else:
+        for key in keys:
+            value = getattr(doc, key, None)
+            if value is not None:
+                return _as_text(value, index, f".{key}"), getattr(doc, "metadata", None)
+        get_content = getattr(doc, "get_content", None)
+        if callable(get_content):
+            return _as_text(get_content(), index, ".get_content()"), getattr(doc, "metadata", None)
+    wanted = ", ".join(repr(k) for k in keys)
+    raise InvalidInputError(
+        f"documents[{index}] has no text: expected a str, a mapping with one of the keys {wanted}, or an "
+        f"object with one of those attributes; got {type(doc).__name__}. Pass text_key= to name the field."
+    )
+
+
+def _as_text(value: Any, index: int, where: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"documents[{index}]{where} must be a str, got {type(value).__name__}.")
+    return value

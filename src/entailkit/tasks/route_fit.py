@@ -1,0 +1,176 @@
+"""Numpy core of routing: blend the signals, decide with thresholds, tune thresholds, measure.
+
+Matrices are ``(n_queries, n_routes)``; ``truth`` is a boolean matrix (an all-False row is an
+out-of-scope query that should go to the fallback).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from entailkit.types import RouteMetrics
+
+logger = logging.getLogger(__name__)
+
+Matrix = NDArray[np.float64]
+BoolMatrix = NDArray[np.bool_]
+
+DEFAULT_BLEND_GRID: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
+MAX_THRESHOLD_CANDIDATES = 200
+
+
+def blend(zero_shot: Matrix, knn: Matrix, has_knn: NDArray[np.bool_], weight: float) -> Matrix:
+    """score = weight * knn + (1 - weight) * zero_shot where a query has kNN hits, else zero_shot."""
+    mixed = weight * knn + (1.0 - weight) * zero_shot
+    return np.where(has_knn[:, None], mixed, zero_shot)
+
+
+def decide(scores: Matrix, thresholds: NDArray[np.float64], multi: bool) -> BoolMatrix:
+    """Routes taken per query: every route at or above its threshold (multi), or the best route (first
+    on ties) when it reaches its own threshold (single); an all-False row means the fallback."""
+    passing = scores >= thresholds[None, :]
+    if multi:
+        return passing
+    best = np.argmax(scores, axis=1)  # first of equal maxima: route order breaks ties
+    rows = np.arange(len(scores))
+    chosen = np.zeros_like(passing)
+    chosen[rows, best] = passing[rows, best]
+    return chosen
+
+
+def correct(pred: BoolMatrix, truth: BoolMatrix, multi: bool) -> NDArray[np.bool_]:
+    """Per query: multi, the routes taken equal the true set; single, the route taken is a true route,
+    or no route is taken and the query is out of scope."""
+    if multi:
+        return np.asarray(np.all(pred == truth, axis=1))
+    hit = np.any(pred & truth, axis=1)
+    both_empty = ~pred.any(axis=1) & ~truth.any(axis=1)
+    return np.asarray(hit | both_empty)
+
+
+def per_route_metrics(pred: BoolMatrix, truth: BoolMatrix, names: Sequence[str]) -> dict[str, RouteMetrics]:
+    """Precision, recall and F1 of every route (0.0 where undefined)."""
+    out: dict[str, RouteMetrics] = {}
+    for j, name in enumerate(names):
+        tp = int(np.sum(pred[:, j] & truth[:, j]))
+        predicted = int(np.sum(pred[:, j]))
+        support = int(np.sum(truth[:, j]))
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[name] = RouteMetrics(
+            precision=precision, recall=recall, f1=f1, support=support, predicted=predicted
+        )
+    return out
+
+
+def top1_accuracy(scores: Matrix, truth: BoolMatrix) -> float:
+    """Share of in-scope queries whose best-scoring route is a true route (no thresholds)."""
+    rows = truth.any(axis=1)
+    if not rows.any():
+        return 0.0
+    best = np.argmax(scores[rows], axis=1)
+    return float(np.mean(truth[rows][np.arange(len(best)), best]))
+
+
+def choose_blend_weight(
+    zero_shot: Matrix,
+    knn: Matrix,
+    has_knn: NDArray[np.bool_],
+    truth: BoolMatrix,
+    grid: Sequence[float],
+) -> tuple[float, list[tuple[float, float]]]:
+    """The weight of the grid with the best top-1 accuracy (ties: the one nearest 0.5), and every result."""
+    search = [(float(w), top1_accuracy(blend(zero_shot, knn, has_knn, float(w)), truth)) for w in grid]
+    best = max(acc for _, acc in search)
+    tied = [w for w, acc in search if acc >= best - 1e-12]
+    return min(tied, key=lambda w: (abs(w - 0.5), w)), search
+
+
+def _candidates(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """0, the midpoints between consecutive distinct scores, and one above the top score: one threshold
+    per distinct outcome, each halfway between the scores it separates (thinned to at most
+    MAX_THRESHOLD_CANDIDATES quantiles of the scores)."""
+    distinct = np.unique(values)
+    if len(distinct) > MAX_THRESHOLD_CANDIDATES:
+        distinct = np.unique(np.quantile(distinct, np.linspace(0.0, 1.0, MAX_THRESHOLD_CANDIDATES)))
+    if len(distinct) == 0:
+        return np.zeros(1)
+    mids = (distinct[1:] + distinct[:-1]) / 2.0
+    above = (distinct[-1] + 1.0) / 2.0 if distinct[-1] < 1.0 else 1.0
+    return np.unique(np.concatenate([[0.0], mids, [above]]))
+
+
+def fit_thresholds(
+    scores: Matrix,
+    truth: BoolMatrix,
+    multi: bool,
+    *,
+    target_precision: float | None = None,
+    names: Sequence[str] | None = None,
+) -> NDArray[np.float64]:
+    """Per-route thresholds.
+
+    - target_precision: the lowest threshold at which the route's precision reaches the target (1.0,
+      i.e. almost never taken, when no threshold does; logged).
+    - multi: per route, the threshold with the best F1 of "score >= threshold" against the truth.
+    - single: per route, over the queries it tops, the threshold with the most correct decisions
+      (taken for a true route, abstaining on an out-of-scope query); lowest threshold on ties. Exact,
+      because a route's threshold only decides the queries it tops.
+    """
+    n_routes = scores.shape[1]
+    thresholds = np.zeros(n_routes, dtype=np.float64)
+    if target_precision is not None:
+        labels = list(names) if names is not None else [str(j) for j in range(n_routes)]
+        return _precision_thresholds(scores, truth, multi, target_precision, labels)
+    if multi:
+        for j in range(n_routes):
+            candidates = _candidates(scores[:, j])
+            if not truth[:, j].any():  # never right: take it never
+                thresholds[j] = float(candidates[-1])
+                continue
+            best_f1, best_t = -1.0, 0.0
+            for t in candidates:
+                pred = scores[:, j] >= t
+                tp = float(np.sum(pred & truth[:, j]))
+                denom = float(np.sum(pred) + np.sum(truth[:, j]))
+                f1 = 2 * tp / denom if denom else 0.0
+                if f1 > best_f1 + 1e-12:
+                    best_f1, best_t = f1, float(t)
+            thresholds[j] = best_t
+        return thresholds
+    best = np.argmax(scores, axis=1)
+    abstain_ok: NDArray[np.bool_] = np.asarray(~truth.any(axis=1))
+    for j in range(n_routes):
+        top = best == j
+        s, right, out_of_scope = scores[top, j], truth[top, j], abstain_ok[top]
+        best_correct, best_t = -1, 0.0
+        for t in _candidates(s):
+            n_correct = int(np.sum((s >= t) & right) + np.sum((s < t) & out_of_scope))
+            if n_correct > best_correct:
+                best_correct, best_t = n_correct, float(t)
+        thresholds[j] = best_t
+    return thresholds
+
+
+def _precision_thresholds(
+    scores: Matrix, truth: BoolMatrix, multi: bool, target: float, names: Sequence[str]
+) -> NDArray[np.float64]:
+    n_routes = scores.shape[1]
+    out = np.ones(n_routes, dtype=np.float64)
+    top = decide(scores, np.zeros(n_routes), multi=False)
+    for j in range(n_routes):
+        eligible = np.ones(len(scores), dtype=bool) if multi else top[:, j]
+        s, y = scores[eligible, j], truth[eligible, j]
+        reached = [t for t in _candidates(s) if np.sum(s >= t) and np.mean(y[s >= t]) >= target - 1e-12]
+        if reached:
+            out[j] = float(min(reached))
+        else:
+            logger.warning(
+                "router fit: route %r never reaches precision %.2f; its threshold is 1.0.", names[j], target
+            )
+    return out

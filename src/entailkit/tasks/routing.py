@@ -1,0 +1,407 @@
+"""Router: send a query to one of several routes (or several, or a fallback) with one NLI model.
+
+Two signals, each a score per route in [0, 1]:
+
+- zero-shot: ``scorer.score_labels(query, descriptions, hypothesis_template)``; a softmax over routes
+  (single) or an independent entailment score per route (``multi=True``);
+- kNN (when routes have example utterances and an embedding scorer is given): the similarity-weighted
+  vote of the query's k nearest utterances (see ``_route_knn``).
+
+score[r] = w * knn[r] + (1 - w) * zero_shot[r]  (zero_shot alone for a query with no kNN hit), then the
+calibrator if any. A route is taken when its score reaches its threshold: the best such route, or all of
+them with ``multi=True``; when none does, the fallback. ``fit`` tunes w and the thresholds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from entailkit._validation import check_positive_int, check_probability, check_template, check_texts
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import Scorer
+from entailkit.tasks import route_fit
+from entailkit.tasks._calibration_protocol import apply_calibrator, check_calibrator
+from entailkit.tasks._route_knn import UtteranceIndex, knn_votes
+from entailkit.tasks.calibration import Calibrator, fit_calibrator
+from entailkit.tasks.route_io import (
+    RouteLabel,
+    RouterFile,
+    check_routes,
+    check_weight,
+    read_routes_file,
+    truth_matrix,
+)
+from entailkit.types import CalibrationMethod, Route, RouteDecision, RouterReport, RouteSignal
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ROUTE_TEMPLATE = "This text is about {}."
+MULTI_DEFAULT_THRESHOLD = 0.5
+
+
+class Router:
+    """Route queries with a Scorer (zero-shot over route descriptions), optionally blended with kNN over
+    example utterances embedded by ``embedding_scorer``."""
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        routes: Sequence[Route | Mapping[str, Any]],
+        *,
+        fallback: str | None = None,
+        multi: bool = False,
+        embedding_scorer: Any = None,
+        hypothesis_template: str = DEFAULT_ROUTE_TEMPLATE,
+        blend_weight: float = 0.5,
+        k: int = 10,
+        knn_temperature: float = 0.05,
+        min_similarity: float = 0.0,
+        threshold: float | None = None,
+        calibrator: Any = None,
+    ) -> None:
+        if not isinstance(scorer, Scorer):
+            raise InvalidInputError(
+                f"scorer must be an entailkit Scorer (from load_scorer), got {type(scorer).__name__}."
+            )
+        if embedding_scorer is not None and not callable(getattr(embedding_scorer, "embed", None)):
+            raise InvalidInputError(
+                "embedding_scorer must be an EmbeddingScorer (with embed()), "
+                f"got {type(embedding_scorer).__name__}; "
+                "load one with load_scorer(model, kind='embedding')."
+            )
+        self.scorer = scorer
+        self.embedding_scorer = embedding_scorer
+        self._routes = check_routes(routes)
+        if fallback is not None and (not isinstance(fallback, str) or not fallback.strip()):
+            raise InvalidInputError(f"fallback must be a non-empty str or None, got {fallback!r}.")
+        if fallback in self.names:
+            raise InvalidInputError(f"fallback {fallback!r} is also a route name; the fallback must be distinct.")
+        if not isinstance(multi, bool):
+            raise InvalidInputError(f"multi must be a bool, got {multi!r}.")
+        self.fallback = fallback
+        self.multi = multi
+        self.hypothesis_template = check_template(hypothesis_template)
+        self.blend_weight = check_weight(blend_weight)
+        self.k = int(check_positive_int(k, "k", allow_none=False) or 1)
+        if isinstance(knn_temperature, bool) or not isinstance(knn_temperature, int | float) or knn_temperature <= 0:
+            raise InvalidInputError(f"knn_temperature must be a positive number, got {knn_temperature!r}.")
+        self.knn_temperature = float(knn_temperature)
+        if (
+            isinstance(min_similarity, bool)
+            or not isinstance(min_similarity, int | float)
+            or not -1 <= min_similarity <= 1
+        ):
+            raise InvalidInputError(f"min_similarity must be a cosine in [-1, 1], got {min_similarity!r}.")
+        self.min_similarity = float(min_similarity)
+        self.threshold = check_probability(threshold, "threshold")
+        self.calibrator = calibrator
+        self._index: UtteranceIndex | None = None
+        if embedding_scorer is None and any(r.examples for r in self._routes):
+            logger.info("router: routes have example utterances but no embedding_scorer; kNN signal off.")
+
+    # -- configuration -----------------------------------------------------------------------------
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return self._routes
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self._routes]
+
+    @property
+    def blend_weight(self) -> float:
+        """w in score = w * knn + (1 - w) * zero_shot."""
+        return self._blend_weight
+
+    @blend_weight.setter
+    def blend_weight(self, value: float) -> None:
+        self._blend_weight = check_weight(value)
+
+    @property
+    def calibrator(self) -> Any:
+        return self._calibrator
+
+    @calibrator.setter
+    def calibrator(self, value: Any) -> None:
+        self._calibrator = check_calibrator(value)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """The threshold in force for every route (its own, else the router's, else the default)."""
+        default = self.threshold if self.threshold is not None else (MULTI_DEFAULT_THRESHOLD if self.multi else 0.0)
+        return {r.name: r.threshold if r.threshold is not None else default for r in self._routes}
+
+    @property
+    def uses_knn(self) -> bool:
+        return self.embedding_scorer is not None and any(r.examples for r in self._routes)
+
+    # -- routing -----------------------------------------------------------------------------------
+
+    def route(self, query: str) -> RouteDecision:
+        """The decision for one query."""
+        if not isinstance(query, str):
+            raise InvalidInputError(f"query must be a str, got {type(query).__name__}; use route_batch for lists.")
+        return self.route_batch([query])[0]
+
+    def route_batch(self, queries: Sequence[str], *, show_progress: bool = False) -> list[RouteDecision]:
+        """Decisions for many queries, batched, in input order (empty gives empty)."""
+        texts = check_texts(queries, "queries")
+        if not texts:
+            return []
+        zero_shot, knn, has_knn = self._signals(texts, show_progress=show_progress)
+        scores = self._final(zero_shot, knn, has_knn, self.blend_weight)
+        thresholds = np.array([self.thresholds[n] for n in self.names], dtype=np.float64)
+        taken = route_fit.decide(scores, thresholds, self.multi)
+        return [
+            self._decision(text, scores[i], zero_shot[i], knn[i] if has_knn[i] else None, taken[i])
+            for i, text in enumerate(texts)
+        ]
+
+    def _decision(
+        self,
+        query: str,
+        scores: NDArray[np.float64],
+        zero_shot: NDArray[np.float64],
+        knn: NDArray[np.float64] | None,
+        taken: NDArray[np.bool_],
+    ) -> RouteDecision:
+        order = sorted(np.flatnonzero(taken), key=lambda j: (-scores[j], j))
+        chosen = [self.names[j] for j in order]
+        signal: RouteSignal
+        if not chosen:
+            signal = "fallback"
+        elif knn is None or self.blend_weight == 0.0:
+            signal = "zero-shot"
+        elif self.blend_weight == 1.0:
+            signal = "knn"
+        else:
+            best = order[0]
+            by_zero_shot = int(np.argmax(zero_shot)) == best
+            by_knn = int(np.argmax(knn)) == best
+            signal = (
+                "both" if by_zero_shot and by_knn else "zero-shot" if by_zero_shot else "knn" if by_knn else "blend"
+            )
+        return RouteDecision(
+            query=query,
+            route=chosen[0] if chosen else self.fallback,
+            routes=tuple(chosen),
+            scores=dict(zip(self.names, (float(s) for s in scores), strict=True)),
+            zero_shot=dict(zip(self.names, (float(s) for s in zero_shot), strict=True)),
+            knn=None if knn is None else dict(zip(self.names, (float(s) for s in knn), strict=True)),
+            decided_by=signal,
+            abstained=not chosen,
+            blend_weight=self.blend_weight if knn is not None else 0.0,
+        )
+
+    def _signals(
+        self, texts: list[str], *, show_progress: bool = False, exclude_self: bool = False
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+        """Zero-shot matrix, kNN vote matrix and has-kNN mask of ``texts``."""
+        descriptions = [r.description for r in self._routes]
+        result = self.scorer.score_labels(
+            texts,
+            descriptions,
+            hypothesis_template=self.hypothesis_template,
+            multi_label=self.multi,
+            show_progress=show_progress,
+        )
+        zero_shot = np.array([list(item.scores) for item in result.items], dtype=np.float64).reshape(
+            len(texts), len(descriptions)
+        )
+        if not self.uses_knn:
+            return zero_shot, np.zeros_like(zero_shot), np.zeros(len(texts), dtype=bool)
+        hits = self._utterances().search(texts, self.k, self.min_similarity, exclude_self=exclude_self)
+        knn, has = knn_votes(hits, self.names, temperature=self.knn_temperature)
+        return zero_shot, knn, has
+
+    def _utterances(self) -> UtteranceIndex:
+        if self._index is None:
+            pairs = [(r.name, text) for r in self._routes for text in r.examples]
+            self._index = UtteranceIndex(self.embedding_scorer, pairs)
+        return self._index
+
+    def _final(
+        self, zero_shot: NDArray[np.float64], knn: NDArray[np.float64], has: NDArray[np.bool_], weight: float
+    ) -> NDArray[np.float64]:
+        mixed = route_fit.blend(zero_shot, knn, has, weight)
+        if self._calibrator is None:
+            return mixed
+        flat = apply_calibrator(self._calibrator, [float(x) for x in mixed.ravel()])
+        return np.array(flat, dtype=np.float64).reshape(mixed.shape)
+
+    # -- fitting and evaluation --------------------------------------------------------------------
+
+    def fit(
+        self,
+        queries: Sequence[str],
+        route_names: Sequence[RouteLabel],
+        *,
+        blend_weights: Sequence[float] | None = None,
+        calibration: CalibrationMethod | None = None,
+        target_precision: float | None = None,
+        show_progress: bool = False,
+    ) -> RouterReport:
+        """Tune the blend weight, an optional calibrator and the per-route thresholds on labelled queries.
+
+        ``route_names[i]`` is the true route of ``queries[i]``: a name, a list of names (compound query,
+        multi routers), or None / the fallback name for an out-of-scope query. Queries equal to an example
+        utterance do not vote for themselves (leave-one-out). Returns the report on the fit queries.
+        """
+        texts = check_texts(queries, "queries")
+        if not texts:
+            raise InvalidInputError("fit needs at least one labelled query, got none.")
+        truth = truth_matrix(route_names, len(texts), self.names, self.fallback)
+        goal = check_probability(target_precision, "target_precision")
+        zero_shot, knn, has = self._signals(texts, show_progress=show_progress, exclude_self=True)
+        search: list[tuple[float, float]] = []
+        if has.any():
+            grid = list(route_fit.DEFAULT_BLEND_GRID if blend_weights is None else blend_weights)
+            if not grid:
+                raise InvalidInputError("blend_weights is empty; pass weights in [0, 1] or None for the default grid.")
+            self.blend_weight, search = route_fit.choose_blend_weight(
+                zero_shot, knn, has, truth, [check_weight(w) for w in grid]
+            )
+        self._calibrator = None
+        raw = route_fit.blend(zero_shot, knn, has, self.blend_weight)
+        if calibration is not None:
+            self._calibrator = fit_calibrator(
+                [float(x) for x in raw.ravel()],
+                [int(x) for x in truth.ravel()],
+                calibration,
+                model=self.scorer.info.model,
+            )
+        scores = self._final(zero_shot, knn, has, self.blend_weight)
+        thresholds = route_fit.fit_thresholds(scores, truth, self.multi, target_precision=goal, names=self.names)
+        self._routes = tuple(
+            r.model_copy(update={"threshold": float(t)}) for r, t in zip(self._routes, thresholds, strict=True)
+        )
+        logger.info("router fit: blend weight %.2f, thresholds %s", self.blend_weight, self.thresholds)
+        taken = route_fit.decide(scores, thresholds, self.multi)
+        return self._report("fit", taken, truth, has, search)
+
+    def evaluate(
+        self, queries: Sequence[str], route_names: Sequence[RouteLabel], *, show_progress: bool = False
+    ) -> RouterReport:
+        """Accuracy, per-route precision / recall and abstention rate on labelled queries (no tuning)."""
+        texts = check_texts(queries, "queries")
+        if not texts:
+            raise InvalidInputError("evaluate needs at least one labelled query, got none.")
+        truth_matrix(route_names, len(texts), self.names, self.fallback)  # bad labels fail before scoring
+        return self.report(self.route_batch(texts, show_progress=show_progress), route_names)
+
+    def report(self, decisions: Sequence[RouteDecision], route_names: Sequence[RouteLabel]) -> RouterReport:
+        """The evaluation report of decisions already made (``route_batch``), against their true routes."""
+        if isinstance(decisions, RouteDecision) or not isinstance(decisions, Sequence) or not decisions:
+            raise InvalidInputError("decisions must be a non-empty list of RouteDecision (from route_batch).")
+        truth = truth_matrix(route_names, len(decisions), self.names, self.fallback)
+        taken = np.array([[name in d.routes for name in self.names] for d in decisions], dtype=bool)
+        has = np.array([d.knn is not None for d in decisions], dtype=bool)
+        return self._report("evaluate", taken, truth, has, [])
+
+    def _report(
+        self,
+        split: Any,
+        taken: NDArray[np.bool_],
+        truth: NDArray[np.bool_],
+        has: NDArray[np.bool_],
+        search: list[tuple[float, float]],
+    ) -> RouterReport:
+        return RouterReport(
+            split=split,
+            n=len(taken),
+            accuracy=float(np.mean(route_fit.correct(taken, truth, self.multi))),
+            abstention_rate=float(np.mean(~taken.any(axis=1))),
+            per_route=route_fit.per_route_metrics(taken, truth, self.names),
+            blend_weight=self.blend_weight if has.any() else 0.0,
+            thresholds=self.thresholds,
+            signals=("zero-shot", "knn") if has.any() else ("zero-shot",),
+            blend_search=tuple(search),
+        )
+
+    def calibration_data(self, inputs: Sequence[str], labels: Sequence[RouteLabel]) -> tuple[list[float], list[int]]:
+        """For ``calibrate(router, queries, route_names)``: the uncalibrated score of every (query, route)
+        pair with label 1 when the route is a true route of the query."""
+        texts = check_texts(inputs, "inputs")
+        truth = truth_matrix(labels, len(texts), self.names, self.fallback)
+        if not texts:
+            return [], []
+        zero_shot, knn, has = self._signals(texts)
+        raw = route_fit.blend(zero_shot, knn, has, self.blend_weight)
+        return [float(x) for x in raw.ravel()], [int(x) for x in truth.ravel()]
+
+    # -- persistence -------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write routes, thresholds, blend weight, calibrator and model ids as JSON."""
+        calibrator = self._calibrator if isinstance(self._calibrator, Calibrator) else None
+        if self._calibrator is not None and calibrator is None:
+            logger.warning(
+                "router save: a %s calibrator cannot be saved; only entailkit Calibrators are.",
+                type(self._calibrator).__name__,
+            )
+        emb_info = getattr(self.embedding_scorer, "info", None)
+        record = RouterFile(
+            model=self.scorer.info.model,
+            embedding_model=getattr(emb_info, "model", None),
+            routes=self._routes,
+            fallback=self.fallback,
+            multi=self.multi,
+            hypothesis_template=self.hypothesis_template,
+            blend_weight=self.blend_weight,
+            k=self.k,
+            knn_temperature=self.knn_temperature,
+            min_similarity=self.min_similarity,
+            threshold=self.threshold,
+            calibrator=calibrator,
+        )
+        Path(path).write_text(record.model_dump_json(indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path, scorer: Scorer, *, embedding_scorer: Any = None) -> Router:
+        """A router saved by ``save``, on ``scorer`` (and ``embedding_scorer`` for the kNN signal)."""
+        record = RouterFile.read(path)
+        if record.model != scorer.info.model:
+            logger.warning(
+                "router %s was fitted with model %r, loading it on %r: refit its thresholds.",
+                path,
+                record.model,
+                scorer.info.model,
+            )
+        if record.embedding_model is not None and embedding_scorer is None:
+            logger.warning(
+                "router %s used the kNN signal of %r; without an embedding_scorer it routes zero-shot only.",
+                path,
+                record.embedding_model,
+            )
+        return cls(
+            scorer,
+            [r.model_dump() for r in record.routes],
+            fallback=record.fallback,
+            multi=record.multi,
+            embedding_scorer=embedding_scorer,
+            hypothesis_template=record.hypothesis_template,
+            blend_weight=record.blend_weight,
+            k=record.k,
+            knn_temperature=record.knn_temperature,
+            min_similarity=record.min_similarity,
+            threshold=record.threshold,
+            calibrator=record.calibrator,
+        )
+
+    @classmethod
+    def from_routes_file(cls, path: str | Path, scorer: Scorer, *, embedding_scorer: Any = None) -> Router:
+        """A router from a routes YAML file (a list of routes, or ``routes`` plus Router options)."""
+        return cls(scorer, embedding_scorer=embedding_scorer, **read_routes_file(path))
+
+    def __repr__(self) -> str:
+        return f"Router(routes={self.names!r}, fallback={self.fallback!r}, multi={self.multi}, knn={self.uses_knn})"
+
+
+__all__ = ["DEFAULT_ROUTE_TEMPLATE", "Router"]

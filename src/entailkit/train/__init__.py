@@ -1,0 +1,1 @@
+"""Fine-tuning of cross-encoders (NLI, relevance) and GLiClass; imports torch only when training starts."""

@@ -1,0 +1,330 @@
+"""Fine-tune a cross-encoder for NLI (2- or 3-way head) or relevance (1 logit) with the default recipe."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from entailkit.errors import InvalidInputError, ModelLoadError
+from entailkit.train import _common as common
+from entailkit.train.card import RESULT_FILE, write_model_card
+from entailkit.train.data import NLI2, NLI3, NLIExample, RelevanceExample, count_labels, split_dev
+from entailkit.train.metrics import mean_ndcg
+from entailkit.train.recipe import TrainConfig
+
+logger = logging.getLogger(__name__)
+Task = Literal["nli", "relevance"]
+Head = Literal["nli3", "nli2", "relevance"]
+Example = NLIExample | RelevanceExample
+
+
+def _pick_head(base_config: Any, task: Task, rows: Sequence[Example], head: Head | None) -> tuple[Head, dict[int, str]]:
+    """The head to train and its id2label: keep a base's own NLI head (and label order) when it matches."""
+    if task == "relevance":
+        return "relevance", {0: "relevance"}
+    existing = {int(k): str(v).lower() for k, v in (getattr(base_config, "id2label", None) or {}).items()}
+    trained = any("ForSequenceClassification" in a for a in (getattr(base_config, "architectures", None) or []))
+    for name, roles in (("nli3", NLI3), ("nli2", NLI2)):
+        if trained and sorted(existing.values()) == sorted(roles) and head in (None, name):
+            return name, existing  # type: ignore[return-value]
+    if head is None:
+        head = "nli3" if any(r.label in ("neutral", "contradiction") for r in rows) else "nli2"  # type: ignore[union-attr]
+    roles = NLI3 if head == "nli3" else NLI2
+    return head, dict(enumerate(roles))
+
+
+def _target_masks(labels: Sequence[str], id2label: dict[int, str]) -> np.ndarray:
+    """(n, k) masks of the classes each label allows: not_entailment on a 3-way head = neutral or contradiction."""
+    index = {v: k for k, v in id2label.items()}
+    masks = np.zeros((len(labels), len(id2label)), dtype=np.float32)
+    for row, label in enumerate(labels):
+        if label in index:
+            masks[row, index[label]] = 1.0
+        elif label == "not_entailment":
+            masks[row, [i for v, i in index.items() if v != "entailment"]] = 1.0
+        elif label in ("neutral", "contradiction") and "not_entailment" in index:
+            masks[row, index["not_entailment"]] = 1.0
+        else:
+            raise InvalidInputError(f"label {label!r} cannot be trained on a head with labels {sorted(index)}")
+    return masks
+
+
+class _Encoded:
+    """Tokenised pairs with their targets, kept as python lists for cheap batching."""
+
+    def __init__(self, tokenizer: Any, rows: Sequence[Example], task: Task, id2label: dict[int, str], max_length: int):
+        if task == "relevance":
+            rel = [r for r in rows if isinstance(r, RelevanceExample)]
+            if len(rel) != len(rows):
+                raise InvalidInputError("task='relevance' needs RelevanceExample rows (query, passage, label)")
+            first, second = [r.query for r in rel], [r.passage for r in rel]
+            self.targets = np.asarray([[float(r.label)] for r in rel], dtype=np.float32)
+            self.groups = first
+        else:
+            nli = [r for r in rows if isinstance(r, NLIExample)]
+            if len(nli) != len(rows):
+                raise InvalidInputError("task='nli' needs NLIExample rows (premise, hypothesis, label)")
+            first, second = [r.premise for r in nli], [r.hypothesis for r in nli]
+            self.targets = _target_masks([r.label for r in nli], id2label)
+            self.groups = []
+        enc = tokenizer(first, second, truncation=True, max_length=max_length) if rows else {"input_ids": []}
+        keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in enc]
+        self.features = [{k: enc[k][i] for k in keys} for i in range(len(rows))]
+        self.lengths = [len(ids) for ids in enc["input_ids"]]
+        self.tokenizer = tokenizer
+
+    def batch(self, idx: Sequence[int], device: str) -> tuple[dict[str, Any], Any]:
+        import torch
+
+        padded = self.tokenizer.pad([self.features[i] for i in idx], return_tensors="pt")
+        inputs = {k: v.to(device) for k, v in padded.items()}
+        return inputs, torch.from_numpy(self.targets[list(idx)]).to(device)
+
+
+def _loss(logits: Any, targets: Any, task: Task) -> Any:
+    """Cross-entropy over the allowed classes (NLI) or BCE with logits (relevance)."""
+    import torch
+
+    logits = logits.float()
+    if task == "relevance":
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, targets)
+    logp = torch.log_softmax(logits, dim=-1)
+    allowed = torch.logsumexp(logp.masked_fill(targets <= 0, float("-inf")), dim=-1)
+    return -allowed.mean()
+
+
+def predict_logits(model: Any, data: _Encoded, device: str, bf16: bool, batch_size: int) -> np.ndarray:
+    """Logits for every encoded pair, in input order (length-sorted batches)."""
+    import torch
+
+    order = sorted(range(len(data.lengths)), key=lambda i: data.lengths[i])
+    out = np.zeros((len(order), model.config.num_labels), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode(), common.autocast(device, bf16):
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            inputs, _ = data.batch(idx, device)
+            out[idx] = model(**inputs).logits.float().cpu().numpy()
+    model.train()
+    return out
+
+
+def _dev_score(logits: np.ndarray, data: _Encoded, task: Task) -> tuple[str, float]:
+    """(metric name, value): accuracy over allowed classes for NLI, mean nDCG@10 per query for relevance."""
+    if task == "nli":
+        return "accuracy", float(data.targets[np.arange(len(logits)), logits.argmax(axis=1)].mean())
+    run: dict[str, list[str]] = {}
+    qrels: dict[str, dict[str, float]] = {}
+    for i, query in enumerate(data.groups):
+        run.setdefault(query, []).append(str(i))
+        qrels.setdefault(query, {})[str(i)] = float(data.targets[i, 0])
+    for ids in run.values():
+        ids.sort(key=lambda d: -logits[int(d), 0])
+    return "ndcg@10", mean_ndcg(run, qrels)
+
+
+def train_cross_encoder(
+    base: str | Path,
+    data: Sequence[Example],
+    *,
+    out_dir: str | Path,
+    task: Task = "nli",
+    dev: Sequence[Example] | None = None,
+    config: TrainConfig | None = None,
+    head: Head | None = None,
+    resume: bool = True,
+    keep_checkpoint: bool = False,
+    show_progress: bool = False,
+    data_description: str | None = None,
+) -> common.TrainResult:
+    """Fine-tune ``base`` on ``data`` and write a folder that ``load_scorer`` loads directly.
+
+    NLI rows may mix 3-way and 2-way labels: on a 3-way head ``not_entailment`` trains the summed
+    neutral + contradiction probability. Without ``dev`` a seeded 5% split of ``data`` drives early
+    stopping. The best dev checkpoint is what ends up in ``out_dir``; ``checkpoint-last`` lets an
+    interrupted run resume where it stopped.
+    """
+    import torch
+    from transformers import (
+        AutoConfig,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        get_linear_schedule_with_warmup,
+    )
+
+    if task not in ("nli", "relevance"):
+        raise InvalidInputError(f"task must be 'nli' or 'relevance', got {task!r}")
+    cfg = config or TrainConfig()
+    rows = list(data)
+    if not rows:
+        raise InvalidInputError("no training examples were given")
+    dev_rows = list(dev) if dev is not None else None
+    if dev_rows is None:
+        rows, dev_rows = split_dev(rows, seed=cfg.seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    common.seed_everything(cfg.seed)
+    device, bf16 = common.resolve_device(cfg)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(base))
+        base_config = AutoConfig.from_pretrained(str(base))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot load base model {base!s}: {exc}") from exc
+    head_kind, id2label = _pick_head(base_config, task, rows, head)
+    train_set = _Encoded(tokenizer, rows, task, id2label, cfg.max_length)
+    dev_set = _Encoded(tokenizer, dev_rows, task, id2label, cfg.max_length)
+    run_id = common.fingerprint(rows, cfg, f"{base}|{task}|{head_kind}")
+    state = common.load_checkpoint_state(out, run_id) if resume else None
+    source = str(out / common.CHECKPOINT_DIR) if state else str(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source,
+        num_labels=len(id2label),
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
+        ignore_mismatched_sizes=True,
+        dtype=torch.float32,  # master weights in fp32 whatever the checkpoint stores (fp16 would diverge)
+    ).to(device)
+    model.train()
+    batches_per_epoch = len(common.bucket_batches(train_set.lengths, cfg.batch_size, cfg.bucket_size, cfg.seed))
+    steps_per_epoch, n_steps = common.total_steps(batches_per_epoch, cfg)
+    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm", "norm"))]
+    no_decay = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm", "norm"))]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.learning_rate,
+    )
+    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+        optimizer, round(cfg.warmup_ratio * n_steps), n_steps
+    )
+    loop: dict[str, Any] = state or {
+        "fingerprint": run_id,
+        "step": 0,
+        "epoch": 0,
+        "batch": 0,
+        "best": None,
+        "best_step": 0,
+        "bad_evals": 0,
+        "history": [],
+        "stopped_early": False,
+    }
+    resumed_from = int(loop["step"])
+    if state:
+        common.restore_optimizer(out, optimizer, scheduler)
+        logger.info("resuming %s from step %d", out, resumed_from)
+    metric_name = "accuracy" if task == "nli" else "ndcg@10"
+    losses: list[float] = []
+    loop["loss_mark"] = 0
+
+    def evaluate() -> bool:
+        """Score dev, keep the best model in ``out``; True when patience is exhausted."""
+        nonlocal metric_name
+        if not dev_set.lengths:
+            return False
+        metric_name, value = _dev_score(
+            predict_logits(model, dev_set, device, bf16, cfg.eval_batch_size), dev_set, task
+        )
+        recent = losses[loop.get("loss_mark", 0) :] or losses[-1:]
+        loop["loss_mark"] = len(losses)
+        entry = {"step": float(loop["step"]), metric_name: value}
+        if recent:
+            entry["train_loss"] = float(np.mean(recent))
+        loop["history"].append(entry)
+        logger.info("step %d: dev %s = %.4f", loop["step"], metric_name, value)
+        if loop["best"] is None or value > loop["best"]:
+            loop.update(best=value, best_step=loop["step"], bad_evals=0)
+            model.save_pretrained(out, safe_serialization=True)
+            tokenizer.save_pretrained(out)
+        else:
+            loop["bad_evals"] += 1
+        common.save_checkpoint(out, model, optimizer, scheduler, loop)
+        return cfg.patience > 0 and loop["bad_evals"] >= cfg.patience
+
+    with common.make_progress(show_progress) as progress:
+        bar = progress.add_task(f"train {task}", total=n_steps, completed=loop["step"], info="")
+        while loop["step"] < n_steps and not loop["stopped_early"]:
+            batches = common.bucket_batches(
+                train_set.lengths, cfg.batch_size, cfg.bucket_size, cfg.seed + loop["epoch"]
+            )
+            while loop["batch"] < len(batches) and loop["step"] < n_steps:
+                group = batches[loop["batch"] : loop["batch"] + cfg.grad_accum]
+                n_group = sum(len(b) for b in group)
+                for idx in group:
+                    inputs, targets = train_set.batch(idx, device)
+                    with common.autocast(device, bf16):
+                        logits = model(**inputs).logits
+                    loss = _loss(logits, targets, task) * (len(idx) / n_group)
+                    loss.backward()
+                    losses.append(float(loss.detach()) * n_group / len(idx))
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                loop["batch"] += len(group)
+                loop["step"] += 1
+                progress.update(bar, advance=1, info=f"loss {np.mean(losses[-50:]):.4f}")
+                if loop["step"] % 100 == 0:
+                    logger.info("step %d/%d, loss %.4f", loop["step"], n_steps, np.mean(losses[-100:]))
+                if cfg.eval_every and loop["step"] % cfg.eval_every == 0 and evaluate():
+                    loop["stopped_early"] = True
+                    break
+                if cfg.save_every and loop["step"] % cfg.save_every == 0:
+                    common.save_checkpoint(out, model, optimizer, scheduler, loop)
+            if loop["batch"] >= len(batches):
+                loop.update(epoch=loop["epoch"] + 1, batch=0)
+                if not cfg.eval_every and evaluate():
+                    loop["stopped_early"] = True
+        if not loop["stopped_early"] and (not loop["history"] or loop["history"][-1]["step"] != loop["step"]):
+            evaluate()
+    if loop["best"] is None:  # no dev rows: the last weights are the result
+        model.save_pretrained(out, safe_serialization=True)
+        tokenizer.save_pretrained(out)
+    result = common.TrainResult(
+        out_dir=str(out),
+        task=task,
+        head=head_kind,
+        id2label=id2label,
+        steps=int(loop["step"]),
+        epochs=loop["step"] / steps_per_epoch,
+        best_step=int(loop["best_step"]),
+        dev_metric=metric_name,
+        best_dev=loop["best"],
+        history=loop["history"],
+        wall_s=time.perf_counter() - started,
+        stopped_early=bool(loop["stopped_early"]),
+        resumed_from_step=resumed_from,
+        n_train=len(rows),
+        n_dev=len(dev_rows),
+        data_counts=_counts(rows),
+        config=cfg,
+    )
+    payload = json.loads(result.model_dump_json())
+    payload.update(
+        base=str(base),
+        device=device,
+        precision="bf16" if bf16 else "fp32",
+        data_description=data_description,
+        train_loss_last50=float(np.mean(losses[-50:])) if losses else None,
+    )
+    (out / RESULT_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    write_model_card(out)
+    if not keep_checkpoint:
+        shutil.rmtree(out / common.CHECKPOINT_DIR, ignore_errors=True)
+    return result
+
+
+def _counts(rows: Sequence[Example]) -> dict[str, int]:
+    """Counts by source and label for the model card."""
+    nli = [r for r in rows if isinstance(r, NLIExample)]
+    counts = {f"label {k}": v for k, v in count_labels(nli).items()}
+    for row in rows:
+        key = f"source {row.source or 'unnamed'}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts

@@ -1,0 +1,106 @@
+"""Evaluate trained scorers on NLI sets, reranking and classification (what `entailkit eval` prints)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
+from entailkit.train.data import ClassificationExample, NLIExample
+from entailkit.train.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg
+
+logger = logging.getLogger(__name__)
+
+
+def evaluate_nli(scorer: Scorer, examples: Sequence[NLIExample], *, show_progress: bool = False) -> dict[str, float]:
+    """Accuracy, macro-F1 and ECE on NLI pairs.
+
+    3-way sets on a 3-way head are scored 3-way (argmax). 2-way sets (or a 2-way head) are scored as
+    entailment vs not: P(entailment) >= 0.5, i.e. neutral and contradiction are pooled.
+    """
+    if not examples:
+        return {}
+    scores = scorer.score_pairs(
+        [e.premise for e in examples], [e.hypothesis for e in examples], show_progress=show_progress
+    )
+    gold = [e.label for e in examples]
+    three_way_data = all(g in ("entailment", "neutral", "contradiction") for g in gold)
+    if three_way_data and scores.head == "nli3":
+        probs = np.asarray([[s.entailment or 0.0, s.neutral or 0.0, s.contradiction or 0.0] for s in scores])
+        names = ["entailment", "neutral", "contradiction"]
+        pred = [names[i] for i in probs.argmax(axis=1)]
+        y = [names.index(g) for g in gold]
+        return {
+            "accuracy": accuracy(gold, pred),
+            "macro_f1": macro_f1(gold, pred, names),
+            "ece": expected_calibration_error(probs, y),
+            "n": float(len(examples)),
+        }
+    p_ent = np.asarray([s.entailment if s.entailment is not None else s.score for s in scores])
+    gold2 = ["entailment" if g == "entailment" else "not_entailment" for g in gold]
+    pred2 = ["entailment" if p >= 0.5 else "not_entailment" for p in p_ent]
+    return {
+        "accuracy": accuracy(gold2, pred2),
+        "macro_f1": macro_f1(gold2, pred2, ["entailment", "not_entailment"]),
+        "ece": expected_calibration_error(p_ent, [int(g == "entailment") for g in gold2]),
+        "n": float(len(examples)),
+    }
+
+
+def evaluate_reranking(
+    scorer: Scorer,
+    queries: Mapping[str, str],
+    corpus: Mapping[str, str],
+    candidates: Mapping[str, Sequence[str]],
+    qrels: Mapping[str, Mapping[str, float]],
+    *,
+    k: int = 10,
+    show_progress: bool = False,
+) -> dict[str, float]:
+    """nDCG@k of the scorer's reranking of each query's candidates (premise = passage, hypothesis = query)."""
+    flat = [(qid, pid) for qid, pids in candidates.items() for pid in pids]
+    if not flat:
+        return {f"ndcg@{k}": 0.0, "queries": 0.0}
+    unknown = [qid for qid, _ in flat if qid not in queries][:3]
+    if unknown:
+        raise InvalidInputError(f"candidates name queries that are not in `queries`: {unknown}")
+    scores = scorer.score_pairs(
+        [corpus[pid] for _, pid in flat], [queries[qid] for qid, _ in flat], show_progress=show_progress
+    ).scores
+    per_query: dict[str, list[tuple[float, str]]] = {}
+    for (qid, pid), score in zip(flat, scores, strict=True):
+        per_query.setdefault(qid, []).append((score, pid))
+    run = {qid: [pid for _, pid in sorted(items, key=lambda t: -t[0])] for qid, items in per_query.items()}
+    return {f"ndcg@{k}": mean_ndcg(run, qrels, k), "queries": float(len(run))}
+
+
+def evaluate_classification(
+    scorer: Scorer,
+    examples: Sequence[ClassificationExample],
+    label_names: Sequence[str],
+    *,
+    hypothesis_template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
+    show_progress: bool = False,
+) -> dict[str, float]:
+    """Single-label accuracy and macro-F1 of ``score_labels`` (top label vs the first true label)."""
+    if not examples:
+        return {}
+    result = scorer.score_labels(
+        [e.text for e in examples],
+        list(label_names),
+        hypothesis_template=hypothesis_template,
+        show_progress=show_progress,
+    )
+    gold = [e.labels[0] for e in examples]
+    pred = [item.top or "" for item in result]
+    probs = np.asarray([item.scores for item in result])
+    y = [list(label_names).index(g) for g in gold]
+    return {
+        "accuracy": accuracy(gold, pred),
+        "macro_f1": macro_f1(gold, pred, list(label_names)),
+        "ece": expected_calibration_error(probs, y),
+        "n": float(len(examples)),
+    }

@@ -1,0 +1,52 @@
+"""The default fine-tuning recipe as one validated, JSON-serialisable config."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Precision = Literal["auto", "fp32", "bf16"]
+
+
+class TrainConfig(BaseModel):
+    """Hyper-parameters of a fine-tuning run (AdamW, linear warm-up and decay, early stopping on dev).
+
+    ``precision="auto"`` trains in fp32 on CPU and with bf16 autocast on CUDA. ``eval_every`` counts
+    optimizer steps (0: evaluate at the end of each epoch only). ``patience`` counts evaluations without
+    improvement before stopping (0: never stop early).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    learning_rate: float = Field(default=5e-5, gt=0)
+    weight_decay: float = Field(default=0.01, ge=0)
+    epochs: float = Field(default=2.0, gt=0)
+    max_steps: int | None = Field(default=None, ge=1)
+    batch_size: int = Field(default=32, ge=1)
+    grad_accum: int = Field(default=1, ge=1)
+    warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
+    max_length: int = Field(default=128, ge=8)
+    max_grad_norm: float = Field(default=1.0, gt=0)
+    seed: int = 42
+    eval_every: int = Field(default=0, ge=0)
+    patience: int = Field(default=3, ge=0)
+    bucket_size: int = Field(default=50, ge=1)
+    """Length bucketing: batches are cut from length-sorted chunks of ``bucket_size`` batches."""
+    precision: Precision = "auto"
+    device: str | None = None
+    save_every: int = Field(default=0, ge=0)
+    """Write ``checkpoint-last`` every N optimizer steps (0: at each evaluation)."""
+    num_threads: int | None = Field(default=None, ge=1)
+    eval_batch_size: int = Field(default=64, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainConfig:
+        if self.max_steps is None and self.epochs <= 0:
+            raise ValueError("epochs must be > 0 when max_steps is not set")
+        return self
+
+    @property
+    def effective_batch_size(self) -> int:
+        """Examples per optimizer step."""
+        return self.batch_size * self.grad_accum

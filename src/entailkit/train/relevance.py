@@ -1,0 +1,125 @@
+"""Relevance training data: BEIR folders, query splits, dense retrieval and hard negatives over faiss."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from entailkit.errors import InvalidInputError
+from entailkit.train.data import NLIExample, RelevanceExample
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BeirData:
+    """A BEIR-layout data set: corpus id -> text, query id -> text, qrels query -> {doc: grade}."""
+
+    corpus: dict[str, str]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, float]]
+
+
+def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirData:
+    """Read ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv`` (header optional)."""
+    root = Path(path)
+    for name in ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv"):
+        if not (root / name).is_file():
+            raise InvalidInputError(f"{root / name} does not exist; is {root} a BEIR folder?")
+
+    def read(name: str) -> dict[str, str]:
+        with (root / name).open(encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle if line.strip()]
+        return {str(r["_id"]): " ".join(filter(None, [str(r.get("title") or ""), str(r["text"])])) for r in rows}
+
+    qrels: dict[str, dict[str, float]] = {}
+    with (root / f"qrels/{split}.tsv").open(encoding="utf-8") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            if len(row) < 3 or not row[2].strip().lstrip("-").isdigit():
+                continue  # header or malformed line
+            qrels.setdefault(row[0], {})[row[1]] = float(row[2])
+    return BeirData(corpus=read("corpus.jsonl"), queries=read("queries.jsonl"), qrels=qrels)
+
+
+def split_queries(query_ids: Sequence[str], *, seed: int = 0) -> tuple[list[str], list[str]]:
+    """Two seeded halves of the query ids (train, held out)."""
+    ids = sorted(query_ids)
+    random.Random(seed).shuffle(ids)
+    half = len(ids) // 2
+    return sorted(ids[:half]), sorted(ids[half:])
+
+
+def dense_search(query_vectors: np.ndarray, doc_vectors: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the top-k documents by inner product for each query (faiss when installed, else numpy)."""
+    k = min(k, doc_vectors.shape[0])
+    try:
+        import faiss
+    except ImportError:
+        logger.info("faiss is not installed; exact search with numpy")
+        sims = query_vectors @ doc_vectors.T
+        return np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    index = faiss.IndexFlatIP(doc_vectors.shape[1])
+    index.add(np.ascontiguousarray(doc_vectors, dtype=np.float32))
+    _, idx = index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+    return np.asarray(idx)
+
+
+def dense_retrieve(
+    embedder: Any,
+    data: BeirData,
+    query_ids: Sequence[str],
+    k: int = 100,
+    doc_vectors: np.ndarray | None = None,
+    show_progress: bool = False,
+) -> tuple[dict[str, list[str]], np.ndarray]:
+    """Top-k corpus ids per query with an EmbeddingScorer (``embed``), and the corpus vectors for reuse."""
+    doc_ids = list(data.corpus)
+    if doc_vectors is None:
+        doc_vectors = embedder.embed([data.corpus[d] for d in doc_ids], show_progress=show_progress)
+    query_vectors = embedder.embed([data.queries[q] for q in query_ids])
+    top = dense_search(query_vectors, doc_vectors, k)
+    return {q: [doc_ids[i] for i in row] for q, row in zip(query_ids, top, strict=True)}, doc_vectors
+
+
+def relevance_examples(
+    data: BeirData,
+    query_ids: Sequence[str],
+    retrieved: Mapping[str, Sequence[str]],
+    *,
+    negatives_per_query: int = 30,
+    max_grade: float | None = None,
+    seed: int = 0,
+) -> list[RelevanceExample]:
+    """Judged passages as positives (label = grade / max grade) plus unjudged dense hits as hard negatives."""
+    rng = random.Random(seed)
+    top_grade = max_grade or max((g for q in data.qrels.values() for g in q.values()), default=1.0)
+    out: list[RelevanceExample] = []
+    for qid in query_ids:
+        judged = data.qrels.get(qid, {})
+        query = data.queries[qid]
+        out.extend(
+            RelevanceExample(query, data.corpus[pid], max(0.0, grade) / top_grade, "qrels")
+            for pid, grade in sorted(judged.items())
+            if pid in data.corpus
+        )
+        hard = [pid for pid in retrieved.get(qid, []) if pid not in judged]
+        out.extend(RelevanceExample(query, data.corpus[pid], 0.0, "mined") for pid in hard[:negatives_per_query])
+    rng.shuffle(out)
+    return out
+
+
+def nli_as_relevance(rows: Sequence[NLIExample]) -> list[RelevanceExample]:
+    """QNLI-style (sentence, question) pairs as relevance examples: entailment -> 1, else 0."""
+    return [
+        RelevanceExample(row.hypothesis, row.premise, 1.0 if row.label == "entailment" else 0.0, row.source or "nli")
+        for row in rows
+    ]

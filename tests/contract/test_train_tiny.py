@@ -1,0 +1,189 @@
+"""Fine-tuning mechanics on tiny random models: the loss falls, resume is exact, the output loads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entailkit.train import _common as common
+from entailkit.train.card import record_evaluation
+from entailkit.train.cross_encoder import train_cross_encoder
+from entailkit.train.data import NLIExample, RelevanceExample
+from entailkit.train.recipe import TrainConfig
+
+PAIRS = [
+    NLIExample("a man plays a guitar", "a person plays music", "entailment"),
+    NLIExample("a man plays a guitar", "nobody plays music", "contradiction"),
+    NLIExample("a woman slices an onion", "a woman is cooking dinner", "neutral"),
+    NLIExample("a dog runs in the park", "an animal is outside", "entailment"),
+    NLIExample("a dog runs in the park", "the dog is asleep", "contradiction"),
+    NLIExample("two kids play football", "the kids are brothers", "neutral"),
+    NLIExample("the sun is shining", "it is night", "not_entailment"),
+    NLIExample("a cat sits on a mat", "a cat is on a mat", "entailment"),
+]
+
+
+def _config(**kwargs: Any) -> TrainConfig:
+    base = dict(learning_rate=2e-3, batch_size=4, warmup_ratio=0.0, max_length=32, seed=7, num_threads=1, patience=0)
+    return TrainConfig(**{**base, **kwargs})
+
+
+def test_nli_training_lowers_loss_and_loads(tiny_embed_path: Path, tmp_path: Path) -> None:
+    from entailkit import load_scorer
+
+    out = tmp_path / "nli"
+    result = train_cross_encoder(
+        tiny_embed_path, PAIRS * 4, dev=PAIRS, out_dir=out, config=_config(max_steps=24, eval_every=4)
+    )
+    losses = [h["train_loss"] for h in result.history]
+    assert losses[-1] < losses[0]
+    assert result.best_dev is not None and result.best_dev >= 0.5
+    assert result.id2label == {0: "entailment", 1: "neutral", 2: "contradiction"}
+    assert not (out / common.CHECKPOINT_DIR).exists()  # removed after a finished run
+    scorer = load_scorer(out)
+    assert scorer.info.head == "nli3"
+    assert scorer.info.label_map == {"entailment": 0, "neutral": 1, "contradiction": 2}
+    scores = scorer.score_pairs([p.premise for p in PAIRS], [p.hypothesis for p in PAIRS])
+    assert len(scores) == len(PAIRS)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "## Recipe" in card and "## Metrics" in card
+    record_evaluation(out, "toy", {"accuracy": 0.5})
+    assert "| toy | accuracy | 0.5000 |" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def test_two_way_head_and_relevance_head(tiny_embed_path: Path, tmp_path: Path) -> None:
+    from entailkit import load_scorer
+
+    two = train_cross_encoder(
+        tiny_embed_path, PAIRS, dev=[], head="nli2", out_dir=tmp_path / "two", config=_config(max_steps=2)
+    )
+    assert two.id2label == {0: "entailment", 1: "not_entailment"}
+    assert load_scorer(tmp_path / "two").info.head == "nli2"
+    rel = [RelevanceExample(p.hypothesis, p.premise, float(p.label == "entailment")) for p in PAIRS]
+    result = train_cross_encoder(
+        tiny_embed_path, rel, dev=rel, task="relevance", out_dir=tmp_path / "rel", config=_config(max_steps=2)
+    )
+    assert result.dev_metric == "ndcg@10" and result.id2label == {0: "relevance"}
+    assert load_scorer(tmp_path / "rel").info.head == "relevance"
+
+
+def test_resume_after_interruption_matches_uninterrupted_run(
+    tiny_embed_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safetensors.torch import load_file
+
+    cfg = _config(max_steps=6, save_every=2)
+    full = train_cross_encoder(
+        tiny_embed_path, PAIRS, dev=[], out_dir=tmp_path / "full", config=cfg, keep_checkpoint=True
+    )
+    real_save = common.save_checkpoint
+    calls = {"n": 0}
+
+    def crash_after_second_save(*args: Any, **kwargs: Any) -> None:
+        real_save(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the run dies right after checkpoint-last at step 4
+
+    monkeypatch.setattr(common, "save_checkpoint", crash_after_second_save)
+    with pytest.raises(KeyboardInterrupt):
+        train_cross_encoder(tiny_embed_path, PAIRS, dev=[], out_dir=tmp_path / "cut", config=cfg, keep_checkpoint=True)
+    monkeypatch.setattr(common, "save_checkpoint", real_save)
+    state = json.loads((tmp_path / "cut" / common.CHECKPOINT_DIR / common.STATE_FILE).read_text())
+    assert state["step"] == 4
+    resumed = train_cross_encoder(
+        tiny_embed_path, PAIRS, dev=[], out_dir=tmp_path / "cut", config=cfg, keep_checkpoint=True
+    )
+    assert resumed.resumed_from_step == 4 and resumed.steps == full.steps == 6
+    a = load_file(tmp_path / "full" / "model.safetensors")
+    b = load_file(tmp_path / "cut" / "model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert (a[key] - b[key]).abs().max().item() < 1e-5, key
+
+
+def test_checkpoint_of_another_run_is_ignored(tiny_embed_path: Path, tmp_path: Path) -> None:
+    train_cross_encoder(
+        tiny_embed_path, PAIRS, dev=[], out_dir=tmp_path / "o", config=_config(max_steps=2), keep_checkpoint=True
+    )
+    other = train_cross_encoder(tiny_embed_path, PAIRS[:6], dev=[], out_dir=tmp_path / "o", config=_config(max_steps=2))
+    assert other.resumed_from_step == 0
+
+
+def test_bad_inputs(tiny_embed_path: Path, tmp_path: Path) -> None:
+    from entailkit.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="no training examples"):
+        train_cross_encoder(tiny_embed_path, [], out_dir=tmp_path / "x")
+    with pytest.raises(InvalidInputError, match="RelevanceExample"):
+        train_cross_encoder(tiny_embed_path, PAIRS, task="relevance", out_dir=tmp_path / "x")
+    with pytest.raises(InvalidInputError, match="task must be"):
+        train_cross_encoder(tiny_embed_path, PAIRS, task="rank", out_dir=tmp_path / "x")  # type: ignore[arg-type]
+
+
+def test_gliclass_training_lowers_loss_and_loads(tmp_path: Path) -> None:
+    pytest.importorskip("gliclass")
+    from entailkit import load_scorer
+    from entailkit.errors import InvalidInputError
+    from entailkit.train.data import ClassificationExample
+    from entailkit.train.gliclass import train_gliclass
+    from fixtures.tiny_gliclass import tiny_gliclass_path
+
+    labels = ["sports", "business", "science"]
+    rows = [
+        ClassificationExample("the match ended with a late goal", ("sports",)),
+        ClassificationExample("stocks fell sharply on the market", ("business",)),
+        ClassificationExample("the probe measured the magnetic field", ("science",)),
+    ] * 4
+    cfg = _config(max_steps=2, batch_size=6)
+    first = train_gliclass(tiny_gliclass_path(), rows, labels, out_dir=tmp_path / "a", config=cfg)
+    longer = train_gliclass(
+        tiny_gliclass_path(), rows, labels, out_dir=tmp_path / "b", config=_config(max_steps=30, batch_size=6)
+    )
+    assert longer.history[-1]["train_loss"] < first.history[-1]["train_loss"]
+    scorer = load_scorer(tmp_path / "b")
+    assert scorer.info.kind == "gliclass"
+    result = scorer.score_labels([r.text for r in rows[:3]], labels)
+    assert [item.labels for item in result] == [tuple(labels)] * 3
+    with pytest.raises(InvalidInputError, match="not in label_names"):
+        train_gliclass(tiny_gliclass_path(), rows, ["sports"], out_dir=tmp_path / "c")
+
+
+def test_cli_train_nli_and_eval(tiny_embed_path: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from entailkit.cli import app
+
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(
+        "\n".join(json.dumps({"premise": p.premise, "hypothesis": p.hypothesis, "label": p.label}) for p in PAIRS),
+        encoding="utf-8",
+    )
+    out = tmp_path / "cli-nli"
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        [
+            "train",
+            "nli",
+            "--base",
+            str(tiny_embed_path),
+            "--data",
+            f"{data}@2",
+            "--out",
+            str(out),
+            "--dev",
+            str(data),
+            "--epochs",
+            "1",
+            "--quiet",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output.strip().splitlines()[-1])["out_dir"] == str(out)
+    assert (out / "README.md").is_file()
+    bad = runner.invoke(app, ["train", "nli", "--base", str(tiny_embed_path), "--data", "nope:x", "--out", str(out)])
+    assert bad.exit_code == 2 and "unknown data set" in bad.output

@@ -1,0 +1,49 @@
+"""Every script in examples/ runs to completion (exit code 0) from the repository root, offline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+TIMEOUT_S = 120
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1"
+    )
+    env.setdefault("ENTAILKIT_SHARED", str(ROOT.parent / "shared"))
+    return env
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(script: Path) -> None:
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script.relative_to(ROOT))],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        pytest.fail(f"{script.name} did not finish within {TIMEOUT_S} s; last output:\n{_tail(out)}")
+    assert done.returncode == 0, (
+        f"{script.name} exited with {done.returncode}\n--- stdout ---\n{_tail(done.stdout)}\n"
+        f"--- stderr ---\n{_tail(done.stderr)}"
+    )
