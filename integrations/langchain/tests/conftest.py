@@ -66,11 +66,11 @@ def msmarco() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 @pytest.fixture(scope="session")
 def vector_store(msmarco: Any, embedding_scorer: Any) -> Any:
-    """A langchain-core InMemoryVectorStore over the passages, embedded with the real all-MiniLM-L6-v2."""
+    """A real faiss index (langchain-community FAISS) over the passages, embedded with the real all-MiniLM-L6-v2."""
+    from langchain_community.vectorstores import FAISS
     from langchain_core.documents import Document
-    from langchain_core.vectorstores import InMemoryVectorStore
     from langchain_entailkit import EntailkitEmbeddings
 
     passages, _ = msmarco
     docs = [Document(page_content=p["text"], id=p["_id"], metadata={"source": "msmarco"}) for p in passages]
-    return InMemoryVectorStore.from_documents(docs, EntailkitEmbeddings(embedding_scorer))
+    return FAISS.from_documents(docs, EntailkitEmbeddings(embedding_scorer), ids=[d.id for d in docs])
