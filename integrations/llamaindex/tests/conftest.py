@@ -136,18 +136,15 @@ def index_builder() -> Any:
 
 @pytest.fixture(scope="session")
 def index(nodes: list[Any]) -> Any:
-    """A VectorStoreIndex over the passages (FAISS when llama-index-vector-stores-faiss is installed)."""
+    """A VectorStoreIndex over the passages in a real faiss index (llama-index-vector-stores-faiss)."""
     return build_index(nodes)
 
 
 def build_index(nodes: list[Any]) -> Any:
+    import faiss
     from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.vector_stores.faiss import FaissVectorStore
 
-    try:
-        import faiss
-        from llama_index.vector_stores.faiss import FaissVectorStore
-    except ImportError:
-        return VectorStoreIndex([n.model_copy() for n in nodes])
     store = FaissVectorStore(faiss_index=faiss.IndexFlatIP(len(nodes[0].embedding)))
     context = StorageContext.from_defaults(vector_store=store)
     return VectorStoreIndex([n.model_copy() for n in nodes], storage_context=context)
