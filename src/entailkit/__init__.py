@@ -32,6 +32,7 @@ _LAZY: dict[str, str] = {
     "Router": "entailkit.tasks.routing",
     "Route": "entailkit.types",
     "calibrate": "entailkit.tasks.calibration",
+    "Client": "entailkit.serve.client",
 }
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from entailkit.scorers.cross_encoder import CrossEncoderScorer
     from entailkit.scorers.embedding import EmbeddingScorer
     from entailkit.scorers.loading import load_scorer
+    from entailkit.serve.client import Client
     from entailkit.tasks.calibration import calibrate
     from entailkit.tasks.classify import ZeroShotClassifier
     from entailkit.tasks.groundedness import GroundednessChecker
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from entailkit.types import Route
 
 __all__ = [
+    "Client",
     "CrossEncoderScorer",
     "EmbeddingScorer",
     "EntailkitError",

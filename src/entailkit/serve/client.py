@@ -1,0 +1,134 @@
+"""``entailkit.Client``: call an ``entailkit serve`` server and get entailkit's own result types back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from entailkit._optional import require
+from entailkit.errors import EntailkitError, InvalidInputError
+from entailkit.types import Classification, GroundednessReport, RerankResult, RouteDecision
+
+
+class ServerError(EntailkitError):
+    """The server answered with an error: ``status``, ``error_type`` and, for 503, ``retry_after`` seconds."""
+
+    def __init__(self, status: int, error_type: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status} {error_type}: {message}")
+        self.status, self.error_type, self.message, self.retry_after = status, error_type, message, retry_after
+
+
+class Client:
+    """A synchronous client for the entailkit HTTP API (``entailkit serve``).
+
+    ``Client("http://127.0.0.1:8080", api_key=None, timeout=60.0)``. Invalid input (HTTP 422) raises
+    :class:`~entailkit.errors.InvalidInputError`, every other error status :class:`ServerError`.
+    """
+
+    def __init__(self, url: str, api_key: str | None = None, *, timeout: float = 60.0) -> None:
+        httpx = require("httpx", extra="serve")
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    # -- tasks -------------------------------------------------------------------------------------
+
+    def rerank(
+        self,
+        query: str,
+        documents: Sequence[str | Mapping[str, Any]],
+        *,
+        top_n: int | None = None,
+        threshold: float | None = None,
+    ) -> RerankResult:
+        """Rerank ``documents`` (strings or ``{"text": ...}`` objects) for ``query`` on the server."""
+        body = {"query": query, "documents": list(documents), "top_n": top_n, "threshold": threshold}
+        return RerankResult.model_validate(self._post("/v1/rerank/full", body))
+
+    def check(
+        self,
+        answer: str,
+        contexts: Sequence[str],
+        question: str | None = None,
+        *,
+        threshold: float = 0.5,
+        contradiction_threshold: float | None = None,
+        aggregate: str = "min",
+    ) -> GroundednessReport:
+        """Check ``answer`` sentence by sentence against ``contexts``."""
+        body = {
+            "answer": answer,
+            "contexts": list(contexts),
+            "question": question,
+            "threshold": threshold,
+            "contradiction_threshold": contradiction_threshold,
+            "aggregate": aggregate,
+        }
+        return GroundednessReport.model_validate(self._post("/v1/check", body))
+
+    def classify(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str] | Mapping[str, str],
+        *,
+        multi_label: bool = False,
+        threshold: float | None = None,
+        hypothesis_template: str | None = None,
+    ) -> list[Classification]:
+        """Zero-shot labels for ``texts`` (one Classification per text, labels sorted by score)."""
+        if isinstance(texts, str):
+            raise InvalidInputError("texts must be a list of str; wrap a single text in a list.")
+        body = {
+            "texts": list(texts),
+            "labels": dict(labels) if isinstance(labels, Mapping) else list(labels),
+            "multi_label": multi_label,
+            "threshold": threshold,
+            "hypothesis_template": hypothesis_template,
+        }
+        return [Classification.model_validate(r) for r in self._post("/v1/classify", body)["results"]]
+
+    def route(self, query: str) -> RouteDecision:
+        """The route of one query (the server must run with ``--routes``)."""
+        return RouteDecision.model_validate(self._post("/v1/route", {"query": query})["results"][0])
+
+    def route_batch(self, queries: Sequence[str]) -> list[RouteDecision]:
+        """Routes of many queries, in input order."""
+        return [RouteDecision.model_validate(r) for r in self._post("/v1/route", {"queries": list(queries)})["results"]]
+
+    def health(self) -> dict[str, Any]:
+        """The server's status, model and queue."""
+        return self._handle(self._http.get("/health"))  # type: ignore[no-any-return]
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._handle(self._http.post(path, json={k: v for k, v in body.items() if v is not None}))
+
+    @staticmethod
+    def _handle(response: Any) -> Any:
+        if response.status_code < 400:
+            return response.json()
+        try:
+            error = response.json().get("error", {})
+            kind, message = str(error.get("type", "error")), str(error.get("message", response.text))
+        except (ValueError, AttributeError):
+            kind, message = "error", response.text
+        if response.status_code == 422:
+            raise InvalidInputError(f"the server rejected the request: {message}")
+        retry = response.headers.get("retry-after")
+        raise ServerError(response.status_code, kind, message, float(retry) if retry else None)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.url!r})"

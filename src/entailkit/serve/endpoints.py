@@ -1,0 +1,186 @@
+"""The HTTP endpoints and error handlers, installed on a FastAPI app by :func:`install`."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from entailkit._optional import require
+from entailkit.errors import InvalidInputError
+from entailkit.serve.app import ApiError, ServerState, rerank_payload
+from entailkit.serve.guard import error_body
+from entailkit.serve.schemas import (
+    CheckRequest,
+    ClassifyRequest,
+    FullRerankRequest,
+    RerankRequest,
+    RouteRequest,
+    TeiRerankRequest,
+)
+from entailkit.tasks.groundedness import GroundednessChecker
+from entailkit.types import RerankResult
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+logger = logging.getLogger(__name__)
+
+
+def install(app: FastAPI, state: ServerState) -> None:
+    """Add every endpoint and the JSON error handlers to ``app``."""
+    responses = require("fastapi.responses", extra="serve")
+    exceptions = require("fastapi.exceptions", extra="serve")
+    starlette_exceptions = require("starlette.exceptions", extra="serve")
+    JSONResponse = responses.JSONResponse
+    PlainTextResponse = responses.PlainTextResponse
+    config = state.config
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Any, exc: ApiError) -> Any:
+        return JSONResponse(error_body(exc.error_type, exc.message), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(InvalidInputError)
+    async def _invalid(_: Any, exc: InvalidInputError) -> Any:
+        return JSONResponse(error_body("invalid_request", str(exc)), status_code=422)
+
+    @app.exception_handler(exceptions.RequestValidationError)
+    async def _validation(_: Any, exc: Any) -> Any:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(error_body("invalid_json", "the request body is not valid JSON."), status_code=400)
+        parts = []
+        for e in errors[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
+            parts.append(f"{where}: {e.get('msg')}")
+        return JSONResponse(error_body("invalid_request", "; ".join(parts)), status_code=422)
+
+    @app.exception_handler(starlette_exceptions.HTTPException)
+    async def _http(_: Any, exc: Any) -> Any:
+        kind = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(kind, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Any, exc: Exception) -> Any:
+        logger.exception("internal error")
+        return JSONResponse(error_body("internal_error", f"{type(exc).__name__}: {exc}"), status_code=500)
+
+    # -- rerank ------------------------------------------------------------------------------------
+
+    async def _rerank(query: str, documents: list[Any], top_n: int | None, threshold: float | None) -> RerankResult:
+        state.check_texts(documents, "documents")
+        return await state.run(lambda: state.reranker.rerank(query, documents, top_n=top_n, threshold=threshold))
+
+    def _cohere_documents(body: RerankRequest) -> list[Any]:
+        if not body.rank_fields:
+            return list(body.documents)
+        key = body.rank_fields[0]
+        out: list[Any] = []
+        for i, doc in enumerate(body.documents):
+            if isinstance(doc, dict):
+                if not isinstance(doc.get(key), str):
+                    raise ApiError(422, "invalid_request", f"documents[{i}] has no str field {key!r} (rank_fields).")
+                out.append({"text": doc[key]})
+            else:
+                out.append(doc)
+        return out
+
+    @app.post("/v1/rerank", tags=["rerank"], summary="Rerank (Cohere v1 / Jina shape)")
+    async def rerank_v1(body: RerankRequest) -> dict[str, Any]:
+        result = await _rerank(body.query, _cohere_documents(body), body.top_n, None)
+        return rerank_payload(result, return_documents=body.return_documents, version="1", model=state.model_name)
+
+    @app.post("/v2/rerank", tags=["rerank"], summary="Rerank (Cohere v2 shape)")
+    async def rerank_v2(body: RerankRequest) -> dict[str, Any]:
+        result = await _rerank(body.query, _cohere_documents(body), body.top_n, None)
+        return rerank_payload(result, return_documents=body.return_documents, version="2", model=state.model_name)
+
+    @app.post("/v1/rerank/full", tags=["rerank"], summary="Rerank, entailkit's full RerankResult")
+    async def rerank_full(body: FullRerankRequest) -> dict[str, Any]:
+        result = await _rerank(body.query, list(body.documents), body.top_n, body.threshold)
+        dumped: dict[str, Any] = result.model_dump(mode="json")
+        return dumped
+
+    @app.post("/rerank", tags=["rerank"], summary="Rerank (text-embeddings-inference shape)")
+    async def rerank_tei(body: TeiRerankRequest) -> list[dict[str, Any]]:
+        result = await _rerank(body.query, list(body.texts), None, None)
+        label_map = state.scorer.info.label_map
+        index = label_map.get("entailment", 0)
+        out: list[dict[str, Any]] = []
+        for item in result.items:
+            logits = item.pair.logits
+            raw = logits[index] if len(logits) > index else item.raw_score
+            entry: dict[str, Any] = {"index": item.index, "score": raw if body.raw_scores else item.score}
+            if body.return_text:
+                entry["text"] = item.text
+            out.append(entry)
+        return out
+
+    # -- check, classify, route --------------------------------------------------------------------
+
+    @app.post("/v1/check", tags=["tasks"], summary="Groundedness of an answer against its contexts")
+    async def check(body: CheckRequest) -> dict[str, Any]:
+        state.check_texts([body.answer], "answer")
+        state.check_texts(body.contexts, "contexts")
+        try:
+            checker = GroundednessChecker(
+                state.scorer,
+                threshold=body.threshold,
+                contradiction_threshold=body.contradiction_threshold,
+                aggregate=body.aggregate,  # type: ignore[arg-type]
+            )
+        except InvalidInputError as exc:
+            raise ApiError(422, "invalid_request", str(exc)) from exc
+        report = await state.run(lambda: checker.check(body.answer, body.contexts, body.question))
+        dumped: dict[str, Any] = report.model_dump(mode="json")
+        return dumped
+
+    @app.post("/v1/classify", tags=["tasks"], summary="Zero-shot classification")
+    async def classify(body: ClassifyRequest) -> dict[str, Any]:
+        state.check_texts(body.texts, "texts")
+        if len(body.labels) > config.max_labels:
+            raise ApiError(
+                422, "too_many_items", f"{len(body.labels)} labels in one request; the limit is {config.max_labels}."
+            )
+        results = await state.run(
+            lambda: state.classifier.classify(
+                body.texts,
+                body.labels,
+                multi_label=body.multi_label,
+                threshold=body.threshold,
+                hypothesis_template=body.hypothesis_template,
+            )
+        )
+        return {"results": [r.model_dump(mode="json", exclude={"examples"}) for r in results]}
+
+    @app.post("/v1/route", tags=["tasks"], summary="Route queries (needs --routes)")
+    async def route(body: RouteRequest) -> dict[str, Any]:
+        router = state.router
+        if router is None:
+            raise ApiError(404, "not_found", "routing is off: start the server with --routes routes.yaml.")
+        if (body.query is None) == (body.queries is None):
+            raise ApiError(422, "invalid_request", "give exactly one of 'query' (a str) or 'queries' (a list).")
+        queries = [body.query] if body.query is not None else list(body.queries or [])
+        state.check_texts(queries, "queries")
+        decisions = await state.run(lambda: router.route_batch(queries))
+        return {"results": [d.model_dump(mode="json") for d in decisions]}
+
+    # -- operations --------------------------------------------------------------------------------
+
+    @app.get("/health", tags=["operations"], summary="Liveness and what is served")
+    async def health() -> dict[str, Any]:
+        info = state.scorer.info
+        return {
+            "status": "ok",
+            "model": state.model_name,
+            "kind": info.kind,
+            "head": info.head,
+            "device": info.device,
+            "routes": state.router.names if state.router is not None else None,
+            "queue_depth": state.batcher.depth,
+            "in_flight": state.batcher.admitted,
+            "max_queue": config.max_queue,
+        }
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
+    async def metrics() -> Any:
+        return PlainTextResponse(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,73 @@
+"""Request bodies of the HTTP API (pydantic); responses are built from entailkit's own result types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class RerankRequest(_Body):
+    """Cohere / Jina rerank (``/v1/rerank``, ``/v2/rerank``): documents as strings or ``{"text": ...}``."""
+
+    model: str | None = Field(None, description="Accepted for compatibility; the server's model is used.")
+    query: str
+    documents: list[str | dict[str, Any]]
+    top_n: int | None = Field(None, ge=1)
+    return_documents: bool = Field(False, description="Include each document as {'text': ...} in results.")
+    max_tokens_per_doc: int | None = Field(
+        None, ge=1, description="Accepted for compatibility: long documents are scored in sliding windows."
+    )
+    rank_fields: list[str] | None = Field(None, description="Cohere v1: the key of the text in object documents.")
+
+
+class FullRerankRequest(_Body):
+    """entailkit's own rerank (``/v1/rerank/full``): the full RerankResult comes back."""
+
+    query: str
+    documents: list[str | dict[str, Any]]
+    top_n: int | None = Field(None, ge=1)
+    threshold: float | None = Field(None, ge=0.0, le=1.0)
+
+
+class TeiRerankRequest(_Body):
+    """text-embeddings-inference ``/rerank``."""
+
+    query: str
+    texts: list[str]
+    raw_scores: bool = Field(False, description="Return the model's logit instead of the probability.")
+    return_text: bool = False
+    truncate: bool = Field(False, description="Accepted for compatibility: long texts are scored in windows.")
+    truncation_direction: str | None = None
+
+
+class ClassifyRequest(_Body):
+    """Zero-shot classification of ``texts`` into ``labels`` (names, or {name: description})."""
+
+    texts: list[str]
+    labels: list[str] | dict[str, str]
+    multi_label: bool = False
+    threshold: float | None = Field(None, ge=0.0, le=1.0)
+    hypothesis_template: str | None = None
+
+
+class CheckRequest(_Body):
+    """Is every sentence of ``answer`` supported by ``contexts``?"""
+
+    answer: str
+    contexts: list[str]
+    question: str | None = None
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    contradiction_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    aggregate: str = Field("min", pattern="^(min|mean)$")
+
+
+class RouteRequest(_Body):
+    """One ``query`` or a list of ``queries`` to route with the server's routes file."""
+
+    query: str | None = None
+    queries: list[str] | None = None
