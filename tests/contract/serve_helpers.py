@@ -1,0 +1,74 @@
+"""Helpers of the serve tests: a scorer whose model calls wait on a gate (to hold requests in flight)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+
+class GatedScorer:
+    """Delegates to a real scorer, but ``score_pairs`` / ``score_labels`` wait until the gate is open."""
+
+    def __init__(self, scorer: Any) -> None:
+        self.inner = scorer
+        self.gate = threading.Event()
+        self.gate.set()
+        self.calls = 0
+
+    @property
+    def info(self) -> Any:
+        return self.inner.info
+
+    @property
+    def native(self) -> Any:
+        return self.inner.native
+
+    def score_pairs(self, premises: Sequence[str], hypotheses: Sequence[str], **kwargs: Any) -> Any:
+        self.calls += 1
+        assert self.gate.wait(30), "test gate never opened"
+        return self.inner.score_pairs(premises, hypotheses, **kwargs)
+
+    def score_labels(self, texts: Sequence[str], labels: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        assert self.gate.wait(30), "test gate never opened"
+        return self.inner.score_labels(texts, labels, **kwargs)
+
+    def window_spans(self, text: str, hypothesis: str = "") -> Any:
+        return self.inner.window_spans(text, hypothesis)
+
+    def count_tokens(self, texts: Sequence[str]) -> Any:
+        return self.inner.count_tokens(texts)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def post_in_thread(url: str, body: dict[str, Any], results: list[Any], headers: dict[str, str] | None = None) -> threading.Thread:
+    """POST in a background thread; the response (or exception) is appended to ``results``."""
+
+    def run() -> None:
+        try:
+            results.append(httpx.post(url, json=body, headers=headers or {}, timeout=60))
+        except Exception as exc:  # pragma: no cover - reported by the test
+            results.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def metric_value(text: str, name: str) -> float:
+    """The value of an unlabelled sample ``name`` in Prometheus text."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} not in metrics")

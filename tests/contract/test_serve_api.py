@@ -1,0 +1,282 @@
+"""The HTTP server, started for real on a loopback port with a tiny model, called over HTTP with httpx.
+
+Endpoints, response shapes (Cohere v1/v2, Jina, text-embeddings-inference, entailkit's own), parity
+with the in-process tasks, auth and the request limits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from entailkit import Client, GroundednessChecker, InvalidInputError, Reranker, ZeroShotClassifier
+from entailkit.serve import BackgroundServer, ServeConfig, ServerError
+from entailkit.tasks.routing import Router
+
+KEY = "test-key-123"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+QUERY = "a man plays music"
+DOCS = [
+    "a man is playing a guitar on the stage",
+    "the dog eats an apple in the kitchen",
+    "a woman is reading a book at home",
+    "the team wins the match in the stadium",
+]
+ROUTES_YAML = """
+fallback: other
+routes:
+  - name: billing
+    description: paying the bill, invoices and refunds
+    examples: ["i need a refund"]
+  - name: sports
+    description: sports, games and matches
+"""
+
+
+@pytest.fixture(scope="module")
+def scorer(load_tiny: Any) -> Any:
+    return load_tiny("bert-nli3-cen")
+
+
+@pytest.fixture(scope="module")
+def routes_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serve") / "routes.yaml"
+    path.write_text(ROUTES_YAML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(scorer: Any, routes_file: Path) -> Iterator[BackgroundServer]:
+    config = ServeConfig(
+        api_key=KEY, max_documents=8, max_document_chars=300, max_body_bytes=6000, max_batch_wait_ms=2
+    )
+    with BackgroundServer(scorer, config, routes=routes_file) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def http(server: BackgroundServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+        yield client
+
+
+def _error(response: httpx.Response, status: int, error_type: str | None = None) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}, body
+    if error_type is not None:
+        assert body["error"]["type"] == error_type, body
+    assert body["error"]["message"]
+    return str(body["error"]["message"])
+
+
+# -- rerank shapes and parity ----------------------------------------------------------------------
+
+
+def test_cohere_v2_request_and_response_shape(http: httpx.Client, scorer: Any) -> None:
+    request = {
+        "model": "rerank-v3.5",
+        "query": QUERY,
+        "documents": DOCS,
+        "top_n": 3,
+        "return_documents": True,
+    }
+    response = http.post("/v2/rerank", json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert isinstance(body["id"], str) and body["id"]
+    assert body["meta"]["api_version"]["version"] == "2"
+    assert body["meta"]["billed_units"]["search_units"] == 1
+    results = body["results"]
+    assert [set(r) for r in results] == [{"index", "relevance_score", "document"}] * 3
+    expected = Reranker(scorer).rerank(QUERY, DOCS)
+    assert [r["index"] for r in results] == expected.indices[:3]
+    assert [r["relevance_score"] for r in results] == pytest.approx(expected.scores[:3], abs=1e-6)
+    assert [r["document"] for r in results] == [{"text": DOCS[i]} for i in expected.indices[:3]]
+    scores = [r["relevance_score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_cohere_sdk_client_against_server(server: BackgroundServer, scorer: Any) -> None:
+    cohere = pytest.importorskip("cohere")
+    client = cohere.ClientV2(api_key=KEY, base_url=server.url)
+    response = client.rerank(model="rerank-v3.5", query=QUERY, documents=DOCS, top_n=2)
+    expected = Reranker(scorer).rerank(QUERY, DOCS)
+    assert [r.index for r in response.results] == expected.indices[:2]
+    assert [r.relevance_score for r in response.results] == pytest.approx(expected.scores[:2], abs=1e-6)
+
+
+def test_v1_rerank_object_documents_without_documents_back(http: httpx.Client, scorer: Any) -> None:
+    documents = [{"text": d, "id": f"doc-{i}"} for i, d in enumerate(DOCS)]
+    body = http.post("/v1/rerank", json={"query": QUERY, "documents": documents}).json()
+    assert body["meta"]["api_version"]["version"] == "1"
+    assert all(set(r) == {"index", "relevance_score"} for r in body["results"])
+    assert len(body["results"]) == len(DOCS)
+    expected = Reranker(scorer).rerank(QUERY, DOCS)
+    assert [r["index"] for r in body["results"]] == expected.indices
+    # Cohere v1 rank_fields: the text lives under another key.
+    renamed = [{"body": d} for d in DOCS]
+    ranked = http.post("/v1/rerank", json={"query": QUERY, "documents": renamed, "rank_fields": ["body"]}).json()
+    assert [r["index"] for r in ranked["results"]] == expected.indices
+
+
+def test_tei_rerank_shape(http: httpx.Client, scorer: Any) -> None:
+    expected = Reranker(scorer).rerank(QUERY, DOCS)
+    plain = http.post("/rerank", json={"query": QUERY, "texts": DOCS}).json()
+    assert isinstance(plain, list) and all(set(r) == {"index", "score"} for r in plain)
+    assert [r["index"] for r in plain] == expected.indices
+    assert [r["score"] for r in plain] == pytest.approx(expected.scores, abs=1e-6)
+    raw = http.post("/rerank", json={"query": QUERY, "texts": DOCS, "raw_scores": True, "return_text": True}).json()
+    entail = scorer.info.label_map["entailment"]
+    by_index = {item.index: item for item in expected}
+    for r in raw:
+        assert r["text"] == DOCS[r["index"]]
+        assert r["score"] == pytest.approx(by_index[r["index"]].pair.logits[entail], abs=1e-5)
+
+
+def test_client_methods_match_in_process_tasks(server: BackgroundServer, scorer: Any, routes_file: Path) -> None:
+    with Client(server.url, api_key=KEY, timeout=30) as client:
+        health = client.health()
+        assert health["status"] == "ok" and health["head"] == "nli3" and health["routes"] == ["billing", "sports"]
+        ranked = client.rerank(QUERY, DOCS, top_n=2)
+        expected = Reranker(scorer).rerank(QUERY, DOCS, top_n=2)
+        assert ranked.indices == expected.indices and ranked.scores == pytest.approx(expected.scores, abs=1e-6)
+        assert ranked.hypothesis == expected.hypothesis and ranked.num_documents == 4
+        assert ranked.items[0].pair.logits == pytest.approx(expected.items[0].pair.logits, abs=1e-5)
+
+        labels = ["sports", "music", "food"]
+        got = client.classify(["the team wins the match", "a man eats bread"], labels, multi_label=True)
+        want = ZeroShotClassifier(scorer).classify(["the team wins the match", "a man eats bread"], labels, multi_label=True)
+        assert [g.labels for g in got] == [w.labels for w in want]
+        assert [g.scores for g in got] == [pytest.approx(w.scores, abs=1e-6) for w in want]
+        assert [g.predicted for g in got] == [w.predicted for w in want]
+
+        answer, contexts = "A man plays the guitar. The dog sleeps.", ["a man is playing a guitar", "the cat runs"]
+        report = client.check(answer, contexts, question="what happens?")
+        local = GroundednessChecker(scorer).check(answer, contexts, question="what happens?")
+        assert [s.verdict for s in report.sentences] == [s.verdict for s in local.sentences]
+        assert [s.score for s in report.sentences] == pytest.approx([s.score for s in local.sentences], abs=1e-6)
+        assert report.grounded == local.grounded and report.num_contexts == 2
+
+        router = Router.from_routes_file(routes_file, scorer)
+        queries = ["i want my money back for the invoice", "who won the football game", "hello"]
+        decisions = client.route_batch(queries)
+        local_decisions = router.route_batch(queries)
+        assert [d.route for d in decisions] == [d.route for d in local_decisions]
+        assert [d.scores for d in decisions] == [pytest.approx(d.scores, abs=1e-6) for d in local_decisions]
+        assert client.route(queries[0]).route == local_decisions[0].route
+
+
+def test_empty_documents_give_empty_results(http: httpx.Client) -> None:
+    body = http.post("/v2/rerank", json={"query": QUERY, "documents": []}).json()
+    assert body["results"] == []
+    assert http.post("/rerank", json={"query": QUERY, "texts": []}).json() == []
+
+
+# -- auth --------------------------------------------------------------------------------------------
+
+
+def test_auth_required_when_key_set(server: BackgroundServer) -> None:
+    body = {"query": QUERY, "documents": DOCS}
+    missing = httpx.post(f"{server.url}/v2/rerank", json=body)
+    _error(missing, 401, "unauthorized")
+    assert missing.headers["www-authenticate"] == "Bearer"
+    _error(httpx.post(f"{server.url}/v2/rerank", json=body, headers={"Authorization": "Bearer wrong"}), 401)
+    _error(httpx.post(f"{server.url}/v2/rerank", json=body, headers={"Authorization": KEY}), 401)
+    _error(httpx.get(f"{server.url}/metrics"), 401)
+    assert httpx.get(f"{server.url}/health").status_code == 200  # liveness stays open
+    assert httpx.get(f"{server.url}/openapi.json").json()["paths"].keys() >= {"/v1/rerank", "/v2/rerank", "/rerank"}
+    with Client(server.url) as anonymous, pytest.raises(ServerError) as caught:
+        anonymous.rerank(QUERY, DOCS)
+    assert caught.value.status == 401 and caught.value.error_type == "unauthorized"
+
+
+def test_refuses_public_bind_without_key(scorer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENTAILKIT_API_KEY", raising=False)
+    with pytest.raises(InvalidInputError, match="without an API key"):
+        BackgroundServer(scorer, ServeConfig(host="0.0.0.0"))
+    monkeypatch.setenv("ENTAILKIT_API_KEY", "from-env")
+    assert BackgroundServer(scorer, ServeConfig(host="0.0.0.0")).config.api_key == "from-env"
+
+
+# -- limits and bad input ----------------------------------------------------------------------------
+
+
+def test_body_too_large_is_413(http: httpx.Client) -> None:
+    big = {"query": QUERY, "documents": ["word " * 50] * 40}
+    message = _error(http.post("/v2/rerank", json=big), 413, "payload_too_large")
+    assert "6000 bytes" in message
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while reading
+        payload = json.dumps(big).encode()
+        for i in range(0, len(payload), 1000):
+            yield payload[i : i + 1000]
+
+    chunked = http.post("/v2/rerank", content=chunks(), headers={"Content-Type": "application/json"})
+    _error(chunked, 413, "payload_too_large")
+
+
+def test_too_many_documents_and_too_long_document_are_422(http: httpx.Client) -> None:
+    message = _error(http.post("/v2/rerank", json={"query": QUERY, "documents": ["a b"] * 9}), 422, "too_many_items")
+    assert "limit is 8" in message
+    long_doc = {"query": QUERY, "documents": ["short", "x" * 301]}
+    assert "documents[1]" in _error(http.post("/v2/rerank", json=long_doc), 422, "document_too_long")
+    _error(http.post("/rerank", json={"query": QUERY, "texts": ["x" * 301]}), 422, "document_too_long")
+    _error(http.post("/v1/check", json={"answer": "a", "contexts": ["y" * 301]}), 422, "document_too_long")
+
+
+def test_bad_json_and_bad_fields(http: httpx.Client) -> None:
+    bad = http.post("/v2/rerank", content=b'{"query": "x", "documents": [', headers={"Content-Type": "application/json"})
+    _error(bad, 400, "invalid_json")
+    assert "query" in _error(http.post("/v2/rerank", json={"documents": DOCS}), 422, "invalid_request")
+    _error(http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS, "top_n": 0}), 422, "invalid_request")
+    _error(http.post("/v2/rerank", json={"query": QUERY, "documents": [{"title": "no text"}]}), 422, "invalid_request")
+    _error(http.post("/v2/rerank", json={"query": "  ", "documents": DOCS}), 422, "invalid_request")
+    _error(http.post("/v1/route", json={}), 422, "invalid_request")
+    _error(http.post("/v1/classify", json={"texts": ["a"], "labels": []}), 422, "invalid_request")
+    _error(http.get("/v1/nothing-here"), 404, "not_found")
+    _error(http.get("/v2/rerank"), 405)
+    with Client(str(http.base_url), api_key=KEY) as client, pytest.raises(InvalidInputError, match="rejected"):
+        client.rerank(QUERY, ["x" * 301])
+
+
+def test_metrics_in_prometheus_format(http: httpx.Client) -> None:
+    assert http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS}).status_code == 200
+    response = http.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'entailkit_requests_total{endpoint="/v2/rerank",status="200"}' in text
+    assert 'entailkit_requests_total{endpoint="/v2/rerank",status="422"}' in text
+    assert "# TYPE entailkit_request_seconds histogram" in text
+    assert 'entailkit_request_seconds_bucket{endpoint="/v2/rerank",le="+Inf"}' in text
+    assert "entailkit_batch_pairs_count" in text and "entailkit_batch_requests_bucket" in text
+    assert "# TYPE entailkit_queue_depth gauge" in text and "entailkit_queue_depth 0" in text
+    for line in text.splitlines():  # every sample line is "name{labels} number"
+        if line and not line.startswith("#"):
+            float(line.rsplit(" ", 1)[1])
+
+
+@pytest.mark.real
+def test_real_sick_model_server_matches_reranker(sick_model_path: Path) -> None:
+    from entailkit import load_scorer
+
+    sick = load_scorer(sick_model_path)
+    docs = ["A man is playing a guitar.", "A woman is slicing an onion.", "A man is playing an instrument."]
+    with BackgroundServer(sick) as running:
+        body = httpx.post(
+            f"{running.url}/v2/rerank",
+            json={"model": "sick", "query": "a man playing music", "documents": docs, "top_n": 2},
+            timeout=60,
+        ).json()
+        report = Client(running.url).check("A man is playing an instrument.", ["A man is playing a guitar."])
+    expected = Reranker(sick).rerank("a man playing music", docs, top_n=2)
+    assert [r["index"] for r in body["results"]] == expected.indices
+    assert [r["relevance_score"] for r in body["results"]] == pytest.approx(expected.scores, abs=1e-5)
+    assert report.grounded == GroundednessChecker(sick).check(
+        "A man is playing an instrument.", ["A man is playing a guitar."]
+    ).grounded
