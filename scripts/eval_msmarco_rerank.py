@@ -111,7 +111,7 @@ def embed_corpus(embedder: Any, corpus: Mapping[str, str], cache_dir: Path | Non
         vectors: np.ndarray = np.load(path)
         if vectors.shape[0] == len(texts):
             return vectors
-    vectors = embedder.embed(texts, show_progress=sys.stderr.isatty())
+    vectors = embedder.embed(texts, show_progress=True)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, vectors)
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = args.reranker or str(args.shared / SICK_MODEL)
     scorer = load_scorer(model, batch_size=args.batch_size)
     for template in args.template or [DEFAULT_QUERY_TEMPLATE]:
-        reranker = Reranker(scorer, query_template=template, normalization=args.normalization)
+        reranker = Reranker(scorer, query_template=template, normalization=args.normalization, show_progress=True)
         start = time.perf_counter()
         reranked = rerank_runs(reranker, [queries[q] for q in qids], top, corpus)
         seconds = time.perf_counter() - start

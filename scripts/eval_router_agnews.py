@@ -95,11 +95,11 @@ def main() -> int:
     fit_rows, eval_rows = load_split(shared, args.fit, args.eval, args.seed)
     router = build_router(scorer, embedder, fit_rows)
     started = time.perf_counter()
-    fit_report = router.fit([t for t, _ in fit_rows], [label for _, label in fit_rows])
+    fit_report = router.fit([t for t, _ in fit_rows], [label for _, label in fit_rows], show_progress=True)
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
     truth = [label for _, label in eval_rows]
-    decisions = router.route_batch([t for t, _ in eval_rows])
+    decisions = router.route_batch([t for t, _ in eval_rows], show_progress=True)
     eval_seconds = time.perf_counter() - started
     report = router.report(decisions, truth)
     zero_shot, knn = signal_accuracy(decisions, truth, "zero_shot"), signal_accuracy(decisions, truth, "knn")

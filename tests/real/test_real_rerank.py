@@ -63,7 +63,9 @@ def test_sick_reranker_orders_and_windows(sick_model_path: Path, sick_scorer: An
 
 
 @pytest.fixture(scope="module")
-def msmarco(shared_dir: Path, minilm_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+def msmarco(
+    shared_dir: Path, minilm_path: Path, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """Corpus, queries, qrels, the embedder and the passage vectors (cached across runs)."""
     folder = shared_dir / "data" / "msmarco_trecdl_subset"
     if not (folder / "corpus.jsonl").is_file():
@@ -73,7 +75,13 @@ def msmarco(shared_dir: Path, minilm_path: Path, request: pytest.FixtureRequest)
     ev = _eval_module()
     corpus, queries, qrels = ev.load_subset(folder)
     embedder = load_scorer(minilm_path, kind="embedding", device="cpu", batch_size=64)
-    cache = Path(request.config.cache.mkdir("entailkit-embeddings"))
+    # pytest's cache folder keeps the vectors across runs; without the cache plugin, a temporary folder.
+    config_cache = getattr(request.config, "cache", None)
+    cache = (
+        Path(config_cache.mkdir("entailkit-embeddings"))
+        if config_cache is not None
+        else tmp_path_factory.mktemp("entailkit-embeddings")
+    )
     vectors = ev.embed_corpus(embedder, corpus, cache)
     return {"ev": ev, "corpus": corpus, "queries": queries, "qrels": qrels, "embedder": embedder, "vectors": vectors}
 
