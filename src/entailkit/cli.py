@@ -137,6 +137,9 @@ def _register_task_commands() -> None:
     from entailkit import cli_route
 
     cli_route.register(app)
+    from entailkit import cli_batch
+
+    cli_batch.register(app)
     from entailkit import cli_serve
 
     cli_serve.register(app)

@@ -1,0 +1,269 @@
+"""``entailkit batch rerank | classify | check``: score a parquet / JSON-lines data set on Ray, write the results.
+
+A local Ray runtime is started by default (``--num-cpus`` CPUs); ``--address auto`` or
+``--address ray://host:10001`` joins a cluster instead. Ray Data shows progress on stderr; a JSON
+summary (rows, errors, seconds, rows/s, output) goes to stdout at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from entailkit.errors import EntailkitError
+
+batch_app = typer.Typer(
+    name="batch",
+    help="Score large data sets on Ray Data (needs the 'ray' extra): rerank, classify, check.",
+    no_args_is_help=True,
+)
+
+InputOption = Annotated[str, typer.Option("--input", "-i", help="Parquet, JSON-lines or CSV file (or directory).")]
+OutputOption = Annotated[str, typer.Option("--output", "-o", help="Output directory (created; must be empty).")]
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="Local model directory or hub id.")]
+AddressOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(help="Ray cluster to join ('auto', 'ray://host:10001'); default: start a local runtime."),
+]
+NumCpusOption = Annotated[Optional[int], typer.Option(help="CPUs of the local runtime (default: all).")]  # noqa: UP045
+ActorsOption = Annotated[int, typer.Option("--num-actors", help="Actors (model copies) scoring in parallel.")]
+MaxActorsOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--max-actors", help="Let the actor pool autoscale from --num-actors up to this many."),
+]
+CpusPerActorOption = Annotated[float, typer.Option(help="CPUs reserved per actor.")]
+GpusPerActorOption = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(help="GPUs per actor (default: 1 if the cluster has GPUs, else 0)."),
+]
+BatchSizeOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--batch-size", help="Rows per Ray batch (default: derived from the token-budget batcher)."),
+]
+FormatOption = Annotated[str, typer.Option("--format", help="Output format: parquet or jsonl.")]
+RetriesOption = Annotated[int, typer.Option(help="Retries of a batch whose scoring failed (not of bad rows).")]
+DeviceOption = Annotated[Optional[str], typer.Option(help="cpu or cuda (default: follows the GPUs per actor).")]  # noqa: UP045
+DtypeOption = Annotated[Optional[str], typer.Option(help="float32, float16 or bfloat16.")]  # noqa: UP045
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The options every batch command shares."""
+
+    input: str
+    output: str
+    model: str
+    address: str | None
+    num_cpus: int | None
+    num_actors: int
+    max_actors: int | None
+    cpus_per_actor: float
+    gpus_per_actor: float | None
+    batch_size: int | None
+    fmt: str
+    max_retries: int
+    device: str | None
+    dtype: str | None
+    quiet: bool
+
+    def options(self) -> Any:
+        from entailkit.distributed import BatchOptions
+
+        scorer_kwargs = {k: v for k, v in (("device", self.device), ("dtype", self.dtype)) if v is not None}
+        actors: int | tuple[int, int] = (
+            (self.num_actors, self.max_actors) if self.max_actors is not None else self.num_actors
+        )
+        return BatchOptions(
+            num_actors=actors,
+            num_cpus=self.cpus_per_actor,
+            num_gpus=self.gpus_per_actor,
+            rows_per_batch=self.batch_size,
+            max_retries=self.max_retries,
+            scorer_kwargs=scorer_kwargs,
+        )
+
+
+def _execute(run: _Run, job: Callable[[Any], Any]) -> None:
+    """Start or join Ray, run the job, write the output, print the summary; stop Ray if we started it."""
+    from entailkit.cli import emit, fail
+
+    if run.fmt not in ("parquet", "jsonl"):
+        raise fail(f"--format must be parquet or jsonl, got {run.fmt!r}")
+    out = Path(run.output)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise fail(f"--output {run.output} exists and is not an empty directory; choose a new one")
+    if not Path(run.input).exists() and "://" not in run.input:
+        raise fail(f"--input {run.input} does not exist")
+    try:
+        from entailkit.distributed.runtime import init_ray, ray_module
+
+        ray = ray_module()
+        started = init_ray(run.address, num_cpus=run.num_cpus if run.address is None else None)
+    except EntailkitError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        ray.data.DataContext.get_current().enable_progress_bars = not run.quiet
+        start = time.perf_counter()
+        try:
+            dataset = job(run.options())
+        except EntailkitError as exc:
+            raise fail(str(exc)) from exc
+        if run.fmt == "parquet":
+            dataset.write_parquet(str(out))
+            written = ray.data.read_parquet(str(out), columns=["error"])
+        else:
+            dataset.write_json(str(out))
+            written = ray.data.read_json(str(out), lines=True)
+        seconds = time.perf_counter() - start
+        rows = errors = 0
+        for batch in written.iter_batches(batch_format="pyarrow"):
+            rows += batch.num_rows
+            errors += batch.num_rows - batch.column("error").null_count if "error" in batch.column_names else 0
+    finally:
+        if started:
+            ray.shutdown()
+    emit(
+        {
+            "rows": rows,
+            "errors": errors,
+            "scored": rows - errors,
+            "seconds": round(seconds, 3),
+            "rows_per_s": round(rows / seconds, 2) if seconds > 0 else None,
+            "output": str(out),
+        }
+    )
+
+
+@batch_app.command("rerank")
+def batch_rerank(
+    input: InputOption,
+    output: OutputOption,
+    model: ModelOption,
+    query_column: Annotated[str, typer.Option(help="Column with the query.")] = "query",
+    document_column: Annotated[str, typer.Option(help="Column with one document per row.")] = "document",
+    documents_column: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Column with a list of documents per row (instead of --document-column)."),
+    ] = None,
+    query_template: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="NLI hypothesis template with one {} for the query."),
+    ] = None,
+    address: AddressOption = None,
+    num_cpus: NumCpusOption = None,
+    num_actors: ActorsOption = 1,
+    max_actors: MaxActorsOption = None,
+    cpus_per_actor: CpusPerActorOption = 1.0,
+    gpus_per_actor: GpusPerActorOption = None,
+    batch_size: BatchSizeOption = None,
+    fmt: FormatOption = "parquet",
+    max_retries: RetriesOption = 3,
+    device: DeviceOption = None,
+    dtype: DtypeOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Add 'score' (pairs) or 'scores' and 'ranking' (document lists), and 'error', to every row."""
+    from entailkit.distributed import rerank_dataset
+
+    run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
+               gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
+    _execute(
+        run,
+        lambda options: rerank_dataset(
+            input, model, query_column=query_column, document_column=document_column,
+            documents_column=documents_column, query_template=query_template, options=options,
+        ),
+    )
+
+
+@batch_app.command("classify")
+def batch_classify(
+    input: InputOption,
+    output: OutputOption,
+    model: ModelOption,
+    labels: Annotated[str, typer.Option("--labels", "-l", help="Candidate labels, comma-separated: a,b,c.")],
+    text_column: Annotated[str, typer.Option(help="Column with the text to classify.")] = "text",
+    multi_label: Annotated[bool, typer.Option("--multi-label", help="Score each label on its own.")] = False,
+    threshold: Annotated[Optional[float], typer.Option(help="Score needed for 'predicted'.")] = None,  # noqa: UP045
+    hypothesis_template: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Hypothesis template with one {} for the label."),
+    ] = None,
+    address: AddressOption = None,
+    num_cpus: NumCpusOption = None,
+    num_actors: ActorsOption = 1,
+    max_actors: MaxActorsOption = None,
+    cpus_per_actor: CpusPerActorOption = 1.0,
+    gpus_per_actor: GpusPerActorOption = None,
+    batch_size: BatchSizeOption = None,
+    fmt: FormatOption = "parquet",
+    max_retries: RetriesOption = 3,
+    device: DeviceOption = None,
+    dtype: DtypeOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Add 'label', 'label_score', 'predicted', 'scores' (in --labels order) and 'error' to every row."""
+    from entailkit.distributed import classify_dataset
+
+    names = [label.strip() for label in labels.split(",") if label.strip()]
+    run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
+               gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
+    _execute(
+        run,
+        lambda options: classify_dataset(
+            input, model, labels=names, text_column=text_column, multi_label=multi_label,
+            threshold=threshold, hypothesis_template=hypothesis_template, options=options,
+        ),
+    )
+
+
+@batch_app.command("check")
+def batch_check(
+    input: InputOption,
+    output: OutputOption,
+    model: ModelOption,
+    answer_column: Annotated[str, typer.Option(help="Column with the answer to check.")] = "answer",
+    contexts_column: Annotated[str, typer.Option(help="Column with the list of context passages.")] = "contexts",
+    question_column: Annotated[str, typer.Option(help="Column with the (optional) question.")] = "question",
+    threshold: Annotated[float, typer.Option(help="Entailment needed for 'supported'.")] = 0.5,
+    aggregate: Annotated[str, typer.Option(help="min or mean of sentence scores decides 'grounded'.")] = "min",
+    address: AddressOption = None,
+    num_cpus: NumCpusOption = None,
+    num_actors: ActorsOption = 1,
+    max_actors: MaxActorsOption = None,
+    cpus_per_actor: CpusPerActorOption = 1.0,
+    gpus_per_actor: GpusPerActorOption = None,
+    batch_size: BatchSizeOption = None,
+    fmt: FormatOption = "parquet",
+    max_retries: RetriesOption = 3,
+    device: DeviceOption = None,
+    dtype: DtypeOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Add 'grounded', 'score', 'supported_fraction', 'verdicts' (JSON) and 'error' to every row."""
+    from entailkit.distributed import check_dataset
+
+    run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
+               gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
+    _execute(
+        run,
+        lambda options: check_dataset(
+            input, model, answer_column=answer_column, contexts_column=contexts_column,
+            question_column=question_column, threshold=threshold, aggregate=aggregate,  # type: ignore[arg-type]
+            options=options,
+        ),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``batch`` command group to the ``entailkit`` app."""
+    app.add_typer(batch_app, name="batch")
+
+
+__all__ = ["batch_app", "register"]

@@ -1,0 +1,292 @@
+"""rerank_dataset, classify_dataset, check_dataset: corpus-scale scoring as lazy Ray Data transforms.
+
+Each function returns a new ``ray.data.Dataset``: the input rows, in order, with the score columns and
+an ``error`` column appended. Nothing runs until the dataset is consumed (``write_parquet``,
+``iter_batches``, ``take_all``, ...). The work is one ``map_batches`` over a pool of actors that load
+the model once each; bad rows get an ``error`` message and null scores instead of failing the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from entailkit.distributed.options import BatchOptions, ScorerSpec, rows_per_batch, scorer_spec
+from entailkit.distributed.rows import ERROR_COLUMN
+from entailkit.distributed.runtime import (
+    Dataset,
+    init_ray,
+    operator_runtime_env,
+    ray_module,
+    read_input,
+    resolve_gpus,
+)
+from entailkit.distributed.udf import CheckActor, ClassifyActor, RerankActor
+from entailkit.errors import InvalidInputError
+from entailkit.types import GroundednessAggregate, Normalization
+
+logger = logging.getLogger(__name__)
+
+DataArg = Any
+"""A ``ray.data.Dataset``, a path (parquet / JSON lines / CSV, file or directory), or a list of dicts."""
+ModelArg = str | os.PathLike[str] | None
+
+_PAIRS_PER_DOCUMENT_LIST = 10.0
+"""Documents per row assumed when sizing Ray batches of (query, documents) rows."""
+_PAIRS_PER_CHECK = 4.0
+"""(Sentence, window) pairs per answer assumed when sizing Ray batches of groundedness checks."""
+
+
+def rerank_dataset(
+    data: DataArg,
+    model: ModelArg = None,
+    *,
+    query_column: str = "query",
+    document_column: str = "document",
+    documents_column: str | None = None,
+    query_template: str | None = None,
+    normalization: Normalization = "softmax",
+    calibrator: Any = None,
+    options: BatchOptions | None = None,
+) -> Dataset:
+    """Score query-document rows with a Reranker in a pool of Ray actors.
+
+    Pairs (default): each row has ``query`` and ``document`` (str); adds ``score`` (float) and ``error``.
+    Lists: pass ``documents_column`` (e.g. ``"documents"``): each row has ``query`` and a list of
+    documents (str, or structs with a ``text`` field); adds ``scores`` (one per document, input order),
+    ``ranking`` (document indices, best first) and ``error``.
+    """
+    list_mode = documents_column is not None
+    column = documents_column if documents_column is not None else document_column
+    _check_names(query=query_column, document=column)
+    task_kwargs = {"query_template": query_template, "normalization": normalization, "calibrator": calibrator}
+    return _run(
+        data,
+        model,
+        options,
+        RerankActor,
+        {"query_column": query_column, "document_column": column, "list_mode": list_mode, "task_kwargs": task_kwargs},
+        pairs_per_row=_PAIRS_PER_DOCUMENT_LIST if list_mode else 1.0,
+        name="entailkit_rerank",
+    )
+
+
+def classify_dataset(
+    data: DataArg,
+    model: ModelArg = None,
+    *,
+    labels: Sequence[str] | Mapping[str, str],
+    text_column: str = "text",
+    multi_label: bool = False,
+    threshold: float | None = None,
+    hypothesis_template: str | None = None,
+    calibrator: Any = None,
+    options: BatchOptions | None = None,
+) -> Dataset:
+    """Classify the ``text`` of every row into ``labels`` with a ZeroShotClassifier in Ray actors.
+
+    ``labels``: names, or ``{name: description}`` (the model reads the description). Adds ``label``
+    (best label), ``label_score``, ``predicted`` (labels at/above the threshold, multi-label; the top
+    label otherwise), ``scores`` (one per label, in the order given here) and ``error``.
+    """
+    _check_names(text=text_column)
+    names = _check_labels(labels)
+    task_kwargs: dict[str, Any] = {"calibrator": calibrator}
+    if hypothesis_template is not None:
+        task_kwargs["hypothesis_template"] = hypothesis_template
+    return _run(
+        data,
+        model,
+        options,
+        ClassifyActor,
+        {
+            "text_column": text_column,
+            "labels": dict(labels) if isinstance(labels, Mapping) else list(names),
+            "classify_kwargs": {"multi_label": multi_label, "threshold": threshold},
+            "task_kwargs": task_kwargs,
+        },
+        pairs_per_row=float(len(names)),
+        name="entailkit_classify",
+    )
+
+
+def check_dataset(
+    data: DataArg,
+    model: ModelArg = None,
+    *,
+    answer_column: str = "answer",
+    contexts_column: str = "contexts",
+    question_column: str | None = "question",
+    threshold: float = 0.5,
+    contradiction_threshold: float | None = None,
+    aggregate: GroundednessAggregate = "min",
+    prefix_question: bool = False,
+    calibrator: Any = None,
+    options: BatchOptions | None = None,
+) -> Dataset:
+    """Check every ``answer`` against its ``contexts`` (list of str) with a GroundednessChecker in Ray actors.
+
+    ``question`` is optional (a missing column or null is fine). Adds ``grounded`` (bool), ``score``
+    (the aggregate sentence score), ``supported_fraction``, ``verdicts`` (JSON list, one object per
+    sentence: sentence, verdict, score, entailment, contradiction, context_index) and ``error``.
+    """
+    _check_names(answer=answer_column, contexts=contexts_column)
+    if question_column is not None:
+        _check_names(question=question_column)
+    task_kwargs = {
+        "threshold": threshold,
+        "contradiction_threshold": contradiction_threshold,
+        "aggregate": aggregate,
+        "prefix_question": prefix_question,
+        "calibrator": calibrator,
+    }
+    return _run(
+        data,
+        model,
+        options,
+        CheckActor,
+        {
+            "answer_column": answer_column,
+            "contexts_column": contexts_column,
+            "question_column": question_column,
+            "task_kwargs": task_kwargs,
+        },
+        pairs_per_row=_PAIRS_PER_CHECK,
+        name="entailkit_check",
+    )
+
+
+def split_errors(dataset: Dataset) -> tuple[Dataset, Dataset]:
+    """(scored rows, rows with an error) of a result dataset; together they hold every input row."""
+    import pyarrow.compute as pc
+
+    def scored(batch: Any) -> Any:
+        return batch.filter(pc.is_null(batch.column(ERROR_COLUMN)))
+
+    def failed(batch: Any) -> Any:
+        return batch.filter(pc.is_valid(batch.column(ERROR_COLUMN)))
+
+    ok = dataset.map_batches(scored, batch_format="pyarrow", zero_copy_batch=True)
+    bad = dataset.map_batches(failed, batch_format="pyarrow", zero_copy_batch=True)
+    return ok, bad
+
+
+# -- shared ----------------------------------------------------------------------------------------
+
+
+def _run(
+    data: DataArg,
+    model: ModelArg,
+    options: BatchOptions | None,
+    actor: type,
+    actor_kwargs: dict[str, Any],
+    *,
+    pairs_per_row: float,
+    name: str,
+) -> Dataset:
+    opts = options if options is not None else BatchOptions()
+    if not isinstance(opts, BatchOptions):
+        raise InvalidInputError(f"options must be a BatchOptions, got {type(opts).__name__}.")
+    ray = ray_module()
+    if not ray.is_initialized():
+        init_ray()
+    dataset = _as_dataset(ray, data)
+    gpus = resolve_gpus(opts.num_gpus)
+    spec: ScorerSpec = scorer_spec(model, opts, gpus)
+    rows = opts.rows_per_batch or rows_per_batch(
+        pairs_per_row,
+        batch_size=int(spec.kwargs.get("batch_size", 32)),
+        token_budget=spec.kwargs.get("token_budget"),
+    )
+    sizes = opts.num_actors if isinstance(opts.num_actors, tuple) else None
+    compute = (
+        ray.data.ActorPoolStrategy(min_size=sizes[0], max_size=sizes[1])
+        if sizes is not None
+        else ray.data.ActorPoolStrategy(size=opts.num_actors)
+    )
+    logger.info("%s: %s rows per batch, actors %s, %.2g CPU and %.2g GPU each", name, rows, opts.num_actors, opts.num_cpus, gpus)
+    mapped = dataset.map_batches(
+        actor,
+        batch_size=rows,
+        batch_format="pyarrow",
+        zero_copy_batch=True,
+        compute=compute,
+        fn_constructor_args=(spec,),
+        fn_constructor_kwargs=actor_kwargs,
+        num_cpus=opts.num_cpus,
+        num_gpus=gpus,
+        runtime_env=operator_runtime_env(opts.runtime_env),
+        udf_modifying_row_count=False,
+    )
+    return _with_retries(mapped, opts.max_retries)
+
+
+def _with_retries(dataset: Dataset, max_retries: int) -> Dataset:
+    """A copy of ``dataset`` whose own DataContext retries a failed batch up to ``max_retries`` times.
+
+    The copy keeps the caller's dataset (and its context, shared by every dataset derived from it)
+    unchanged. Only errors that escape the actor reach Ray: row errors were already caught.
+    """
+    own = type(dataset).copy(dataset, _deep_copy=True)
+    own.context.retried_map_errors = max_retries > 0
+    own.context.max_map_retries = max_retries
+    return own
+
+
+def _as_dataset(ray: Any, data: DataArg) -> Dataset:
+    if isinstance(data, (str, os.PathLike)):
+        return read_input(data)
+    if isinstance(data, ray.data.Dataset):
+        return data
+    if isinstance(data, Sequence) and not isinstance(data, str) and all(isinstance(r, Mapping) for r in data):
+        return _from_rows(ray, [dict(row) for row in data])
+    raise InvalidInputError(
+        f"data must be a ray.data.Dataset, a path to parquet / JSON-lines / CSV, or a list of dicts; "
+        f"got {type(data).__name__}."
+    )
+
+
+def _from_rows(ray: Any, rows: list[dict[str, Any]]) -> Dataset:
+    """One block from a list of dicts: exact Arrow types, or Python objects where a column mixes types.
+
+    One block, because per-item blocks of a column with a malformed value would get clashing types.
+    """
+    import pyarrow as pa
+
+    try:
+        return ray.data.from_arrow(pa.Table.from_pylist(rows))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        import pandas as pd
+
+        names = list(dict.fromkeys(key for row in rows for key in row))
+        return ray.data.from_pandas(pd.DataFrame(rows, columns=names, dtype=object))
+
+
+def _check_names(**columns: Any) -> None:
+    for role, value in columns.items():
+        if not isinstance(value, str) or not value:
+            raise InvalidInputError(f"the {role} column name must be a non-empty str, got {value!r}.")
+
+
+def _check_labels(labels: Any) -> list[str]:
+    """Label names, checked on the driver so that a bad label list fails before any actor starts."""
+    if isinstance(labels, Mapping):
+        names = list(labels)
+        descriptions = list(labels.values())
+        if not all(isinstance(n, str) and n.strip() for n in names) or not all(
+            isinstance(d, str) and d.strip() for d in descriptions
+        ):
+            raise InvalidInputError("labels as a mapping must map non-empty str names to non-empty str descriptions.")
+    elif isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise InvalidInputError(f"labels must be a list of label names or a {{name: description}} mapping, got {labels!r:.60}.")
+    else:
+        names = list(labels)
+        if not all(isinstance(n, str) and n.strip() for n in names):
+            raise InvalidInputError(f"labels must be non-empty strings, got {names!r:.80}.")
+    if not names:
+        raise InvalidInputError("labels is empty; pass at least one candidate label.")
+    if len(set(names)) != len(names):
+        raise InvalidInputError(f"labels must be distinct, got {names!r:.80}.")
+    return names

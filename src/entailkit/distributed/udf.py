@@ -1,0 +1,259 @@
+"""The callable classes Ray Data runs in its actors: load the model once, score Arrow batches with a task.
+
+Each class reads its input columns, turns bad rows into ``error`` messages, hands the good rows to
+the entailkit task (Reranker, ZeroShotClassifier, GroundednessChecker) in one call, and appends typed
+score columns to the batch. No scoring logic lives here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from entailkit.distributed.options import ScorerSpec
+from entailkit.distributed.rows import (
+    ERROR_COLUMN,
+    RowError,
+    column_values,
+    document_list_field,
+    parse_rows,
+    score_rows,
+    text_field,
+    text_list_field,
+)
+from entailkit.types import Classification, GroundednessReport, RerankResult
+
+logger = logging.getLogger(__name__)
+
+Columns = dict[str, list[Any]]
+
+
+class _ScoringActor:
+    """Base: holds the scorer (loaded once per actor) and turns per-row results into Arrow columns."""
+
+    def __init__(self, spec: ScorerSpec, output_types: Mapping[str, str]) -> None:
+        self.output_types = dict(output_types)
+        """Output column -> Arrow type name (see ``_arrow_type``)."""
+        self.scorer = spec.load()
+        logger.info("actor loaded %s (%s on %s)", self.scorer.info.model, self.scorer.info.head, self.scorer.info.device)
+
+    def __call__(self, batch: Any) -> Any:
+        """Score one ``pyarrow.Table`` batch; returns it with the output columns appended (same rows, order)."""
+        n_rows = batch.num_rows
+        columns = {name: batch.column(name).to_pylist() for name in self.input_columns() if name in batch.column_names}
+        results = self.score(columns, n_rows)
+        out = self.empty_columns(n_rows)
+        for i, result in enumerate(results):
+            if isinstance(result, RowError):
+                out[ERROR_COLUMN][i] = result.message
+            else:
+                for name, value in self.row_values(result).items():
+                    out[name][i] = value
+        return _append(batch, out, self.output_types)
+
+    def empty_columns(self, n_rows: int) -> Columns:
+        return {name: [None] * n_rows for name in (*self.output_types, ERROR_COLUMN)}
+
+    # -- per task ------------------------------------------------------------------------------------
+
+    def input_columns(self) -> Sequence[str]:
+        raise NotImplementedError
+
+    def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
+        raise NotImplementedError
+
+    def row_values(self, result: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class RerankActor(_ScoringActor):
+    """Pairs: (query, document) -> ``score``. Lists: (query, documents) -> ``scores`` (input order), ``ranking``."""
+
+    def __init__(
+        self,
+        spec: ScorerSpec,
+        *,
+        query_column: str,
+        document_column: str,
+        list_mode: bool,
+        task_kwargs: Mapping[str, Any],
+    ) -> None:
+        outputs = {"scores": "list<float64>", "ranking": "list<int64>"} if list_mode else {"score": "float64"}
+        super().__init__(spec, outputs)
+        from entailkit.tasks.rerank import Reranker
+
+        self.reranker = Reranker(self.scorer, **dict(task_kwargs))
+        self.query_column = query_column
+        self.document_column = document_column
+        self.list_mode = list_mode
+
+    def input_columns(self) -> Sequence[str]:
+        return (self.query_column, self.document_column)
+
+    def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
+        queries = column_values(columns, self.query_column, n_rows)
+        documents = column_values(columns, self.document_column, n_rows)
+
+        def parse(i: int) -> tuple[str, list[Any]]:
+            query = text_field(queries[i], self.query_column)
+            assert query is not None
+            if self.list_mode:
+                return query, document_list_field(documents[i], self.document_column)
+            document = text_field(documents[i], self.document_column)
+            assert document is not None
+            return query, [document]
+
+        def run(rows: list[tuple[str, list[Any]]]) -> list[RerankResult]:
+            return self.reranker.rerank_many([q for q, _ in rows], [d for _, d in rows], top_n=None, threshold=None)
+
+        return score_rows(parse_rows(n_rows, parse), run)
+
+    def row_values(self, result: RerankResult) -> dict[str, Any]:
+        if not self.list_mode:
+            return {"score": result.items[0].score}
+        scores = [0.0] * result.num_documents
+        for item in result.items:
+            scores[item.index] = item.score
+        return {"scores": scores, "ranking": [item.index for item in result.items]}
+
+
+class ClassifyActor(_ScoringActor):
+    """text -> ``label`` (best), ``label_score``, ``predicted`` (list), ``scores`` (in the call's label order)."""
+
+    def __init__(
+        self,
+        spec: ScorerSpec,
+        *,
+        text_column: str,
+        labels: Sequence[str] | Mapping[str, str],
+        classify_kwargs: Mapping[str, Any],
+        task_kwargs: Mapping[str, Any],
+    ) -> None:
+        outputs = {"label": "string", "label_score": "float64", "predicted": "list<string>", "scores": "list<float64>"}
+        super().__init__(spec, outputs)
+        from entailkit.tasks.classify import ZeroShotClassifier
+
+        self.classifier = ZeroShotClassifier(self.scorer, **dict(task_kwargs))
+        self.text_column = text_column
+        self.labels = dict(labels) if isinstance(labels, Mapping) else list(labels)
+        self.names = list(self.labels)
+        self.classify_kwargs = dict(classify_kwargs)
+
+    def input_columns(self) -> Sequence[str]:
+        return (self.text_column,)
+
+    def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
+        texts = column_values(columns, self.text_column, n_rows)
+
+        def parse(i: int) -> str:
+            text = text_field(texts[i], self.text_column)
+            assert text is not None
+            return text
+
+        def run(rows: list[str]) -> list[Classification]:
+            return self.classifier.classify(rows, self.labels, **self.classify_kwargs)
+
+        return score_rows(parse_rows(n_rows, parse), run)
+
+    def row_values(self, result: Classification) -> dict[str, Any]:
+        by_name = result.as_dict()
+        return {
+            "label": result.top,
+            "label_score": result.top_score,
+            "predicted": list(result.predicted),
+            "scores": [by_name[name] for name in self.names],
+        }
+
+
+class CheckActor(_ScoringActor):
+    """(answer, contexts[, question]) -> ``grounded``, ``score``, ``supported_fraction``, ``verdicts`` (JSON)."""
+
+    def __init__(
+        self,
+        spec: ScorerSpec,
+        *,
+        answer_column: str,
+        contexts_column: str,
+        question_column: str | None,
+        task_kwargs: Mapping[str, Any],
+    ) -> None:
+        outputs = {"grounded": "bool", "score": "float64", "supported_fraction": "float64", "verdicts": "string"}
+        super().__init__(spec, outputs)
+        from entailkit.tasks.groundedness import GroundednessChecker
+
+        self.checker = GroundednessChecker(self.scorer, **dict(task_kwargs))
+        self.answer_column = answer_column
+        self.contexts_column = contexts_column
+        self.question_column = question_column
+
+    def input_columns(self) -> Sequence[str]:
+        return tuple(c for c in (self.answer_column, self.contexts_column, self.question_column) if c)
+
+    def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
+        answers = column_values(columns, self.answer_column, n_rows)
+        contexts = column_values(columns, self.contexts_column, n_rows)
+        questions = column_values(columns, self.question_column, n_rows) if self.question_column else None
+
+        def parse(i: int) -> dict[str, Any]:
+            question = (
+                text_field(questions[i], self.question_column, optional=True)
+                if questions is not None and self.question_column is not None
+                else None
+            )
+            return {
+                "answer": text_field(answers[i], self.answer_column),
+                "contexts": text_list_field(contexts[i], self.contexts_column),
+                "question": question,
+            }
+
+        return score_rows(parse_rows(n_rows, parse), self.checker.check_many)
+
+    def row_values(self, result: GroundednessReport) -> dict[str, Any]:
+        return {
+            "grounded": result.grounded,
+            "score": result.aggregate_score,
+            "supported_fraction": result.score,
+            "verdicts": verdicts_json(result),
+        }
+
+
+def verdicts_json(report: GroundednessReport) -> str:
+    """The per-sentence verdicts of a report as a compact JSON list (one object per answer sentence)."""
+    return json.dumps(
+        [
+            {
+                "sentence": s.text,
+                "verdict": s.verdict,
+                "score": s.score,
+                "entailment": s.entailment,
+                "contradiction": s.contradiction,
+                "context_index": s.evidence.context_index if s.evidence is not None else None,
+            }
+            for s in report.sentences
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _arrow_type(pa: Any, name: str) -> Any:
+    scalar = {"float64": pa.float64(), "int64": pa.int64(), "string": pa.string(), "bool": pa.bool_()}
+    if name.startswith("list<"):
+        return pa.list_(scalar[name[5:-1]])
+    return scalar[name]
+
+
+def _append(batch: Any, columns: Columns, types: Mapping[str, str]) -> Any:
+    """The batch with the output columns appended (typed, so every block has the same schema)."""
+    import pyarrow as pa
+
+    out = batch
+    clashes = [name for name in columns if name in out.column_names]
+    if clashes:
+        logger.warning("input columns %s are replaced by the output columns of the same name", clashes)
+        out = out.drop_columns(clashes)
+    for name, values in columns.items():
+        arrow_type = pa.string() if name == ERROR_COLUMN else _arrow_type(pa, types[name])
+        out = out.append_column(name, pa.array(values, type=arrow_type))
+    return out
