@@ -61,7 +61,8 @@ class CrossEncoderScorer:
         self.token_budget = token_budget or max(DEFAULT_TOKEN_BUDGET, info.max_length)
         self.truncation: Truncation = truncation
         self._special_tokens = int(tokenizer.num_special_tokens_to_add(pair=True))
-        self._device = next(model.parameters()).device
+        self._device = _model_device(model)
+        self._num_labels = int(model.config.num_labels)
 
     @property
     def info(self) -> ScorerInfo:
@@ -112,24 +113,32 @@ class CrossEncoderScorer:
     def _forward_units(self, units: Sequence[Unit], show_progress: bool) -> np.ndarray:
         """Raw logits ``(len(units), num_labels)`` in unit order, computed in length-sorted batches."""
         batches = plan_batches([u.n_tokens for u in units], self.batch_size, self.token_budget)
-        out = np.zeros((len(units), self.model.config.num_labels), dtype=np.float32)
+        out = np.zeros((len(units), self._num_labels), dtype=np.float32)
         relevance = self.head == "relevance"
         with torch.inference_mode():
             for batch in progress(batches, total=len(units), enabled=show_progress, description="scoring pairs"):
                 first = [units[i].hypothesis if relevance else units[i].premise for i in batch]
                 second = [units[i].premise if relevance else units[i].hypothesis for i in batch]
-                encoded = self.tokenizer(
-                    first,
-                    second,
-                    padding=True,
-                    return_tensors="pt",
-                    truncation="only_second" if relevance else "only_first",
-                    max_length=self._info.max_length,
-                )
-                encoded = {k: v.to(self._device) for k, v in encoded.items()}
-                logits = self.model(**encoded).logits
-                out[batch] = logits.float().cpu().numpy()
+                out[batch] = self._forward_batch(first, second, relevance)
         return out
+
+    def _encode(self, first: list[str], second: list[str], relevance: bool, tensors: str) -> Any:
+        """Tokenize one batch of pairs, padded to its longest member (batches are length-sorted)."""
+        return self.tokenizer(
+            first,
+            second,
+            padding=True,
+            return_tensors=tensors,
+            truncation="only_second" if relevance else "only_first",
+            max_length=self._info.max_length,
+        )
+
+    def _forward_batch(self, first: list[str], second: list[str], relevance: bool) -> np.ndarray:
+        """Raw logits ``(len(first), num_labels)`` of one batch; other runtimes (ONNX) override this."""
+        encoded = self._encode(first, second, relevance, "pt")
+        encoded = {k: v.to(self._device) for k, v in encoded.items()}
+        logits = self.model(**encoded).logits
+        return logits.float().cpu().numpy()  # type: ignore[no-any-return]
 
     # -- labels ------------------------------------------------------------------------------------
 
@@ -203,6 +212,14 @@ class CrossEncoderScorer:
     def __repr__(self) -> str:
         i = self._info
         return f"CrossEncoderScorer(model={i.model!r}, head={i.head!r}, device={i.device!r}, dtype={i.dtype!r})"
+
+
+def _model_device(model: Any) -> torch.device:
+    """The device of a torch model's weights; CPU for runtimes without torch parameters (ONNX)."""
+    parameters = getattr(model, "parameters", None)
+    if parameters is None:
+        return torch.device("cpu")
+    return next(parameters()).device  # type: ignore[no-any-return]
 
 
 def _best_per_pair(

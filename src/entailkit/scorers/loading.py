@@ -18,6 +18,7 @@ from entailkit.types import ScorerKind, Truncation
 logger = logging.getLogger(__name__)
 
 KINDS: tuple[str, ...] = ("cross-encoder", "gliclass", "embedding")
+BACKENDS: tuple[str, ...] = ("torch", "onnx")
 _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl"}
 
 
@@ -87,10 +88,21 @@ def load_scorer(
     truncation: Truncation = "window",
     token_budget: int | None = None,
     revision: str | None = None,
+    backend: Literal["torch", "onnx"] = "torch",
+    quantize: Literal["int8"] | None = None,
 ) -> Scorer:
-    """Load a local directory or hub id as a Scorer; ``kind`` wins, else the model's config decides."""
+    """Load a local directory or hub id as a Scorer; ``kind`` wins, else the model's config decides.
+
+    ``backend="onnx"`` (cross-encoders only, extra ``onnx``) exports the model to ONNX once (cached under
+    ``$ENTAILKIT_CACHE_DIR``, default ``~/.cache/entailkit``) and runs it with ONNX Runtime;
+    ``quantize="int8"`` adds dynamic int8 quantization of the weights.
+    """
     if kind is not None and kind not in KINDS:
         raise InvalidInputError(f"kind must be one of {KINDS} or None, got {kind!r}.")
+    if backend not in BACKENDS:
+        raise InvalidInputError(f"backend must be one of {BACKENDS}, got {backend!r}.")
+    if quantize is not None and backend != "onnx":
+        raise InvalidInputError(f"quantize={quantize!r} needs backend='onnx' (the torch backend does not quantize).")
     check_positive_int(batch_size, "batch_size", allow_none=False)
     check_positive_int(max_length, "max_length")
     check_positive_int(token_budget, "token_budget")
@@ -108,6 +120,12 @@ def load_scorer(
         token_budget=token_budget,
         revision=revision,
     )
+    if backend == "onnx":
+        if chosen != "cross-encoder":
+            raise InvalidInputError(f"backend='onnx' supports cross-encoders only; {model} is a {chosen} model.")
+        from entailkit.scorers.onnx_backend import load_onnx_scorer
+
+        return load_onnx_scorer(str(model), model_dir, config, quantize=quantize, label_map=label_map, **options)
     if chosen == "gliclass":
         from entailkit.scorers.gliclass import load_gliclass
 
