@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 KINDS: tuple[str, ...] = ("cross-encoder", "gliclass", "embedding")
 BACKENDS: tuple[str, ...] = ("torch", "onnx")
 _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl"}
+_DEFAULT_LABEL = re.compile(r"LABEL_\d+")
 
 
 def read_config(model_dir: Path) -> dict[str, Any]:
@@ -31,12 +33,24 @@ def read_config(model_dir: Path) -> dict[str, Any]:
 
 
 def detect_kind(config: Mapping[str, Any]) -> ScorerKind:
-    """GLiClass config -> gliclass; a *ForSequenceClassification architecture -> cross-encoder; else embedding."""
+    """GLiClass config -> gliclass; a sequence-classification config -> cross-encoder; else embedding.
+
+    A config names its head through ``architectures``; configs written without it still mark a
+    classification head by named labels in ``id2label`` (not the LABEL_0, LABEL_1 defaults every
+    config carries) or by a sentence-transformers CrossEncoder section.
+    """
     model_type = str(config.get("model_type", "")).lower()
     architectures = [str(a) for a in config.get("architectures") or []]
     if model_type == "gliclass" or any("gliclass" in a.lower() for a in architectures):
         return "gliclass"
     if any(a.endswith("ForSequenceClassification") for a in architectures):
+        return "cross-encoder"
+    if architectures:
+        return "embedding"
+    id2label = config.get("id2label") or {}
+    named = [str(v) for v in id2label.values() if not _DEFAULT_LABEL.fullmatch(str(v))]
+    sentence_transformers = config.get("sentence_transformers")
+    if named or (isinstance(sentence_transformers, Mapping) and "activation_fn" in sentence_transformers):
         return "cross-encoder"
     return "embedding"
 
