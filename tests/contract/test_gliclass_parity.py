@@ -7,6 +7,9 @@ examples, with RAC examples (``rac_examples=``) and with few-shot examples (``ex
 
 from __future__ import annotations
 
+import inspect
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -37,7 +40,12 @@ VARIANTS = {
 
 
 def _false_first_order(true: list[str], all_labels: list[str]) -> list[str]:
-    """all_labels ordered as gliclass renders the false ones (set order of this process), true first."""
+    """all_labels ordered as gliclass renders the false ones (set order of this process), true first.
+
+    gliclass renders false labels in ``set`` order, which changes with the hash seed of the process;
+    entailkit renders them in the given order (see test_false_label_order_*). Given in this process's set
+    order, both render the same string, so the scores can be compared.
+    """
     return true + list(set(all_labels) - set(true))
 
 
@@ -94,7 +102,6 @@ def test_parity_with_per_text_labels(pair: dict[str, Any], multi_label: bool) ->
     _assert_close(ours, ref, per_text)
 
 
-@pytest.mark.xfail(reason="known open defect (issue 3): RAC example rendering differs from gliclass's pipeline", strict=False)
 @pytest.mark.parametrize("multi_label", [True, False], ids=["multi", "single"])
 def test_parity_with_rac_examples(pair: dict[str, Any], multi_label: bool) -> None:
     dict_examples = [e.model_dump() for e in EXAMPLES]
@@ -130,3 +137,119 @@ def test_label_chunks_equal_gliclass_chunking_pipeline(multi_label: bool) -> Non
     ours = scorer.score_labels(TEXTS, labels, multi_label=multi_label)
     ref = reference_scores(reference_pipeline(path, chunk_labels=3), TEXTS, labels, multi_label)
     _assert_close(ours, ref, [labels] * len(TEXTS))
+
+
+# -- inputs that fit but fill max_length: gliclass keeps everything in one pass, and so must we --------
+
+
+@pytest.fixture(scope="module")
+def default_pair() -> dict[str, Any]:
+    path = tiny_gliclass_path()
+    scorer = GLiClassScorer.from_pretrained(str(path))
+    return {"ours": scorer, "pipe": reference_pipeline(path, max_length=scorer.info.max_length)}
+
+
+def _prompt_length(scorer: GLiClassScorer, text: str, labels: list[str], examples: list[dict[str, Any]]) -> int:
+    from entailkit.scorers import gliclass_inputs as gi
+
+    block = gi.render_rac([gi.to_example(e, "e") for e in examples])
+    prompt = gi.build_prompt(text, labels, block, example_format="rac", prompt_first=False)
+    return len(scorer.tokenizer(prompt.string)["input_ids"])
+
+
+@pytest.mark.parametrize("multi_label", [True, False], ids=["multi", "single"])
+def test_parity_when_examples_nearly_fill_max_length(
+    default_pair: dict[str, Any], multi_label: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A short text with examples filling most of max_length: all examples kept, one pass, as gliclass.
+
+    (Reserving a quarter of max_length for the text whatever its length used to drop examples here.)
+    """
+    scorer: GLiClassScorer = default_pair["ours"]
+    text, labels = "Rain is expected.", LABELS[:4]
+    sentence = "The coach praised the players after the football game."
+    examples: list[dict[str, Any]] = []
+    while True:
+        more = [*examples, {"text": sentence, "true_labels": ["sports"], "all_labels": ["sports"]}]
+        if _prompt_length(scorer, text, labels, more) > scorer.info.max_length:
+            break
+        examples = more
+    used = _prompt_length(scorer, text, labels, examples)
+    assert used > 0.85 * scorer.info.max_length, "the examples must fill most of max_length"
+    with caplog.at_level("WARNING", logger="entailkit.scorers.gliclass"), _RowCounter(scorer) as rows:
+        ours = scorer.score_labels([text], labels, multi_label=multi_label, examples=examples)
+    assert "dropped" not in caplog.text and rows == [1]
+    ref = reference_scores(default_pair["pipe"], [text], labels, multi_label, rac_examples=[examples])
+    _assert_close(ours, ref, [labels])
+
+
+@pytest.mark.parametrize("multi_label", [True, False], ids=["multi", "single"])
+def test_parity_with_many_labels_that_fit_in_one_pass(default_pair: dict[str, Any], multi_label: bool) -> None:
+    """40 labels (over half of max_length in tokens) and a short text fit in one pass: one row, as gliclass."""
+    scorer: GLiClassScorer = default_pair["ours"]
+    labels = [f"{a} and {b}" for a in ("sports", "business", "weather", "technology", "music") for b in _WORDS]
+    assert sum(scorer.count_tokens(labels)) + len(labels) > scorer.info.max_length // 2
+    with _RowCounter(scorer) as rows:
+        ours = scorer.score_labels(TEXTS[:2], labels, multi_label=multi_label)
+    assert rows == [2]
+    ref = reference_scores(default_pair["pipe"], TEXTS[:2], labels, multi_label)
+    _assert_close(ours, ref, [labels] * 2)
+
+
+_WORDS = ("team", "bank", "rain", "phone", "film", "game", "card", "moon")
+
+
+class _RowCounter:
+    """Rows per forward pass, through a forward pre-hook on the real model."""
+
+    def __init__(self, scorer: GLiClassScorer) -> None:
+        self.rows: list[int] = []
+        self._handle = scorer.model.register_forward_pre_hook(
+            lambda _m, _a, kw: self.rows.append(int(kw["input_ids"].shape[0])), with_kwargs=True
+        )
+
+    def __enter__(self) -> list[int]:
+        return self.rows
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.remove()
+
+
+# -- the one deliberate difference: false labels in the given order, not in hash-seed set order --------
+
+_ALL = ["sports", "business", "weather", "technology", "music", "travel"]
+
+
+def test_false_label_order_of_gliclass_depends_on_the_hash_seed() -> None:
+    """gliclass's own ``retrieval_augmented_text``, run under several PYTHONHASHSEEDs, renders the same
+    example differently; entailkit's rendering is the given order whatever the seed."""
+    from gliclass.utils import retrieval_augmented_text
+
+    example = {"text": "A late goal.", "true_labels": ["sports"], "all_labels": _ALL}
+    theirs = inspect.getsource(retrieval_augmented_text) + f"\nprint(retrieval_augmented_text('x', [{example!r}]))"
+    ours = (
+        "from entailkit.scorers.gliclass_inputs import render_rac, to_example\n"
+        f"print(render_rac([to_example({example!r}, 'e')]))"
+    )
+
+    def run(code: str, seed: int, *flags: str) -> str:
+        env = {"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"}
+        done = subprocess.run([sys.executable, *flags, "-c", code], env=env, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    renderings = {run(theirs, seed, "-S") for seed in range(6)}
+    assert len(renderings) > 1, "gliclass's false-label order changes with the hash seed"
+    false = " ".join(f"<<FALSE_LABEL>> {x}" for x in _ALL[1:])
+    expected = f"<<EXAMPLE>> A late goal. <<TRUE_LABEL>> sports {false} <</EXAMPLE>>"
+    assert {run(ours, seed) for seed in (0, 1)} == {expected}
+
+
+def test_false_label_order_changes_the_scores(default_pair: dict[str, Any]) -> None:
+    """Why the order matters: the same example with its false labels reordered scores differently, so
+    gliclass's pipeline gives different scores for one input from one process to the next."""
+    scorer: GLiClassScorer = default_pair["ours"]
+    given = {"text": "The coach praised the players.", "true_labels": ["sports"], "all_labels": _ALL}
+    flipped = {**given, "all_labels": [_ALL[0], *reversed(_ALL[1:])]}
+    a = scorer.score_labels(TEXTS[:1], LABELS, multi_label=True, examples=[given])[0]
+    b = scorer.score_labels(TEXTS[:1], LABELS, multi_label=True, examples=[flipped])[0]
+    assert max(abs(x - y) for x, y in zip(a.scores, b.scores, strict=True)) > 1e-6

@@ -214,40 +214,37 @@ class GLiClassScorer:
         policy: Truncation,
         show_progress: bool,
     ) -> list[_ItemResult]:
-        """Max logit over windows for every label of every (text, labels) set, in input order."""
+        """Max logit over windows for every label of every (text, labels) set, in input order.
+
+        A set whose whole input (text, every label, every example) fits in ``max_length`` is one row with
+        exactly the token ids gliclass's pipeline gives it; only the others are planned into label chunks,
+        fitted examples and text windows (``_plan_long``).
+        """
         gi.check_markers(texts, label_lists, example_lists)
-        costs = self._label_costs({label for ls in label_lists for label in ls})
-        fixed = self._info.max_length - self._special - 1 - self.min_text_tokens
-        blocks: dict[tuple[tuple[LabelledExample, ...], int], tuple[str, int, int]] = {}
-        prompts: list[gi.Prompt] = []
-        owners: list[tuple[int, int, int]] = []
-        for item, (text, labels, examples) in enumerate(zip(texts, label_lists, example_lists, strict=True)):
-            label_costs = [costs[x] for x in labels]
-            if max(label_costs) > fixed // 2:
-                raise InvalidInputError(
-                    f"a label of texts[{item}] is {max(label_costs) - 1} tokens: too long for one pass with "
-                    f"max_length={self._info.max_length}; shorten the label."
+        rendered: dict[tuple[LabelledExample, ...], str] = {}
+        whole: list[gi.Prompt] = []
+        for text, labels, examples in zip(texts, label_lists, example_lists, strict=True):
+            if examples not in rendered:
+                rendered[examples] = gi.render_examples(examples, self.example_format)
+            whole.append(
+                gi.build_prompt(
+                    text, labels, rendered[examples], example_format=self.example_format, prompt_first=self.prompt_first
                 )
-            # Labels keep up to half of the room (more labels go to further passes); examples get the rest.
-            budget = fixed - min(sum(label_costs), fixed // 2)
-            if (examples, budget) not in blocks:
-                blocks[examples, budget] = gi.fit_examples(examples, self.example_format, self._count, budget)
-            block, block_cost, dropped = blocks[examples, budget]
-            if dropped:
-                logger.warning(
-                    "texts[%d]: dropped the last %d of %d examples to fit max_length=%d tokens.",
-                    item,
-                    dropped,
-                    len(examples),
-                    self._info.max_length,
-                )
-            for lo, hi in gi.plan_label_chunks(label_costs, fixed - block_cost, self.max_labels_per_pass):
-                prompt = gi.build_prompt(
-                    text, labels[lo:hi], block, example_format=self.example_format, prompt_first=self.prompt_first
-                )
-                prompts.append(prompt)
-                owners.append((item, lo, hi))
-        rows, cuts = gi.make_rows(self.tokenizer, prompts, owners, self._info.max_length, policy)
+            )
+        rows: list[gi.Row] = []
+        long_items: list[tuple[int, int]] = []
+        cap = self.max_labels_per_pass
+        for item, located in enumerate(gi.encode_prompts(self.tokenizer, whole)):
+            n_labels = len(label_lists[item])
+            if len(located.ids) <= self._info.max_length and (cap is None or n_labels <= cap):
+                rows.append(gi.Row(item, 0, n_labels, located.ids, None))
+            else:
+                long_items.append((item, located.n_text))
+        cuts: set[int] = set()
+        if long_items:
+            prompts, owners = self._plan_long(texts, label_lists, example_lists, long_items)
+            more, cuts = gi.make_rows(self.tokenizer, prompts, owners, self._info.max_length, policy)
+            rows.extend(more)
         results = [_ItemResult(np.full(len(ls), -np.inf), [0] * len(ls), windows=[0] * len(ls)) for ls in label_lists]
         for row, logits in zip(rows, self._forward(rows, show_progress), strict=True):
             res = results[row.item]
@@ -268,6 +265,54 @@ class GLiClassScorer:
                 self._info.max_length,
             )
         return results
+
+    def _plan_long(
+        self,
+        texts: Sequence[str],
+        label_lists: Sequence[Sequence[str]],
+        example_lists: Sequence[tuple[LabelledExample, ...]],
+        items: Sequence[tuple[int, int]],
+    ) -> tuple[list[gi.Prompt], list[tuple[int, int, int]]]:
+        """Prompts (label chunks, fitted examples) for the sets ``(item, text tokens)`` too long for one row.
+
+        Room is ``max_length`` less the special tokens and ``<<SEP>>``, and less what the text keeps
+        (``min_text_tokens``, or the whole text if it is shorter). Labels get up to half of that room,
+        further labels go to further passes; examples get the rest and lose their last ones if need be.
+        """
+        costs = self._label_costs({label for item, _ in items for label in label_lists[item]})
+        base = self._info.max_length - self._special - 1
+        blocks: dict[tuple[tuple[LabelledExample, ...], int], tuple[str, int, int]] = {}
+        prompts: list[gi.Prompt] = []
+        owners: list[tuple[int, int, int]] = []
+        for item, n_text in items:
+            text, labels, examples = texts[item], label_lists[item], example_lists[item]
+            label_costs = [costs[x] for x in labels]
+            if max(label_costs) > (base - self.min_text_tokens) // 2:
+                raise InvalidInputError(
+                    f"a label of texts[{item}] is {max(label_costs) - 1} tokens: too long for one pass with "
+                    f"max_length={self._info.max_length}; shorten the label."
+                )
+            fixed = base - max(1, min(n_text, self.min_text_tokens))
+            budget = fixed - min(sum(label_costs), fixed // 2)
+            if (examples, budget) not in blocks:
+                blocks[examples, budget] = gi.fit_examples(examples, self.example_format, self._count, budget)
+            block, block_cost, dropped = blocks[examples, budget]
+            if dropped:
+                logger.warning(
+                    "texts[%d]: dropped the last %d of %d examples to fit max_length=%d tokens.",
+                    item,
+                    dropped,
+                    len(examples),
+                    self._info.max_length,
+                )
+            for lo, hi in gi.plan_label_chunks(label_costs, fixed - block_cost, self.max_labels_per_pass):
+                prompts.append(
+                    gi.build_prompt(
+                        text, labels[lo:hi], block, example_format=self.example_format, prompt_first=self.prompt_first
+                    )
+                )
+                owners.append((item, lo, hi))
+        return prompts, owners
 
     def _forward(self, rows: Sequence[gi.Row], show_progress: bool) -> list[np.ndarray]:
         """Logits of each row's labels, computed in length-sorted batches of rows with equal label counts."""

@@ -281,6 +281,59 @@ class Row:
     span: Span | None
 
 
+def encode_prompts(tokenizer: Any, prompts: Sequence[Prompt]) -> list[Located]:
+    """Tokenise prompts (with special tokens, no truncation) and locate each one's text tokens."""
+    if not prompts:
+        return []
+    encoded = tokenizer(
+        [p.string for p in prompts],
+        add_special_tokens=True,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+        truncation=False,
+    )
+    return [
+        locate_text(
+            encoded["input_ids"][n],
+            encoded["offset_mapping"][n],
+            encoded["special_tokens_mask"][n],
+            prompt.text_start,
+            prompt.text_end,
+        )
+        for n, prompt in enumerate(prompts)
+    ]
+
+
+def rows_for(
+    located: Located,
+    prompt: Prompt,
+    owner: tuple[int, int, int],
+    max_length: int,
+    policy: Truncation,
+) -> tuple[list[Row], bool]:
+    """A prompt that fits is one row; a longer one windows (or is cut, or raises). Returns (rows, cut)."""
+    item, lo, hi = owner
+    if len(located.ids) <= max_length:
+        return [Row(item, lo, hi, located.ids, None)], False
+    room = max_length - located.n_other
+    if room < 1 or located.n_text == 0:
+        raise InvalidInputError(
+            f"the labels and examples of texts[{item}] leave no room for its text within "
+            f"max_length={max_length}; pass fewer or shorter examples, or a lower max_labels_per_pass."
+        )
+    if policy == "error":
+        raise InvalidInputError(
+            f"texts[{item}] with its labels is {len(located.ids)} tokens, over max_length={max_length}; "
+            "shorten it, or use truncation='window' (score every window) or 'head' (cut)."
+        )
+    if policy == "head":
+        spans = [(0, room)]
+    else:
+        spans = token_windows(located.n_text, room, max(1, int(room * (1 - WINDOW_OVERLAP))))
+    rows = [Row(item, lo, hi, located.window(s, e), located.span(s, e, prompt.text_start)) for s, e in spans]
+    return rows, policy == "head"
+
+
 def make_rows(
     tokenizer: Any,
     prompts: Sequence[Prompt],
@@ -292,42 +345,11 @@ def make_rows(
 
     Returns the rows and the items that were cut (``head`` policy).
     """
-    encoded = tokenizer(
-        [p.string for p in prompts],
-        add_special_tokens=True,
-        return_offsets_mapping=True,
-        return_special_tokens_mask=True,
-        truncation=False,
-    )
     rows: list[Row] = []
     cuts: set[int] = set()
-    for n, (prompt, (item, lo, hi)) in enumerate(zip(prompts, owners, strict=True)):
-        located = locate_text(
-            encoded["input_ids"][n],
-            encoded["offset_mapping"][n],
-            encoded["special_tokens_mask"][n],
-            prompt.text_start,
-            prompt.text_end,
-        )
-        if len(located.ids) <= max_length:
-            rows.append(Row(item, lo, hi, located.ids, None))
-            continue
-        room = max_length - located.n_other
-        if room < 1 or located.n_text == 0:
-            raise InvalidInputError(
-                f"the labels and examples of texts[{item}] leave no room for its text within "
-                f"max_length={max_length}; pass fewer or shorter examples, or a lower max_labels_per_pass."
-            )
-        if policy == "error":
-            raise InvalidInputError(
-                f"texts[{item}] with its labels is {len(located.ids)} tokens, over max_length={max_length}; "
-                "shorten it, or use truncation='window' (score every window) or 'head' (cut)."
-            )
-        if policy == "head":
-            cuts.add(item)
-            spans = [(0, room)]
-        else:
-            spans = token_windows(located.n_text, room, max(1, int(room * (1 - WINDOW_OVERLAP))))
-        for s, e in spans:
-            rows.append(Row(item, lo, hi, located.window(s, e), located.span(s, e, prompt.text_start)))
+    for located, prompt, owner in zip(encode_prompts(tokenizer, prompts), prompts, owners, strict=True):
+        more, cut = rows_for(located, prompt, owner, max_length, policy)
+        rows.extend(more)
+        if cut:
+            cuts.add(owner[0])
     return rows, cuts
