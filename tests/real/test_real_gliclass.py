@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 pytest.importorskip("gliclass")
@@ -50,8 +52,12 @@ def minilm_gliclass(minilm_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store(minilm_path: Path) -> ExampleStore:
-    embedder = load_scorer(minilm_path, kind="embedding")
+def embedder(minilm_path: Path) -> Any:
+    return load_scorer(minilm_path, kind="embedding")
+
+
+@pytest.fixture(scope="module")
+def store(embedder: Any) -> ExampleStore:
     return ExampleStore(embedder, EXAMPLES)
 
 
@@ -101,11 +107,32 @@ def test_ag_news_sports_queries_retrieve_sports_examples(minilm_path: Path, shar
     assert top1 >= 0.8  # measured 0.90
 
 
-def test_store_round_trip_with_real_embeddings(store: ExampleStore, minilm_path: Path, tmp_path: Path) -> None:
+def test_store_round_trip_with_real_embeddings(store: ExampleStore, embedder: Any, tmp_path: Path) -> None:
     folder = store.save(tmp_path / "store")
-    loaded = ExampleStore.load(folder, load_scorer(minilm_path, kind="embedding"))
+    loaded = ExampleStore.load(folder, embedder)
+    assert loaded.examples == store.examples and loaded.model_id == store.model_id
     query = "The striker scored a hat-trick."
     assert loaded.search(query, k=4) == store.search(query, k=4)
+
+
+def test_store_add_search_and_min_similarity_with_real_embeddings(embedder: Any) -> None:
+    """Similarities are the cosine of MiniLM vectors; ``min_similarity`` cuts between them; ``add`` appends."""
+    store = ExampleStore(embedder, EXAMPLES[:4])
+    store.add([e.model_dump() for e in EXAMPLES[4:]])
+    assert len(store) == len(EXAMPLES) and store.dimension == 384
+    query = "The midfielder scored in the derby."
+    hits = store.search(query, k=len(EXAMPLES))
+    vectors = np.asarray(embedder.embed([query, *(h.example.text for h in hits)]), dtype=np.float64)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert [h.similarity for h in hits] == pytest.approx(list(vectors[1:] @ vectors[0]), abs=1e-5)
+    assert [h.similarity for h in hits] == sorted((h.similarity for h in hits), reverse=True)
+    cut = (hits[1].similarity + hits[2].similarity) / 2
+    assert store.search(query, k=len(EXAMPLES), min_similarity=cut) == hits[:2]
+    assert store.search(query, k=1, min_similarity=cut) == hits[:1]
+    new = {"text": "The jockey won the derby by a length.", "true_labels": ["sports"]}
+    store.add([new])
+    top = store.search(new["text"], k=1)[0]
+    assert top.example.text == new["text"] and top.similarity == pytest.approx(1.0, abs=1e-5)
 
 
 def test_retrieval_augmented_classification_end_to_end(minilm_gliclass: Path, store: ExampleStore) -> None:
@@ -119,3 +146,19 @@ def test_retrieval_augmented_classification_end_to_end(minilm_gliclass: Path, st
     for result, item, without in zip(results, direct, plain, strict=True):
         assert result.as_dict() == pytest.approx(item.as_dict(), abs=1e-9)
         assert item.scores != pytest.approx(without.scores, abs=1e-6), "the examples reach the model"
+
+
+def test_task_retrieval_keeps_only_examples_above_min_similarity(minilm_gliclass: Path, store: ExampleStore) -> None:
+    """``rac_min_similarity`` reaches the store: per text, only the retrieved examples at or above it."""
+    scorer = GLiClassScorer.from_pretrained(minilm_gliclass)
+    hits = store.search_many(TEXTS, k=3)
+    cut = (hits[0][0].similarity + hits[0][1].similarity) / 2  # text 0 keeps exactly one example
+    classifier = ZeroShotClassifier(scorer)
+    results = classifier.classify(TEXTS, LABELS, example_store=store, rac_k=3, rac_min_similarity=cut)
+    for result, found in zip(results, hits, strict=True):
+        assert list(result.examples) == [h.example for h in found if h.similarity >= cut]
+    assert len(results[0].examples) == 1
+    nothing = classifier.classify(TEXTS, LABELS, example_store=store, rac_min_similarity=1.01)
+    plain = classifier.classify(TEXTS, LABELS)
+    assert all(not r.examples for r in nothing)
+    assert [r.as_dict() for r in nothing] == [r.as_dict() for r in plain]

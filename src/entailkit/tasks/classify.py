@@ -75,6 +75,7 @@ class ZeroShotClassifier:
         examples: Sequence[LabelledExample] | Sequence[Sequence[LabelledExample]] | None = None,
         example_store: ExampleSource | None = None,
         rac_k: int = 2,
+        rac_min_similarity: float | None = None,
     ) -> list[Classification]:
         """One Classification per text, labels sorted by descending score (ties keep the given order).
 
@@ -82,7 +83,8 @@ class ZeroShotClassifier:
         Single-label: scores sum to 1 and ``predicted`` is the top label (if it reaches ``threshold``).
         Multi-label: each label is scored on its own; ``predicted`` holds those at or above
         ``threshold`` (0.5 when None). ``examples`` (one list for all texts or one per text) or
-        ``example_store`` (the ``rac_k`` nearest examples per text) feed few-shot models.
+        ``example_store`` (the ``rac_k`` nearest examples per text, only those at or above
+        ``rac_min_similarity`` when given) feed few-shot models.
         """
         template = check_template(hypothesis_template) if hypothesis_template is not None else self.hypothesis_template
         cut = check_probability(threshold, "threshold")
@@ -101,7 +103,11 @@ class ZeroShotClassifier:
             )
         if not text_list:
             return []
-        per_text_examples = _examples(examples, text_list, example_store, k)
+        if rac_min_similarity is not None and (
+            isinstance(rac_min_similarity, bool) or not isinstance(rac_min_similarity, (int, float))
+        ):
+            raise InvalidInputError(f"rac_min_similarity must be a number or None, got {rac_min_similarity!r}.")
+        per_text_examples = _examples(examples, text_list, example_store, k, rac_min_similarity)
         model_examples = (
             [[_describe_example(ex, names) for ex in exs] for exs, names in zip(per_text_examples, specs, strict=True)]
             if per_text_examples is not None
@@ -188,12 +194,18 @@ def _one_spec(spec: Any, name: str) -> dict[str, str]:
 
 
 def _examples(
-    examples: Any, texts: list[str], store: ExampleSource | None, k: int
+    examples: Any, texts: list[str], store: ExampleSource | None, k: int, min_similarity: float | None = None
 ) -> list[list[LabelledExample]] | None:
     """One list of examples per text (given, shared, or retrieved), or None."""
     if store is not None:
+        # min_similarity is passed only when set, so a store whose search takes only (text, k) still works.
+        extra: dict[str, float] = {} if min_similarity is None else {"min_similarity": float(min_similarity)}
         search_many = getattr(store, "search_many", None)  # one embedding call for all texts
-        found = search_many(texts, k) if callable(search_many) else [store.search(text, k=k) for text in texts]
+        found = (
+            search_many(texts, k, **extra)
+            if callable(search_many)
+            else [store.search(text, k=k, **extra) for text in texts]
+        )
         if len(found) != len(texts):
             raise InvalidInputError(f"example_store returned {len(found)} result lists for {len(texts)} texts.")
         return [
