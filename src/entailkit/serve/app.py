@@ -182,7 +182,13 @@ def create_app(
     app.state.entailkit = state
     endpoints.install(app, state)
     return GuardMiddleware(
-        app, api_key=cfg.api_key, max_body_bytes=cfg.max_body_bytes, metrics=metrics, endpoints=ENDPOINTS
+        app,
+        api_key=cfg.api_key,
+        max_body_bytes=cfg.max_body_bytes,
+        metrics=metrics,
+        endpoints=ENDPOINTS,
+        is_full=lambda: state.batcher.admitted >= cfg.max_queue,
+        retry_after_s=cfg.retry_after_s,
     )
 
 

@@ -51,12 +51,16 @@ class GuardMiddleware:
         max_body_bytes: int,
         metrics: ServerMetrics,
         endpoints: frozenset[str],
+        is_full: Callable[[], bool] | None = None,
+        retry_after_s: int = 1,
     ) -> None:
         self.app = app
         self.api_key = api_key
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
         self.endpoints = endpoints
+        self.is_full = is_full
+        self.retry_after_s = retry_after_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,6 +91,16 @@ class GuardMiddleware:
                 401,
                 error_body("unauthorized", "missing or wrong API key: send 'Authorization: Bearer <key>'."),
                 {"www-authenticate": "Bearer"},
+            )
+            return
+        if self.is_full is not None and scope.get("method") == "POST" and self.is_full():
+            # Refused before the body is read: overload costs no parsing and no memory.
+            self.metrics.rejected.inc("overloaded")
+            await send_json(
+                send,
+                503,
+                error_body("overloaded", "the server's request queue is full; retry later."),
+                {"retry-after": str(self.retry_after_s)},
             )
             return
         declared = headers.get("content-length")
