@@ -202,29 +202,32 @@ def main() -> None:
             *("--max-batch-wait-ms", str(args.max_batch_wait_ms), "--request-timeout", str(args.request_timeout)),
         ],
     )
-    asyncio.run(drive(server.url, requests[:4], 4, 300, args.top_n, server.process.pid))  # warm-up
-    bounds = [round(i * len(requests) / args.rounds) for i in range(args.rounds + 1)]
-    local_s = server_s = 0.0
-    server_done = 0
-    statuses: dict[str, int] = {}
-    latencies: list[float] = []
-    for r in range(args.rounds):
-        part = requests[bounds[r] : bounds[r + 1]]
-        t0 = time.perf_counter()
-        for i in range(0, len(part), chunk):
-            batch = part[i : i + chunk]
-            reranker.rerank_many([q for q, _ in batch], [d for _, d in batch], top_n=args.top_n)
-        local_s += time.perf_counter() - t0
-        run = asyncio.run(drive(server.url, part, args.concurrency, args.max_seconds, args.top_n, server.process.pid))
-        server_s += run["wall_s"]
-        server_done += len(run["latencies"])
-        latencies += run["latencies"]
-        for key, value in run["statuses"].items():
-            statuses[key] = statuses.get(key, 0) + value
-        print(f"round {r + 1}/{args.rounds}: {len(part)} requests, in-process {local_s:.1f} s, server {server_s:.1f} s")
-    metrics = httpx.get(f"{server.url}/metrics").text
-    steady_rss = rss_mib(server.process.pid)
-    server.stop()
+    try:
+        asyncio.run(drive(server.url, requests[:4], 4, 300, args.top_n, server.process.pid))  # warm-up
+        bounds = [round(i * len(requests) / args.rounds) for i in range(args.rounds + 1)]
+        local_s = server_s = 0.0
+        server_done = 0
+        statuses: dict[str, int] = {}
+        latencies: list[float] = []
+        for r in range(args.rounds):
+            part = requests[bounds[r] : bounds[r + 1]]
+            t0 = time.perf_counter()
+            for i in range(0, len(part), chunk):
+                batch = part[i : i + chunk]
+                reranker.rerank_many([q for q, _ in batch], [d for _, d in batch], top_n=args.top_n)
+            local_s += time.perf_counter() - t0
+            print(f"round {r + 1}/{args.rounds}: in-process done ({local_s:.1f} s so far); server run next", flush=True)
+            run = asyncio.run(drive(server.url, part, args.concurrency, args.max_seconds, args.top_n, server.process.pid))
+            server_s += run["wall_s"]
+            server_done += len(run["latencies"])
+            latencies += run["latencies"]
+            for key, value in run["statuses"].items():
+                statuses[key] = statuses.get(key, 0) + value
+            print(f"round {r + 1}/{args.rounds}: {len(part)} requests, in-process {local_s:.1f} s, server {server_s:.1f} s")
+        metrics = httpx.get(f"{server.url}/metrics").text
+        steady_rss = rss_mib(server.process.pid)
+    finally:
+        server.stop()
 
     overload = ServerProcess(
         args.model,
@@ -235,17 +238,19 @@ def main() -> None:
         ],
     )
     idle_rss = rss_mib(overload.process.pid)
-    over = asyncio.run(
-        drive(
-            overload.url,
-            load_requests(args.data, args.overload_requests, args.docs, seed=1),
-            args.overload_concurrency,
-            args.max_seconds,
-            args.top_n,
-            overload.process.pid,
+    try:
+        over = asyncio.run(
+            drive(
+                overload.url,
+                load_requests(args.data, args.overload_requests, args.docs, seed=1),
+                args.overload_concurrency,
+                args.max_seconds,
+                args.top_n,
+                overload.process.pid,
+            )
         )
-    )
-    overload_code = overload.stop()
+    finally:
+        overload_code = overload.stop()
 
     local_rate = len(requests) / local_s
     server_rate = server_done / server_s
