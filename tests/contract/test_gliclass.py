@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -194,10 +195,17 @@ def test_label_chunks_equal_one_pass_per_chunk(path: Path) -> None:
     with _PassCounter(chunked) as counter:
         got = chunked.score_labels(TEXTS, MANY, multi_label=True)
     assert counter.rows == 3 * len(TEXTS)
+    logits: list[list[float]] = [[] for _ in TEXTS]
     for lo, hi in [(0, 3), (3, 6), (6, 8)]:
         one_pass = whole.score_labels(TEXTS, MANY[lo:hi], multi_label=True)
-        for item, ref in zip(got, one_pass, strict=True):
+        for n, (item, ref) in enumerate(zip(got, one_pass, strict=True)):
             assert item.scores[lo:hi] == pytest.approx(ref.scores, abs=TOL)
+            logits[n].extend(math.log(p) - math.log1p(-p) for p in ref.scores)
+    # Single-label across chunks: one softmax over the logits of all chunks (as gliclass's chunking pipeline).
+    single = chunked.score_labels(TEXTS, MANY, multi_label=False)
+    for item, row in zip(single, logits, strict=True):
+        z = [math.exp(x - max(row)) for x in row]
+        assert item.scores == pytest.approx([v / sum(z) for v in z], abs=TOL)
 
 
 def test_label_chunking_equals_one_pass_where_all_labels_fit(path: Path) -> None:
