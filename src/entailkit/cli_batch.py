@@ -107,8 +107,10 @@ def _execute(run: _Run, job: Callable[[Any], Any]) -> None:
         started = init_ray(run.address, num_cpus=run.num_cpus if run.address is None else None)
     except EntailkitError as exc:
         raise fail(str(exc)) from exc
+    context = ray.data.DataContext.get_current()
+    progress_before = context.enable_progress_bars
     try:
-        ray.data.DataContext.get_current().enable_progress_bars = not run.quiet
+        context.enable_progress_bars = not run.quiet
         start = time.perf_counter()
         try:
             dataset = job(run.options())
@@ -116,16 +118,12 @@ def _execute(run: _Run, job: Callable[[Any], Any]) -> None:
             raise fail(str(exc)) from exc
         if run.fmt == "parquet":
             dataset.write_parquet(str(out))
-            written = ray.data.read_parquet(str(out), columns=["error"])
         else:
             dataset.write_json(str(out))
-            written = ray.data.read_json(str(out), lines=True)
         seconds = time.perf_counter() - start
-        rows = errors = 0
-        for batch in written.iter_batches(batch_format="pyarrow"):
-            rows += batch.num_rows
-            errors += batch.num_rows - batch.column("error").null_count if "error" in batch.column_names else 0
+        rows, errors = _count(ray, str(out), run.fmt)
     finally:
+        context.enable_progress_bars = progress_before
         if started:
             ray.shutdown()
     emit(
@@ -138,6 +136,25 @@ def _execute(run: _Run, job: Callable[[Any], Any]) -> None:
             "output": str(out),
         }
     )
+
+
+def _count(ray: Any, out: str, fmt: str) -> tuple[int, int]:
+    """(rows, rows with an error) in the written output: only the error column is read back."""
+    if "://" in out:  # remote storage: let Ray read it
+        dataset = ray.data.read_parquet(out) if fmt == "parquet" else ray.data.read_json(out, lines=True)
+        batches = dataset.select_columns(["error"]).iter_batches(batch_format="pyarrow")
+        tables = list(batches)
+    else:
+        import pyarrow.dataset as pads
+        import pyarrow.json as pajson
+
+        if fmt == "parquet":
+            tables = [pads.dataset(out, format="parquet").to_table(columns=["error"])]
+        else:
+            tables = [pajson.read_json(path).select(["error"]) for path in sorted(Path(out).glob("*.json*"))]
+    rows = sum(table.num_rows for table in tables)
+    errors = sum(table.num_rows - table.column("error").null_count for table in tables)
+    return rows, errors
 
 
 @batch_app.command("rerank")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -207,7 +208,9 @@ def _run(
         else ray.data.ActorPoolStrategy(size=opts.num_actors)
     )
     logger.info("%s: %s rows per batch, actors %s, %.2g CPU and %.2g GPU each", name, rows, opts.num_actors, opts.num_cpus, gpus)
-    mapped = dataset.map_batches(
+    # Blocks of one Ray batch each: a single large input block would otherwise go to one actor whole
+    # (no parallelism, and a failure would retry the whole block). Streaming, no shuffle.
+    mapped = dataset.repartition(target_num_rows_per_block=rows).map_batches(
         actor,
         batch_size=rows,
         batch_format="pyarrow",
@@ -229,7 +232,9 @@ def _with_retries(dataset: Dataset, max_retries: int) -> Dataset:
     The copy keeps the caller's dataset (and its context, shared by every dataset derived from it)
     unchanged. Only errors that escape the actor reach Ray: row errors were already caught.
     """
-    own = type(dataset).copy(dataset, _deep_copy=True)
+    with warnings.catch_warnings():  # DataContext.copy() warns about Ray's own deprecated fields
+        warnings.simplefilter("ignore", DeprecationWarning)
+        own = type(dataset).copy(dataset, _deep_copy=True)
     own.context.retried_map_errors = max_retries > 0
     own.context.max_map_retries = max_retries
     return own

@@ -1,0 +1,65 @@
+"""``entailkit batch`` end to end: a parquet file in, a parquet directory out, a JSON summary on stdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from entailkit.cli import app
+
+runner = CliRunner()
+
+
+def test_batch_rerank_parquet_end_to_end(ray_runtime: Any, tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from entailkit.scorers.loading import load_scorer
+    from entailkit.tasks import Reranker
+
+    model = tiny_models["bert-nli2-ent1"]
+    queries = [f"question {i % 4}" for i in range(25)]
+    documents: list[str | None] = [f"passage {i} about topic {i % 4} and more words" for i in range(25)]
+    documents[6] = None
+    queries[19] = "   "  # blank: the Reranker rejects it
+    source = tmp_path / "pairs.parquet"
+    pq.write_table(pa.table({"qid": list(range(25)), "query": queries, "document": documents}), source)
+    out_dir = tmp_path / "scored"
+
+    result = runner.invoke(
+        app,
+        ["batch", "rerank", "--input", str(source), "--output", str(out_dir), "--model", str(model),
+         "--batch-size", "8", "--num-actors", "1", "-q"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["rows"] == 25 and summary["errors"] == 2 and summary["scored"] == 23
+    assert summary["rows_per_s"] > 0 and summary["output"] == str(out_dir)
+    table = pq.read_table(out_dir).sort_by("qid")
+    assert table.num_rows == 25
+    rows = table.to_pylist()
+    errors = {r["qid"]: r["error"] for r in rows if r["error"] is not None}
+    assert set(errors) == {6, 19}
+    assert "document: null" in errors[6] and "query is empty" in errors[19]
+    good = [i for i in range(25) if i not in errors]
+    expected = Reranker(load_scorer(model, device="cpu")).rerank_many(
+        [queries[i] for i in good], [[documents[i]] for i in good]
+    )
+    got = [rows[i]["score"] for i in good]
+    assert got == pytest.approx([r.items[0].score for r in expected], abs=1e-6)
+
+
+def test_batch_refuses_a_non_empty_output_directory(tmp_path: Path) -> None:
+    (tmp_path / "taken.txt").write_text("x", encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "a"}\n', encoding="utf-8")
+    result = runner.invoke(
+        app, ["batch", "classify", "-i", str(source), "-o", str(tmp_path), "-m", "any", "--labels", "a,b"]
+    )
+    assert result.exit_code == 2
+    assert "not an empty directory" in result.output
