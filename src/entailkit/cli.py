@@ -143,6 +143,9 @@ def _register_task_commands() -> None:
     from entailkit import cli_serve
 
     cli_serve.register(app)
+    from entailkit import cli_bench
+
+    cli_bench.register(app)
 
 
 _register_task_commands()
