@@ -241,7 +241,10 @@ def test_false_label_order_of_gliclass_depends_on_the_hash_seed() -> None:
     assert len(renderings) > 1, "gliclass's false-label order changes with the hash seed"
     false = " ".join(f"<<FALSE_LABEL>> {x}" for x in _ALL[1:])
     expected = f"<<EXAMPLE>> A late goal. <<TRUE_LABEL>> sports {false} <</EXAMPLE>>"
-    assert {run(ours, seed) for seed in (0, 1)} == {expected}
+    from entailkit.scorers.gliclass_inputs import render_rac, to_example
+
+    assert render_rac([to_example(example, "e")]) == expected  # this process's (random) hash seed
+    assert run(ours, 0) == expected  # and another one
 
 
 def test_false_label_order_changes_the_scores(default_pair: dict[str, Any]) -> None:
