@@ -1,4 +1,4 @@
-"""``entailkit batch`` end to end: a parquet file in, a parquet directory out, a JSON summary on stdout."""
+"""``entailkit batch`` end to end: a parquet file of document lists in, parquet out, a JSON summary on stdout."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from entailkit.cli import app
 runner = CliRunner()
 
 
-def test_batch_rerank_parquet_end_to_end(ray_runtime: Any, tiny_models: dict[str, Path], tmp_path: Path) -> None:
+def test_batch_rerank_parquet_document_lists_end_to_end(
+    ray_runtime: Any, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -23,17 +25,19 @@ def test_batch_rerank_parquet_end_to_end(ray_runtime: Any, tiny_models: dict[str
 
     model = tiny_models["bert-nli2-ent1"]
     queries = [f"question {i % 4}" for i in range(25)]
-    documents: list[str | None] = [f"passage {i} about topic {i % 4} and more words" for i in range(25)]
+    documents: list[list[str] | None] = [
+        [f"passage {i}.{j} about topic {(i + j) % 4} and more words" for j in range(i % 4)] for i in range(25)
+    ]
     documents[6] = None
     queries[19] = "   "  # blank: the Reranker rejects it
-    source = tmp_path / "pairs.parquet"
-    pq.write_table(pa.table({"qid": list(range(25)), "query": queries, "document": documents}), source)
+    source = tmp_path / "lists.parquet"
+    pq.write_table(pa.table({"qid": list(range(25)), "query": queries, "passages": documents}), source)
     out_dir = tmp_path / "scored"
 
     result = runner.invoke(
         app,
         ["batch", "rerank", "--input", str(source), "--output", str(out_dir), "--model", str(model),
-         "--batch-size", "8", "--num-actors", "1", "-q"],
+         "--documents-column", "passages", "--batch-size", "8", "--num-actors", "1", "-q"],
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
@@ -41,17 +45,21 @@ def test_batch_rerank_parquet_end_to_end(ray_runtime: Any, tiny_models: dict[str
     assert summary["rows"] == 25 and summary["errors"] == 2 and summary["scored"] == 23
     assert summary["rows_per_s"] > 0 and summary["output"] == str(out_dir)
     table = pq.read_table(out_dir).sort_by("qid")
-    assert table.num_rows == 25
+    assert table.num_rows == 25 and table.column("qid").to_pylist() == list(range(25))
     rows = table.to_pylist()
     errors = {r["qid"]: r["error"] for r in rows if r["error"] is not None}
     assert set(errors) == {6, 19}
-    assert "document: null" in errors[6] and "query is empty" in errors[19]
+    assert "passages: null" in errors[6] and "query is empty" in errors[19]
+    assert rows[6]["scores"] is None and rows[19]["ranking"] is None
     good = [i for i in range(25) if i not in errors]
     expected = Reranker(load_scorer(model, device="cpu")).rerank_many(
-        [queries[i] for i in good], [[documents[i]] for i in good]
+        [queries[i] for i in good], [documents[i] or [] for i in good]
     )
-    got = [rows[i]["score"] for i in good]
-    assert got == pytest.approx([r.items[0].score for r in expected], abs=1e-6)
+    for i, result_i in zip(good, expected, strict=True):
+        by_index = {item.index: item.score for item in result_i.items}
+        assert rows[i]["scores"] == pytest.approx([by_index[j] for j in range(len(by_index))], abs=1e-6)
+        assert rows[i]["ranking"] == [item.index for item in result_i.items]
+    assert rows[0]["scores"] == [] and rows[0]["ranking"] == []  # a query without documents
 
 
 def test_batch_refuses_a_non_empty_output_directory(tmp_path: Path) -> None:

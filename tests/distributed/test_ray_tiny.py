@@ -1,7 +1,7 @@
 """Ray Data jobs on a local runtime with a tiny random-weight NLI model: parity, bad rows, retries.
 
-Each job starts its own actor pool (a process that imports torch and loads the model), so the jobs
-run once per module and several tests read their results.
+Each job starts its own actor pool (a process that imports torch and loads the model), so the job
+runs once per module and several tests read its results. Document lists: see test_ray_cli.py.
 """
 
 from __future__ import annotations
@@ -103,29 +103,6 @@ def test_a_failed_batch_was_retried_by_ray(flaky_pairs: dict[str, Any]) -> None:
     assert flaky_pairs["marker"].exists(), "the injected failure never happened"
     # The failing call raised RuntimeError; Ray re-ran that batch and it was scored (no lost rows).
     assert sum(r["error"] is None for r in flaky_pairs["out"]) == len(flaky_pairs["rows"]) - len(BAD_PAIRS)
-
-
-def test_document_lists_score_every_document_and_rank_them(ray_runtime: Any, tiny_nli: Path, in_process: Any) -> None:
-    from entailkit.tasks import Reranker
-
-    rows: list[dict[str, Any]] = [
-        {"query": "weather", "documents": GOOD_DOCS},
-        {"query": "sports", "documents": GOOD_DOCS[::-1][:4]},
-        {"query": "food", "documents": []},
-        {"query": "phones", "documents": ["fine", None]},  # a null document inside the list
-        {"query": "news", "documents": None},
-    ]
-    out = rerank_dataset(rows, tiny_nli, documents_column="documents").take_all()
-    assert len(out) == len(rows)
-    expected = Reranker(in_process).rerank_many([r["query"] for r in rows[:3]], [r["documents"] for r in rows[:3]])
-    for row, result in zip(out[:3], expected, strict=True):
-        assert row["error"] is None
-        by_index = {item.index: item.score for item in result.items}
-        assert row["scores"] == pytest.approx([by_index[i] for i in range(len(by_index))], abs=TOL)
-        assert row["ranking"] == [item.index for item in result.items]
-    assert out[2]["scores"] == [] and out[2]["ranking"] == []
-    assert out[3]["scores"] is None and "documents[1]" in out[3]["error"]
-    assert out[4]["scores"] is None and "documents: null" in out[4]["error"]
 
 
 def test_worker_environment_carries_the_offline_flags(ray_runtime: Any) -> None:

@@ -68,7 +68,15 @@ def init_ray(
     elif num_cpus is not None:
         raise InvalidInputError("num_cpus applies to a local runtime only; a cluster's nodes declare their own CPUs.")
     logger.info("starting Ray (%s)", f"address={address}" if address else f"local, {options['num_cpus']} CPUs")
-    ray.init(address=address, **options)
+    try:
+        ray.init(address=address, **options)
+    except Exception as exc:
+        # Ray waits a fixed 30 s for a new local node to register; a busy machine can miss that.
+        if address is not None or "timed out during startup" not in str(exc):
+            raise
+        logger.warning("the local Ray runtime did not start in time (%s); retrying once", exc)
+        ray.shutdown()
+        ray.init(address=address, **options)
     return True
 
 
