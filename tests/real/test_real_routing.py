@@ -1,5 +1,5 @@
 """Router on AG News with the real SICK NLI model (zero-shot) and all-MiniLM-L6-v2 (kNN): fit on 400
-rows, evaluate on disjoint rows. The full 400 / 1,000 protocol with figures: scripts/eval_router_agnews.py.
+rows, evaluate on 1,000 disjoint rows, the protocol of scripts/eval_router_agnews.py (figures there).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ pytest.importorskip("faiss")
 
 ROOT = Path(__file__).resolve().parents[2]
 N_FIT = 400
-N_EVAL = 300
+N_EVAL = 1000
 
 
 def _script() -> ModuleType:
