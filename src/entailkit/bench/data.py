@@ -58,8 +58,10 @@ class RerankSet:
         return len(self.queries)
 
 
-def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int = 40, seed: int = 0) -> RerankSet:
+def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int | None = None, seed: int = 0) -> RerankSet:
     """``per_query`` candidates a query (up to half judged, the rest unjudged passages), ``n_pairs`` in all.
+
+    ``per_query`` defaults to ``n_pairs`` spread over the judged queries (43 queries: 47 a query for 2,000).
 
     Candidates are shuffled with a fixed seed so the pairs keep the real passage-length distribution and
     every peer sees exactly the same pairs in the same order.
@@ -85,7 +87,9 @@ def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int = 40, seed: in
     rng = random.Random(seed)
     all_ids = sorted(corpus)
     out = RerankSet()
-    for qid in sorted(q for q in qrels if q in queries):
+    qids = sorted(q for q in qrels if q in queries)
+    per_query = per_query or max(1, -(-n_pairs // max(1, len(qids))))
+    for qid in qids:
         judged = sorted(c for c in qrels[qid] if c in corpus)
         picked = rng.sample(judged, min(len(judged), per_query // 2))
         taken = set(picked)
