@@ -11,14 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import random
 import time
 from pathlib import Path
 
 from entailkit import load_scorer
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
-from entailkit.train.data import ClassificationExample, classification_to_nli, few_shot, load_ag_news, shared_dir
+from entailkit.train.data import (
+    ClassificationExample,
+    classification_to_nli,
+    few_shot,
+    holdout_split,
+    load_ag_news,
+    shared_dir,
+)
 from entailkit.train.evaluate import evaluate_classification
 from entailkit.train.recipe import TrainConfig
 
@@ -54,10 +60,8 @@ def main() -> None:
     rows, names = load_ag_news(shared_dir(args.shared) / "data" / "ag_news" / "test.csv")
     rows = [ClassificationExample(r.text, (VERBALIZED[r.labels[0]],)) for r in rows]
     labels = [VERBALIZED[n] for n in names]
-    order = list(range(len(rows)))
-    random.Random(args.seed).shuffle(order)
-    eval_rows = [rows[i] for i in order[:1000]]
-    shots = few_shot([rows[i] for i in order[1000:]], args.shots, seed=args.seed)
+    eval_rows, pool = holdout_split(rows, 1000, seed=0)  # the same 1,000 rows whatever --seed says
+    shots = few_shot(pool, args.shots, seed=args.seed)
     figures: dict[str, object] = {"shots_per_label": args.shots, "n_eval": len(eval_rows), "template": TEMPLATE}
     if not args.skip_zero_shot:
         t0 = time.perf_counter()

@@ -187,3 +187,48 @@ def test_cli_train_nli_and_eval(tiny_embed_path: Path, tmp_path: Path) -> None:
     assert (out / "README.md").is_file()
     bad = runner.invoke(app, ["train", "nli", "--base", str(tiny_embed_path), "--data", "nope:x", "--out", str(out)])
     assert bad.exit_code == 2 and "unknown data set" in bad.output
+
+
+def test_cli_train_classify_both_routes(tiny_embed_path: Path, tmp_path: Path) -> None:
+    pytest.importorskip("gliclass")
+    from typer.testing import CliRunner
+
+    from entailkit import load_scorer
+    from entailkit.cli import app
+    from fixtures.tiny_gliclass import tiny_gliclass_path
+
+    data = tmp_path / "tickets.jsonl"
+    texts = {"billing": ["I was charged twice", "refund my invoice"], "tech": ["the app crashes", "error 500 on login"]}
+    data.write_text(
+        "\n".join(json.dumps({"text": t, "label": label}) for label, items in texts.items() for t in items),
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    for route, base, kind in (
+        ("nli", tiny_embed_path, "cross-encoder"),
+        ("gliclass", tiny_gliclass_path(), "gliclass"),
+    ):
+        out = tmp_path / route
+        args = ["train", "classify", "--base", str(base), "--data", str(data), "--out", str(out)]
+        done = runner.invoke(app, [*args, "--route", route, "--shots", "1", "--epochs", "1", "--quiet"])
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.output.strip().splitlines()[-1])["steps"] == 1
+        scorer = load_scorer(out)
+        assert scorer.info.kind == kind
+        assert scorer.score_labels(["my card was charged"], ["billing", "tech"])[0].labels == ("billing", "tech")
+    bad = runner.invoke(
+        app,
+        [
+            "train",
+            "classify",
+            "--base",
+            str(tiny_embed_path),
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "x"),
+            "--route",
+            "svm",
+        ],
+    )
+    assert bad.exit_code == 2 and "--route" in bad.output

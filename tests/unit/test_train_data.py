@@ -14,6 +14,7 @@ from entailkit.train.data import (
     classification_to_nli,
     clean_mpe_premise,
     few_shot,
+    holdout_split,
     mix,
     normalize_label,
     split_dev,
@@ -84,6 +85,18 @@ def test_split_dev_is_disjoint_and_seeded() -> None:
     train, dev = split_dev(rows, 0.1, seed=0)
     assert len(dev) == 10 and len(train) == 90 and not set(train) & set(dev)
     assert split_dev(rows, 0.1, seed=0) == (train, dev)
+
+
+def test_holdout_split_is_disjoint_seeded_and_feeds_few_shot() -> None:
+    rows = _examples(30)
+    held, rest = holdout_split(rows, 40, seed=0)
+    assert len(held) == 40 and len(rest) == len(rows) - 40
+    assert set(held).isdisjoint(rest) and set(held) | set(rest) == set(rows)
+    assert holdout_split(rows, 40, seed=0) == (held, rest)
+    assert holdout_split(rows, 40, seed=1)[0] != held
+    assert set(few_shot(rest, 8, seed=3)).isdisjoint(held)
+    with pytest.raises(InvalidInputError, match="n_eval"):
+        holdout_split(rows, -1)
 
 
 def test_metrics() -> None:

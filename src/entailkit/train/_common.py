@@ -99,6 +99,28 @@ def bucket_batches(lengths: Sequence[int], batch_size: int, bucket_size: int, se
     return batches
 
 
+def make_optimizer(model: Any, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW with no weight decay on biases and norms; the fused kernel where torch has one for the device.
+
+    Fused AdamW does the same arithmetic as the per-tensor loop in one pass over all parameters; on a
+    CPU the loop over MiniLM's 22M parameters (half of them the word embeddings) costs about a third of
+    each training step, the fused kernel a small fraction of that.
+    """
+    import torch
+
+    norm_keys = ("bias", "LayerNorm", "norm")
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups: list[dict[str, Any]] = [
+        {"params": [p for n, p in named if not any(k in n for k in norm_keys)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in named if any(k in n for k in norm_keys)], "weight_decay": 0.0},
+    ]
+    try:
+        return torch.optim.AdamW(groups, lr=config.learning_rate, fused=True)
+    except (RuntimeError, ValueError) as exc:  # no fused kernel for this device or dtype
+        logger.info("fused AdamW unavailable (%s); using the per-tensor implementation", exc)
+        return torch.optim.AdamW(groups, lr=config.learning_rate)
+
+
 def total_steps(n_batches: int, config: TrainConfig) -> tuple[int, int]:
     """(optimizer steps per epoch, total optimizer steps) for ``n_batches`` batches an epoch."""
     per_epoch = max(1, math.ceil(n_batches / config.grad_accum))

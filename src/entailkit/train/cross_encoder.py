@@ -195,12 +195,7 @@ def train_cross_encoder(
     model.train()
     batches_per_epoch = len(common.bucket_batches(train_set.lengths, cfg.batch_size, cfg.bucket_size, cfg.seed))
     steps_per_epoch, n_steps = common.total_steps(batches_per_epoch, cfg)
-    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm", "norm"))]
-    no_decay = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm", "norm"))]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.learning_rate,
-    )
+    optimizer = common.make_optimizer(model, cfg)
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
         optimizer, round(cfg.warmup_ratio * n_steps), n_steps
     )
@@ -247,6 +242,7 @@ def train_cross_encoder(
         common.save_checkpoint(out, model, optimizer, scheduler, loop)
         return cfg.patience > 0 and loop["bad_evals"] >= cfg.patience
 
+    tick, seen = time.perf_counter(), 0  # training throughput (pairs/s, evaluations included) for the log
     with common.make_progress(show_progress) as progress:
         bar = progress.add_task(f"train {task}", total=n_steps, completed=loop["step"], info="")
         while loop["step"] < n_steps and not loop["stopped_early"]:
@@ -270,8 +266,12 @@ def train_cross_encoder(
                 loop["batch"] += len(group)
                 loop["step"] += 1
                 progress.update(bar, advance=1, info=f"loss {np.mean(losses[-50:]):.4f}")
-                if loop["step"] % 100 == 0:
-                    logger.info("step %d/%d, loss %.4f", loop["step"], n_steps, np.mean(losses[-100:]))
+                seen += n_group
+                if loop["step"] % 50 == 0:
+                    rate = seen / max(time.perf_counter() - tick, 1e-9)
+                    logger.info(
+                        "step %d/%d, loss %.4f, %.1f pairs/s", loop["step"], n_steps, np.mean(losses[-50:]), rate
+                    )
                 if cfg.eval_every and loop["step"] % cfg.eval_every == 0 and evaluate():
                     loop["stopped_early"] = True
                     break

@@ -204,6 +204,19 @@ def load_ag_news(path: str | os.PathLike[str]) -> tuple[list[ClassificationExamp
     return examples, names
 
 
+def holdout_split(rows: Sequence[T], n_eval: int, *, seed: int = 0) -> tuple[list[T], list[T]]:
+    """(evaluation rows, the other rows): a seeded draw of ``n_eval`` rows kept apart from any training.
+
+    The AG News figures use ``holdout_split(rows, 1000, seed=0)``: few-shot examples are drawn from the
+    second part only, and ``entailkit eval --data ag_news`` scores the first.
+    """
+    if n_eval < 0:
+        raise InvalidInputError(f"n_eval must be >= 0, got {n_eval}")
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    return [rows[i] for i in order[:n_eval]], [rows[i] for i in order[n_eval:]]
+
+
 def few_shot(
     examples: Sequence[ClassificationExample], n_per_label: int, *, seed: int = 0
 ) -> list[ClassificationExample]:

@@ -115,7 +115,7 @@ def train_gliclass(
     lengths = [len(r.text) for r in rows]
     n_batches = len(common.bucket_batches(lengths, cfg.batch_size, cfg.bucket_size, cfg.seed))
     steps_per_epoch, n_steps = common.total_steps(n_batches, cfg)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    optimizer = common.make_optimizer(model, cfg)
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
         optimizer, round(cfg.warmup_ratio * n_steps), n_steps
     )
