@@ -35,7 +35,7 @@ def _pick_head(base_config: Any, task: Task, rows: Sequence[Example], head: Head
         if trained and sorted(existing.values()) == sorted(roles) and head in (None, name):
             return name, existing  # type: ignore[return-value]
     if head is None:
-        head = "nli3" if any(r.label in ("neutral", "contradiction") for r in rows) else "nli2"  # type: ignore[union-attr]
+        head = "nli3" if any(r.label in ("neutral", "contradiction") for r in rows) else "nli2"
     roles = NLI3 if head == "nli3" else NLI2
     return head, dict(enumerate(roles))
 
