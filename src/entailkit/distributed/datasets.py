@@ -193,7 +193,6 @@ def _run(
     ray = ray_module()
     if not ray.is_initialized():
         init_ray()
-    dataset = _as_dataset(ray, data)
     gpus = resolve_gpus(opts.num_gpus)
     spec: ScorerSpec = scorer_spec(model, opts, gpus)
     rows = opts.rows_per_batch or rows_per_batch(
@@ -201,6 +200,7 @@ def _run(
         batch_size=int(spec.kwargs.get("batch_size", 32)),
         token_budget=spec.kwargs.get("token_budget"),
     )
+    dataset = _as_dataset(ray, data, rows)
     sizes = opts.num_actors if isinstance(opts.num_actors, tuple) else None
     compute = (
         ray.data.ActorPoolStrategy(min_size=sizes[0], max_size=sizes[1])
@@ -208,9 +208,10 @@ def _run(
         else ray.data.ActorPoolStrategy(size=opts.num_actors)
     )
     logger.info("%s: %s rows per batch, actors %s, %.2g CPU and %.2g GPU each", name, rows, opts.num_actors, opts.num_cpus, gpus)
-    # Blocks of one Ray batch each: a single large input block would otherwise go to one actor whole
-    # (no parallelism, and a failure would retry the whole block). Streaming, no shuffle.
-    mapped = dataset.repartition(target_num_rows_per_block=rows).map_batches(
+    # No repartition stage here: its tasks would need CPUs that a pool of actors sized to the cluster
+    # already holds (a deadlock on a small machine). Lists of dicts are cut into batch-sized blocks
+    # below; Ray's readers split files into blocks themselves.
+    mapped = dataset.map_batches(
         actor,
         batch_size=rows,
         batch_format="pyarrow",
@@ -240,28 +241,30 @@ def _with_retries(dataset: Dataset, max_retries: int) -> Dataset:
     return own
 
 
-def _as_dataset(ray: Any, data: DataArg) -> Dataset:
+def _as_dataset(ray: Any, data: DataArg, block_rows: int) -> Dataset:
     if isinstance(data, (str, os.PathLike)):
         return read_input(data)
     if isinstance(data, ray.data.Dataset):
         return data
     if isinstance(data, Sequence) and not isinstance(data, str) and all(isinstance(r, Mapping) for r in data):
-        return _from_rows(ray, [dict(row) for row in data])
+        return _from_rows(ray, [dict(row) for row in data], block_rows)
     raise InvalidInputError(
         f"data must be a ray.data.Dataset, a path to parquet / JSON-lines / CSV, or a list of dicts; "
         f"got {type(data).__name__}."
     )
 
 
-def _from_rows(ray: Any, rows: list[dict[str, Any]]) -> Dataset:
-    """One block from a list of dicts: exact Arrow types, or Python objects where a column mixes types.
+def _from_rows(ray: Any, rows: list[dict[str, Any]], block_rows: int) -> Dataset:
+    """Blocks of ``block_rows`` rows from a list of dicts, so that every actor gets work.
 
-    One block, because per-item blocks of a column with a malformed value would get clashing types.
+    Where a column mixes value types (a malformed row), the whole list becomes one block holding that
+    column as Python objects: separate blocks would get clashing Arrow types.
     """
     import pyarrow as pa
 
     try:
-        return ray.data.from_arrow(pa.Table.from_pylist(rows))
+        table = pa.Table.from_pylist(rows)
+        return ray.data.from_arrow([table.slice(i, block_rows) for i in range(0, max(len(rows), 1), block_rows)])
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
         import pandas as pd
 
