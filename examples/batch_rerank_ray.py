@@ -50,7 +50,9 @@ def main() -> int:
     init_ray(num_cpus=2)  # a local runtime; init_ray("auto") joins a cluster instead
     ray.data.DataContext.get_current().enable_progress_bars = False
     try:
-        scored = rerank_dataset(rows, MODEL, options=BatchOptions(num_actors=1)).materialize()
+        # The queries are statements, so the NLI hypothesis is the query itself ("{}"), not "This text is about {}."
+        options = BatchOptions(num_actors=1)
+        scored = rerank_dataset(rows, MODEL, query_template="{}", options=options).materialize()
         ok, failed = split_errors(scored)
         ok_rows, failed_rows = ok.take_all(), failed.take_all()
         for query in QUERIES:
