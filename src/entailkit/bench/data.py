@@ -61,7 +61,8 @@ class RerankSet:
 def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int | None = None, seed: int = 0) -> RerankSet:
     """``per_query`` candidates a query (up to half judged, the rest unjudged passages), ``n_pairs`` in all.
 
-    ``per_query`` defaults to ``n_pairs`` spread over the judged queries (43 queries: 47 a query for 2,000).
+    ``per_query`` defaults to ``n_pairs`` spread over the judged queries (43 queries: 47 a query for 2,000),
+    at least 10.
 
     Candidates are shuffled with a fixed seed so the pairs keep the real passage-length distribution and
     every peer sees exactly the same pairs in the same order.
@@ -88,7 +89,7 @@ def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int | None = None,
     all_ids = sorted(corpus)
     out = RerankSet()
     qids = sorted(q for q in qrels if q in queries)
-    per_query = per_query or max(1, -(-n_pairs // max(1, len(qids))))
+    per_query = per_query or max(10, -(-n_pairs // max(1, len(qids))))  # >= 10: nDCG@10 needs a pool
     for qid in qids:
         judged = sorted(c for c in qrels[qid] if c in corpus)
         picked = rng.sample(judged, min(len(judged), per_query // 2))
