@@ -177,6 +177,13 @@ def main() -> None:
     parser.add_argument("--overload-concurrency", type=int, default=64)
     parser.add_argument("--overload-queue", type=int, default=8)
     parser.add_argument("--top-n", type=int, default=5)
+    parser.add_argument(
+        "--in-process-requests",
+        type=int,
+        default=None,
+        help="rerank only this many of the requests in-process (spread over the rounds) to measure its rate; "
+        "default all",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args()
     for path in (args.model, args.data):
@@ -206,16 +213,19 @@ def main() -> None:
         asyncio.run(drive(server.url, requests[:4], 4, 300, args.top_n, server.process.pid))  # warm-up
         bounds = [round(i * len(requests) / args.rounds) for i in range(args.rounds + 1)]
         local_s = server_s = 0.0
-        server_done = 0
+        server_done = local_done = 0
+        local_total = len(requests) if args.in_process_requests is None else min(args.in_process_requests, len(requests))
         statuses: dict[str, int] = {}
         latencies: list[float] = []
         for r in range(args.rounds):
             part = requests[bounds[r] : bounds[r + 1]]
+            local_part = part[: round(local_total * len(part) / len(requests))]
             t0 = time.perf_counter()
-            for i in range(0, len(part), chunk):
-                batch = part[i : i + chunk]
+            for i in range(0, len(local_part), chunk):
+                batch = local_part[i : i + chunk]
                 reranker.rerank_many([q for q, _ in batch], [d for _, d in batch], top_n=args.top_n)
             local_s += time.perf_counter() - t0
+            local_done += len(local_part)
             print(f"round {r + 1}/{args.rounds}: in-process done ({local_s:.1f} s so far); server run next", flush=True)
             run = asyncio.run(drive(server.url, part, args.concurrency, args.max_seconds, args.top_n, server.process.pid))
             server_s += run["wall_s"]
@@ -252,12 +262,13 @@ def main() -> None:
     finally:
         overload_code = overload.stop()
 
-    local_rate = len(requests) / local_s
+    local_rate = local_done / local_s
     server_rate = server_done / server_s
     batch_line = [line for line in metrics.splitlines() if line.startswith("entailkit_batch_requests_")]
     report = {
         "model": str(args.model),
         "requests": len(requests),
+        "in_process_requests": local_done,
         "docs_per_request": args.docs,
         "concurrency": args.concurrency,
         "threads": args.threads,
