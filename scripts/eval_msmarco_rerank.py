@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from entailkit.train.relevance import load_beir
+
 ROOT = Path(__file__).resolve().parents[1]
 SUBSET = "data/msmarco_trecdl_subset"
 SICK_MODEL = "models/minilm-l6-sick-nli"
@@ -35,27 +37,10 @@ def shared_root() -> Path:
     return Path(os.environ.get("ENTAILKIT_SHARED", str(ROOT.parent / "shared"))).expanduser()
 
 
-def load_subset(folder: Path) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, int]]]:
+def load_subset(folder: Path) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, float]]]:
     """(corpus id -> text, query id -> text, qrels query id -> {corpus id: grade}) in BEIR layout."""
-    corpus: dict[str, str] = {}
-    with (folder / "corpus.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            title = (row.get("title") or "").strip()
-            corpus[str(row["_id"])] = f"{title}. {row['text']}" if title else row["text"]
-    queries: dict[str, str] = {}
-    with (folder / "queries.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            queries[str(row["_id"])] = row["text"]
-    qrels: dict[str, dict[str, int]] = {}
-    with (folder / "qrels" / "test.tsv").open(encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) != 3 or not parts[2].lstrip("-").isdigit():
-                continue  # a header line, if any
-            qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    return corpus, queries, qrels
+    beir = load_beir(folder)
+    return beir.corpus, beir.queries, beir.qrels
 
 
 Gains = Literal["exponential", "linear"]

@@ -8,13 +8,13 @@ error when a file is missing.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from entailkit.errors import InvalidInputError
+from entailkit.train.relevance import load_beir
 
 AG_NEWS_LABELS = ("World", "Sports", "Business", "Sci/Tech")
 TOPICS = (
@@ -52,7 +52,7 @@ class RerankSet:
     passages: list[str] = field(default_factory=list)
     query_ids: list[str] = field(default_factory=list)
     passage_ids: list[str] = field(default_factory=list)
-    qrels: dict[str, dict[str, int]] = field(default_factory=dict)
+    qrels: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -68,23 +68,8 @@ def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int | None = None,
     every peer sees exactly the same pairs in the same order.
     """
     folder = _need(root / "data" / "msmarco_trecdl_subset")
-    corpus: dict[str, str] = {}
-    with (folder / "corpus.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            title = (row.get("title") or "").strip()
-            corpus[str(row["_id"])] = f"{title}. {row['text']}" if title else row["text"]
-    queries: dict[str, str] = {}
-    with (folder / "queries.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            queries[str(row["_id"])] = row["text"]
-    qrels: dict[str, dict[str, int]] = {}
-    with (folder / "qrels" / "test.tsv").open(encoding="utf-8") as handle:
-        for line in handle:
-            parts = line.split()
-            if len(parts) == 3 and parts[2].lstrip("-").isdigit():
-                qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+    beir = load_beir(folder)
+    corpus, queries, qrels = beir.corpus, beir.queries, beir.qrels
     rng = random.Random(seed)
     all_ids = sorted(corpus)
     out = RerankSet()

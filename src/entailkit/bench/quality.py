@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from entailkit.bench import data
 from entailkit.bench.timing import Steps
 
 
-def ndcg_at_10(ranked: Sequence[str], judged: dict[str, int], pool: Sequence[str]) -> float:
+def ndcg_at_10(ranked: Sequence[str], judged: Mapping[str, float], pool: Sequence[str]) -> float:
     """nDCG@10 with gains 2**grade - 1; the ideal ranking is the best order of the candidate pool."""
     gain = [float(2 ** judged.get(doc, 0) - 1) for doc in ranked[:10]]
     dcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(gain))
