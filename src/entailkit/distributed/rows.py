@@ -73,15 +73,20 @@ def text_field(value: Any, name: str, *, optional: bool = False) -> str | None:
     return value
 
 
-def text_list_field(value: Any, name: str) -> list[str]:
-    """A list-of-str field (a Python list/tuple or an array from Arrow/NumPy); returns a new list."""
+def _list_field(value: Any, name: str, expected: str) -> list[Any]:
+    """A list field (a Python list/tuple or an array from Arrow/NumPy) as a new list; ``expected`` names it."""
     if value is _MISSING:
         raise FieldError(f"{name}: missing field (the input has no column {name!r})")
     if _is_null(value):
-        raise FieldError(f"{name}: null, expected a list of str")
+        raise FieldError(f"{name}: null, expected {expected}")
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or isinstance(value, Mapping):
-        raise FieldError(f"{name}: expected a list of str, got {_describe(value)}")
-    items = list(value)
+        raise FieldError(f"{name}: expected {expected}, got {_describe(value)}")
+    return list(value)
+
+
+def text_list_field(value: Any, name: str) -> list[str]:
+    """A list-of-str field; returns a new list."""
+    items = _list_field(value, name, "a list of str")
     for i, item in enumerate(items):
         if not isinstance(item, str):
             raise FieldError(f"{name}[{i}]: expected a str, got {_describe(item)}")
@@ -90,13 +95,7 @@ def text_list_field(value: Any, name: str) -> list[str]:
 
 def document_list_field(value: Any, name: str) -> list[Any]:
     """A list of documents (str, or mappings with a text field: Arrow structs arrive as dicts)."""
-    if value is _MISSING:
-        raise FieldError(f"{name}: missing field (the input has no column {name!r})")
-    if _is_null(value):
-        raise FieldError(f"{name}: null, expected a list of documents")
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or isinstance(value, Mapping):
-        raise FieldError(f"{name}: expected a list of documents, got {_describe(value)}")
-    return list(value)
+    return _list_field(value, name, "a list of documents")
 
 
 def parse_rows(n_rows: int, parse: Callable[[int], T]) -> list[T | RowError]:
