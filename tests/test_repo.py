@@ -35,7 +35,7 @@ def ci_commands() -> dict[str, str]:
 
 def test_ci_runs_the_readme_test_and_install_commands() -> None:
     commands = ci_commands()
-    assert commands["test"] == readme_command("test-command") == "python -m pytest -q"
+    assert commands["test"] == readme_command("test-command") == "python -m pytest -q -n auto"
     assert commands["install"] == readme_command("install-command") == "bash scripts/install.sh"
 
 
