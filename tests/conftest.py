@@ -94,7 +94,7 @@ ONE_GROUP_PER_TEST = ("tests/test_examples.py", "tests/test_repo.py")
 LONGEST_GROUPS = ("tests/real/test_real_rerank.py", "ray", "tests/real/test_real_routing.py")
 
 
-def test_group(nodeid: str) -> str:
+def worker_group(nodeid: str) -> str:
     """The group of one test id (see the comment above)."""
     if nodeid.startswith(RAY_TESTS):
         return "ray"
@@ -104,7 +104,7 @@ def test_group(nodeid: str) -> str:
 
 
 def _start_rank(item: pytest.Item) -> int:
-    group = test_group(item.nodeid)
+    group = worker_group(item.nodeid)
     return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
 
 
@@ -118,6 +118,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return test_group(nodeid)
+            return worker_group(nodeid)
 
     return GroupScheduling(config, log)  # type: ignore[arg-type]
