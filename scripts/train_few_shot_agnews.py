@@ -89,6 +89,7 @@ def main() -> None:
             args.base,
             shots,
             labels,
+            dev=[],  # every shot trains; the 1,000 held-out rows are only for the final evaluation
             out_dir=args.out,
             config=config,
             show_progress=True,

@@ -205,6 +205,7 @@ def train_classify(
                 base,
                 examples,
                 names,
+                dev=[],
                 out_dir=out,
                 show_progress=not quiet,
                 config=_config(epochs=epochs, learning_rate=lr, batch_size=8, seed=seed, device=device, patience=0),

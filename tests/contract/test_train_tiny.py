@@ -152,6 +152,97 @@ def test_gliclass_training_lowers_loss_and_loads(tmp_path: Path) -> None:
         train_gliclass(tiny_gliclass_path(), rows, ["sports"], out_dir=tmp_path / "c")
 
 
+GLICLASS_LABELS = ["sports", "business", "science"]
+
+
+def _gliclass_rows() -> list[Any]:
+    from entailkit.train.data import ClassificationExample
+
+    return [
+        ClassificationExample("the match ended with a late goal", ("sports",)),
+        ClassificationExample("stocks fell sharply on the market", ("business",)),
+        ClassificationExample("the probe measured the magnetic field", ("science",)),
+        ClassificationExample("the coach praised the players", ("sports",)),
+        ClassificationExample("shares rose after strong earnings", ("business",)),
+        ClassificationExample("scientists found ice on the moon", ("science",)),
+    ] * 2
+
+
+def test_gliclass_dev_early_stopping_keeps_the_best_weights(tmp_path: Path) -> None:
+    pytest.importorskip("gliclass")
+    from safetensors.torch import load_file
+
+    from entailkit.train.gliclass import train_gliclass
+    from fixtures.tiny_gliclass import tiny_gliclass_path
+
+    rows = _gliclass_rows()
+    cfg = _config(max_steps=12, batch_size=4, eval_every=1, patience=2, learning_rate=5e-3)
+    result = train_gliclass(
+        tiny_gliclass_path(),
+        rows,
+        GLICLASS_LABELS,
+        dev=rows[:6],
+        out_dir=tmp_path / "g",
+        config=cfg,
+        keep_checkpoint=True,
+    )
+    scores = [h["accuracy"] for h in result.history]
+    assert result.dev_metric == "accuracy" and result.n_dev == 6
+    assert result.best_dev == max(scores) and 0.0 <= result.best_dev <= 1.0
+    assert result.best_step == result.history[scores.index(max(scores))]["step"]
+    if result.stopped_early:  # patience 2: the last two evaluations did not beat the best one
+        assert len(scores) < 12 and all(s <= result.best_dev for s in scores[-2:])
+    else:
+        assert len(scores) == 12
+    best = load_file(tmp_path / "g" / "model.safetensors")
+    last = load_file(tmp_path / "g" / common.CHECKPOINT_DIR / "model.safetensors")
+    same = all((best[k] - last[k]).abs().max().item() == 0 for k in best)
+    assert same == (result.best_step == result.steps)  # out_dir holds the best weights, not the last ones
+    multi = train_gliclass(
+        tiny_gliclass_path(),
+        rows,
+        GLICLASS_LABELS,
+        multi_label=True,
+        out_dir=tmp_path / "m",
+        config=_config(max_steps=2, batch_size=6),
+    )
+    assert multi.dev_metric == "micro_f1" and multi.n_dev == 1 and multi.best_dev is not None
+
+
+def test_gliclass_resume_after_interruption_matches_uninterrupted_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("gliclass")
+    from safetensors.torch import load_file
+
+    from entailkit.train.gliclass import train_gliclass
+    from fixtures.tiny_gliclass import tiny_gliclass_path
+
+    rows, cfg = _gliclass_rows(), _config(max_steps=6, batch_size=4, save_every=2)
+    full = train_gliclass(tiny_gliclass_path(), rows, GLICLASS_LABELS, dev=[], out_dir=tmp_path / "full", config=cfg)
+    real_save = common.save_checkpoint
+    calls = {"n": 0}
+
+    def crash_after_second_save(*args: Any, **kwargs: Any) -> None:
+        real_save(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(common, "save_checkpoint", crash_after_second_save)
+    with pytest.raises(KeyboardInterrupt):
+        train_gliclass(tiny_gliclass_path(), rows, GLICLASS_LABELS, dev=[], out_dir=tmp_path / "cut", config=cfg)
+    monkeypatch.setattr(common, "save_checkpoint", real_save)
+    resumed = train_gliclass(tiny_gliclass_path(), rows, GLICLASS_LABELS, dev=[], out_dir=tmp_path / "cut", config=cfg)
+    assert resumed.resumed_from_step == 4 and resumed.steps == full.steps == 6
+    assert not (tmp_path / "cut" / common.CHECKPOINT_DIR).exists()
+    a = load_file(tmp_path / "full" / "model.safetensors")
+    b = load_file(tmp_path / "cut" / "model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert (a[key] - b[key]).abs().max().item() < 1e-5, key
+
+
 def test_cli_train_nli_and_eval(tiny_embed_path: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

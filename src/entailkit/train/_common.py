@@ -152,7 +152,12 @@ def save_checkpoint(
     tmp.mkdir(parents=True)
     model.save_pretrained(tmp, safe_serialization=True)
     torch.save(
-        {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state()},
+        {
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": torch.get_rng_state(),
+            "py_rng": random.getstate(),  # gliclass shuffles each example's labels with python's random
+        },
         tmp / OPTIM_FILE,
     )
     (tmp / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
@@ -180,6 +185,9 @@ def restore_optimizer(out_dir: Path, optimizer: torch.optim.Optimizer, scheduler
     optimizer.load_state_dict(blob["optimizer"])
     scheduler.load_state_dict(blob["scheduler"])
     torch.set_rng_state(blob["rng"])
+    if "py_rng" in blob:
+        version, internal, gauss = blob["py_rng"]
+        random.setstate((version, tuple(internal), gauss))
 
 
 def make_progress(enabled: bool) -> Any:

@@ -14,6 +14,7 @@ import numpy as np
 
 from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.train import _common as common
+from entailkit.train import loop as train_loop
 from entailkit.train.card import RESULT_FILE, write_model_card
 from entailkit.train.data import NLI2, NLI3, NLIExample, RelevanceExample, count_labels, split_dev
 from entailkit.train.metrics import mean_ndcg
@@ -199,93 +200,40 @@ def train_cross_encoder(
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
         optimizer, round(cfg.warmup_ratio * n_steps), n_steps
     )
-    loop: dict[str, Any] = state or {
-        "fingerprint": run_id,
-        "step": 0,
-        "epoch": 0,
-        "batch": 0,
-        "best": None,
-        "best_step": 0,
-        "bad_evals": 0,
-        "history": [],
-        "stopped_early": False,
-    }
+    loop = state or train_loop.new_state(run_id)
     resumed_from = int(loop["step"])
     if state:
         common.restore_optimizer(out, optimizer, scheduler)
         logger.info("resuming %s from step %d", out, resumed_from)
-    metric_name = "accuracy" if task == "nli" else "ndcg@10"
-    losses: list[float] = []
-    loop["loss_mark"] = 0
 
-    def evaluate() -> bool:
-        """Score dev, keep the best model in ``out``; True when patience is exhausted."""
-        nonlocal metric_name
+    def batch_loss(idx: Sequence[int]) -> Any:
+        inputs, targets = train_set.batch(idx, device)
+        with common.autocast(device, bf16):
+            logits = model(**inputs).logits
+        return _loss(logits, targets, task)
+
+    def dev_score() -> tuple[str, float] | None:
         if not dev_set.lengths:
-            return False
-        metric_name, value = _dev_score(
-            predict_logits(model, dev_set, device, bf16, cfg.eval_batch_size), dev_set, task
-        )
-        recent = losses[loop.get("loss_mark", 0) :] or losses[-1:]
-        loop["loss_mark"] = len(losses)
-        entry = {"step": float(loop["step"]), metric_name: value}
-        if recent:
-            entry["train_loss"] = float(np.mean(recent))
-        loop["history"].append(entry)
-        logger.info("step %d: dev %s = %.4f", loop["step"], metric_name, value)
-        if loop["best"] is None or value > loop["best"]:
-            loop.update(best=value, best_step=loop["step"], bad_evals=0)
-            model.save_pretrained(out, safe_serialization=True)
-            tokenizer.save_pretrained(out)
-        else:
-            loop["bad_evals"] += 1
-        common.save_checkpoint(out, model, optimizer, scheduler, loop)
-        return cfg.patience > 0 and loop["bad_evals"] >= cfg.patience
+            return None
+        return _dev_score(predict_logits(model, dev_set, device, bf16, cfg.eval_batch_size), dev_set, task)
 
-    tick, seen = time.perf_counter(), 0  # training throughput (pairs/s, evaluations included) for the log
-    with common.make_progress(show_progress) as progress:
-        bar = progress.add_task(f"train {task}", total=n_steps, completed=loop["step"], info="")
-        while loop["step"] < n_steps and not loop["stopped_early"]:
-            batches = common.bucket_batches(
-                train_set.lengths, cfg.batch_size, cfg.bucket_size, cfg.seed + loop["epoch"]
-            )
-            while loop["batch"] < len(batches) and loop["step"] < n_steps:
-                group = batches[loop["batch"] : loop["batch"] + cfg.grad_accum]
-                n_group = sum(len(b) for b in group)
-                for idx in group:
-                    inputs, targets = train_set.batch(idx, device)
-                    with common.autocast(device, bf16):
-                        logits = model(**inputs).logits
-                    loss = _loss(logits, targets, task) * (len(idx) / n_group)
-                    loss.backward()
-                    losses.append(float(loss.detach()) * n_group / len(idx))
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                loop["batch"] += len(group)
-                loop["step"] += 1
-                progress.update(bar, advance=1, info=f"loss {np.mean(losses[-50:]):.4f}")
-                seen += n_group
-                if loop["step"] % 50 == 0:
-                    rate = seen / max(time.perf_counter() - tick, 1e-9)
-                    logger.info(
-                        "step %d/%d, loss %.4f, %.1f pairs/s", loop["step"], n_steps, np.mean(losses[-50:]), rate
-                    )
-                if cfg.eval_every and loop["step"] % cfg.eval_every == 0 and evaluate():
-                    loop["stopped_early"] = True
-                    break
-                if cfg.save_every and loop["step"] % cfg.save_every == 0:
-                    common.save_checkpoint(out, model, optimizer, scheduler, loop)
-            if loop["batch"] >= len(batches):
-                loop.update(epoch=loop["epoch"] + 1, batch=0)
-                if not cfg.eval_every and evaluate():
-                    loop["stopped_early"] = True
-        if not loop["stopped_early"] and (not loop["history"] or loop["history"][-1]["step"] != loop["step"]):
-            evaluate()
-    if loop["best"] is None:  # no dev rows: the last weights are the result
+    def save_best() -> None:
         model.save_pretrained(out, safe_serialization=True)
         tokenizer.save_pretrained(out)
+
+    losses = train_loop.run_loop(
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        config=cfg,
+        lengths=train_set.lengths,
+        n_steps=n_steps,
+        state=loop,
+        hooks=train_loop.LoopHooks(batch_loss=batch_loss, dev_score=dev_score, save_best=save_best),
+        out_dir=out,
+        description=f"train {task}",
+        show_progress=show_progress,
+    )
     result = common.TrainResult(
         out_dir=str(out),
         task=task,
@@ -294,7 +242,7 @@ def train_cross_encoder(
         steps=int(loop["step"]),
         epochs=loop["step"] / steps_per_epoch,
         best_step=int(loop["best_step"]),
-        dev_metric=metric_name,
+        dev_metric=loop.get("metric") or ("accuracy" if task == "nli" else "ndcg@10"),
         best_dev=loop["best"],
         history=loop["history"],
         wall_s=time.perf_counter() - started,

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-import random
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from entailkit._optional import require
 from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.train import _common as common
+from entailkit.train import loop as train_loop
 from entailkit.train.card import RESULT_FILE, write_model_card
-from entailkit.train.data import ClassificationExample
+from entailkit.train.data import ClassificationExample, split_dev
 from entailkit.train.recipe import TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -51,56 +50,33 @@ def build_gliclass(encoder: str | Path, **options: Any) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def _load(base: str | Path, options: dict[str, Any]) -> tuple[Any, Any]:
-    """An existing GLiClass checkpoint, or a new one built on a plain encoder."""
+def _load(base: str | Path, options: dict[str, Any], tokenizer_dir: Path | None = None) -> tuple[Any, Any]:
+    """An existing GLiClass checkpoint, or a new one built on a plain encoder.
+
+    ``tokenizer_dir`` overrides where the tokenizer comes from (a resumed run's ``checkpoint-last`` holds
+    only weights; the tokenizer with the GLiClass tokens was written to the output folder at the start).
+    """
     config_path = Path(base) / "config.json"
     if config_path.is_file() and json.loads(config_path.read_text(encoding="utf-8")).get("model_type") == "GLiClass":
         gliclass = require("gliclass", extra="gliclass")
         from transformers import AutoTokenizer
 
         model = gliclass.GLiClassModel.from_pretrained(str(base), dtype="float32")
-        return model, AutoTokenizer.from_pretrained(str(base))
+        return model, AutoTokenizer.from_pretrained(str(tokenizer_dir or base))
     return build_gliclass(base, **options)
 
 
-def train_gliclass(
-    base: str | Path,
-    data: Sequence[ClassificationExample],
-    label_names: Sequence[str],
-    *,
-    out_dir: str | Path,
-    config: TrainConfig | None = None,
-    multi_label: bool = False,
-    show_progress: bool = False,
-    data_description: str | None = None,
-    **model_options: Any,
-) -> common.TrainResult:
-    """Fine-tune (or build and fine-tune) a GLiClass uni-encoder; the output loads with ``load_scorer``.
-
-    Every example is shown with all ``label_names`` (shuffled each time, as gliclass's own recipe does);
-    the loss is gliclass's (focal BCE over labels). No dev split: the last weights are saved.
-    """
-    import torch
-    from transformers import get_linear_schedule_with_warmup
-
+def _dataset(
+    rows: Sequence[ClassificationExample],
+    names: Sequence[str],
+    tokenizer: Any,
+    model: Any,
+    cfg: TrainConfig,
+    shuffle: bool,
+) -> tuple[Any, list[dict[str, Any]]]:
+    """gliclass's own dataset over ``rows`` (every text with all labels, shuffled per item when training) and
+    the example dicts it reads, which its shuffle reorders in place (see ``_item``)."""
     gliclass_data = require("gliclass.data_processing", extra="gliclass", package="gliclass")
-    rows = list(data)
-    if not rows:
-        raise InvalidInputError("no training examples were given")
-    names = list(label_names)
-    unknown = sorted({lab for r in rows for lab in r.labels} - set(names))
-    if unknown:
-        raise InvalidInputError(f"examples use labels that are not in label_names: {unknown}")
-    cfg = config or TrainConfig()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    common.seed_everything(cfg.seed)
-    random.seed(cfg.seed)
-    device, bf16 = common.resolve_device(cfg)
-    model, tokenizer = _load(base, model_options)
-    model.config.problem_type = "multi_label_classification"  # gliclass's recipe: focal BCE per label
-    model.to(device).train()
     examples = [{"text": r.text, "all_labels": list(names), "true_labels": list(r.labels)} for r in rows]
     dataset = gliclass_data.GLiClassDataset(
         examples,
@@ -110,7 +86,112 @@ def train_gliclass(
         problem_type="multi_label_classification",
         architecture_type="uni-encoder",
         prompt_first=bool(getattr(model.config, "prompt_first", False)),
+        shuffle_labels=shuffle,
     )
+    return dataset, examples
+
+
+def _item(dataset: Any, examples: list[dict[str, Any]], names: Sequence[str], index: int) -> Any:
+    """Item ``index`` with its labels shuffled from the given order, so the order depends on the RNG alone.
+
+    gliclass shuffles an example's label list in place, so without the reset the order would depend on
+    every earlier epoch and a resumed run could not repeat the uninterrupted one.
+    """
+    examples[index]["all_labels"] = list(names)
+    return dataset[index]
+
+
+def _dev_score(
+    model: Any,
+    dev: Any,
+    collate: Any,
+    device: str,
+    bf16: bool,
+    cfg: TrainConfig,
+    multi_label: bool,
+) -> tuple[str, float]:
+    """Dev accuracy (single-label: top label is the true one) or micro-F1 at 0.5 (multi-label)."""
+    import torch
+
+    hits, tp, fp, fn = 0, 0, 0, 0
+    model.eval()
+    with torch.inference_mode(), common.autocast(device, bf16):
+        for start in range(0, len(dev), cfg.eval_batch_size):
+            batch = _inputs(collate([dev[i] for i in range(start, min(start + cfg.eval_batch_size, len(dev)))]), device)
+            targets = batch.pop("labels").float()
+            logits = model(**batch).logits.float()[:, : targets.shape[1]]
+            if multi_label:
+                predicted = torch.sigmoid(logits) > 0.5
+                truth = targets > 0.5
+                tp += int((predicted & truth).sum())
+                fp += int((predicted & ~truth).sum())
+                fn += int((~predicted & truth).sum())
+            else:
+                hits += int((targets.gather(1, logits.argmax(dim=1, keepdim=True)) > 0.5).sum())
+    model.train()
+    if multi_label:
+        return "micro_f1", 2 * tp / max(2 * tp + fp + fn, 1)
+    return "accuracy", hits / max(len(dev), 1)
+
+
+def _inputs(batch: dict[str, Any], device: str) -> dict[str, Any]:
+    """The model inputs of a collated batch, on the device."""
+    inputs = {k: v for k, v in batch.items() if k not in ("labels_text", "input_texts")}
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in inputs.items()}
+
+
+def train_gliclass(
+    base: str | Path,
+    data: Sequence[ClassificationExample],
+    label_names: Sequence[str],
+    *,
+    out_dir: str | Path,
+    dev: Sequence[ClassificationExample] | None = None,
+    config: TrainConfig | None = None,
+    multi_label: bool = False,
+    resume: bool = True,
+    keep_checkpoint: bool = False,
+    show_progress: bool = False,
+    data_description: str | None = None,
+    **model_options: Any,
+) -> common.TrainResult:
+    """Fine-tune (or build and fine-tune) a GLiClass uni-encoder; the output loads with ``load_scorer``.
+
+    Every example is shown with all ``label_names`` (shuffled each time, as gliclass's own recipe does);
+    the loss is gliclass's (focal BCE over labels). Without ``dev`` a seeded 5% split of ``data`` drives
+    early stopping (``dev=[]``: none, the last weights are kept); the best dev weights end up in
+    ``out_dir`` and ``checkpoint-last`` lets an interrupted run resume where it stopped.
+    """
+    from transformers import get_linear_schedule_with_warmup
+
+    gliclass_data = require("gliclass.data_processing", extra="gliclass", package="gliclass")
+    rows = list(data)
+    if not rows:
+        raise InvalidInputError("no training examples were given")
+    names = list(label_names)
+    dev_rows = list(dev) if dev is not None else None
+    unknown = sorted({lab for r in [*rows, *(dev_rows or [])] for lab in r.labels} - set(names))
+    if unknown:
+        raise InvalidInputError(f"examples use labels that are not in label_names: {unknown}")
+    cfg = config or TrainConfig()
+    if dev_rows is None:
+        rows, dev_rows = split_dev(rows, seed=cfg.seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    common.seed_everything(cfg.seed)
+    device, bf16 = common.resolve_device(cfg)
+    run_id = common.fingerprint(rows, cfg, f"{base}|gliclass|{names}|{multi_label}|{sorted(model_options.items())}")
+    state = common.load_checkpoint_state(out, run_id) if resume else None
+    if state:
+        model, tokenizer = _load(out / common.CHECKPOINT_DIR, model_options, tokenizer_dir=out)
+    else:
+        model, tokenizer = _load(base, model_options)
+        tokenizer.save_pretrained(out)
+    model.config.problem_type = "multi_label_classification"  # gliclass's recipe: focal BCE per label
+    model.to(device).train()
+    train_set, train_examples = _dataset(rows, names, tokenizer, model, cfg, shuffle=True)
+    dev_set, _ = _dataset(dev_rows, names, tokenizer, model, cfg, shuffle=False)
     collate = gliclass_data.DataCollatorWithPadding(device=device, config=model.config)
     lengths = [len(r.text) for r in rows]
     n_batches = len(common.bucket_batches(lengths, cfg.batch_size, cfg.bucket_size, cfg.seed))
@@ -119,49 +200,55 @@ def train_gliclass(
     scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
         optimizer, round(cfg.warmup_ratio * n_steps), n_steps
     )
-    step, epoch, losses = 0, 0, []
-    with common.make_progress(show_progress) as progress:
-        bar = progress.add_task("train gliclass", total=n_steps, info="")
-        while step < n_steps:
-            batches = common.bucket_batches(lengths, cfg.batch_size, cfg.bucket_size, cfg.seed + epoch)
-            for start in range(0, len(batches), cfg.grad_accum):
-                group = batches[start : start + cfg.grad_accum]
-                for idx in group:
-                    batch = collate([dataset[i] for i in idx])
-                    inputs = {k: v for k, v in batch.items() if k not in ("labels_text", "input_texts")}
-                    inputs = {k: v.to(device) if hasattr(v, "to") else v for k, v in inputs.items()}
-                    with common.autocast(device, bf16):
-                        loss = model(**inputs).loss / len(group)
-                    loss.backward()
-                    losses.append(float(loss.detach()) * len(group))
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                step += 1
-                progress.update(bar, advance=1, info=f"loss {np.mean(losses[-20:]):.4f}")
-                if step >= n_steps:
-                    break
-            epoch += 1
+    loop = state or train_loop.new_state(run_id)
+    resumed_from = int(loop["step"])
+    if state:
+        common.restore_optimizer(out, optimizer, scheduler)
+        logger.info("resuming %s from step %d", out, resumed_from)
+
+    def batch_loss(idx: Sequence[int]) -> Any:
+        inputs = _inputs(collate([_item(train_set, train_examples, names, i) for i in idx]), device)
+        with common.autocast(device, bf16):
+            return model(**inputs).loss
+
+    def dev_score() -> tuple[str, float] | None:
+        if not dev_rows:
+            return None
+        return _dev_score(model, dev_set, collate, device, bf16, cfg, multi_label)
+
+    def save_best() -> None:
+        model.save_pretrained(out, safe_serialization=True)
+
+    train_loop.run_loop(
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        config=cfg,
+        lengths=lengths,
+        n_steps=n_steps,
+        state=loop,
+        hooks=train_loop.LoopHooks(batch_loss=batch_loss, dev_score=dev_score, save_best=save_best),
+        out_dir=out,
+        description="train gliclass",
+        show_progress=show_progress,
+    )
     model.eval()
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    history = [{"step": float(step), "train_loss": float(np.mean(losses[-20:]))}] if losses else []
     result = common.TrainResult(
         out_dir=str(out),
         task="classification",
         head="gliclass",
         id2label=dict(enumerate(names)),
-        steps=step,
-        epochs=step / steps_per_epoch,
-        best_step=step,
-        dev_metric="none",
-        best_dev=None,
-        history=history,
+        steps=int(loop["step"]),
+        epochs=loop["step"] / steps_per_epoch,
+        best_step=int(loop["best_step"]),
+        dev_metric=loop.get("metric") or "none",
+        best_dev=loop["best"],
+        history=loop["history"],
         wall_s=time.perf_counter() - started,
-        stopped_early=False,
+        stopped_early=bool(loop["stopped_early"]),
+        resumed_from_step=resumed_from,
         n_train=len(rows),
-        n_dev=0,
+        n_dev=len(dev_rows),
         data_counts={f"label {n}": sum(n in r.labels for r in rows) for n in names},
         config=cfg,
     )
@@ -175,4 +262,6 @@ def train_gliclass(
     )
     (out / RESULT_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
     write_model_card(out)
+    if not keep_checkpoint:
+        shutil.rmtree(out / common.CHECKPOINT_DIR, ignore_errors=True)
     return result
