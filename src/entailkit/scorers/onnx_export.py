@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 Quantize = Literal["int8"]
 QUANTIZE_OPTIONS: tuple[str, ...] = ("int8",)
-EXPORT_FORMAT = 2
+EXPORT_FORMAT = 3
 """Bumped when the export recipe changes, so older cached exports are not reused."""
 DEFAULT_OPSET = 17
 _INPUT_ORDER = ("input_ids", "attention_mask", "token_type_ids")
@@ -198,7 +198,12 @@ def export_onnx(
 
 
 def quantize_int8(source: Path, dest: Path) -> Path:
-    """Dynamic int8 quantization of MatMul/Gemm weights, per output channel (activations quantized at run time)."""
+    """Dynamic int8 quantization of MatMul/Gemm weights, per output channel (activations quantized at run time).
+
+    Weights use 7 bits (``reduce_range``): x86 CPUs without VNNI multiply u8 x s8 with an instruction that
+    saturates int16 sums, and on the MiniLM SICK checkpoint full-range weights lost 0.0057 nDCG@10 on MS
+    MARCO against fp32 where 7-bit weights lose 0.0025, for about 5% of the int8 speed.
+    """
     quantization = require("onnxruntime.quantization", extra="onnx", package="onnxruntime")
     large = source.stat().st_size > 1_800_000_000
     root = logging.getLogger()
@@ -214,6 +219,7 @@ def quantize_int8(source: Path, dest: Path) -> Path:
             str(dest),
             weight_type=quantization.QuantType.QInt8,
             per_channel=True,  # per output channel: 98% argmax agreement with fp32 on SICK vs 95.5% per tensor
+            reduce_range=True,
             use_external_data_format=large,
             extra_options=_QUANT_EXTRA,
         )
