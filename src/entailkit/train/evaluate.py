@@ -61,9 +61,24 @@ def evaluate_reranking(
     show_progress: bool = False,
 ) -> dict[str, float]:
     """nDCG@k of the scorer's reranking of each query's candidates (premise = passage, hypothesis = query)."""
+    run = rerank_candidates(scorer, queries, corpus, candidates, show_progress=show_progress)
+    if not run:
+        return {f"ndcg@{k}": 0.0, "queries": 0.0}
+    return {f"ndcg@{k}": mean_ndcg(run, qrels, k), "queries": float(len(run))}
+
+
+def rerank_candidates(
+    scorer: Scorer,
+    queries: Mapping[str, str],
+    corpus: Mapping[str, str],
+    candidates: Mapping[str, Sequence[str]],
+    *,
+    show_progress: bool = False,
+) -> dict[str, list[str]]:
+    """Each query's candidate ids ordered by the scorer, best first (premise = passage, hypothesis = query)."""
     flat = [(qid, pid) for qid, pids in candidates.items() for pid in pids]
     if not flat:
-        return {f"ndcg@{k}": 0.0, "queries": 0.0}
+        return {}
     unknown = [qid for qid, _ in flat if qid not in queries][:3]
     if unknown:
         raise InvalidInputError(f"candidates name queries that are not in `queries`: {unknown}")
@@ -73,8 +88,7 @@ def evaluate_reranking(
     per_query: dict[str, list[tuple[float, str]]] = {}
     for (qid, pid), score in zip(flat, scores, strict=True):
         per_query.setdefault(qid, []).append((score, pid))
-    run = {qid: [pid for _, pid in sorted(items, key=lambda t: -t[0])] for qid, items in per_query.items()}
-    return {f"ndcg@{k}": mean_ndcg(run, qrels, k), "queries": float(len(run))}
+    return {qid: [pid for _, pid in sorted(items, key=lambda t: -t[0])] for qid, items in per_query.items()}
 
 
 def evaluate_classification(
