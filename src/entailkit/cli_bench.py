@@ -33,6 +33,7 @@ ThreadsOption = Annotated[int, typer.Option(help="torch and ONNX Runtime intra-o
 def _speed_options(
     models: list[str] | None, shared: Path | None, quick: bool, full: bool, threads: int, repeats: int,
     pairs: int | None, texts: int | None, labels: str | None, gliclass: str | None, quiet: bool,
+    skip: str | None = None,
 ) -> Any:
     from entailkit.bench import SpeedOptions
     from entailkit.bench.data import shared_root
@@ -50,8 +51,22 @@ def _speed_options(
         gliclass_model=Path(gliclass) if gliclass else None,
         full=full,
         sized_pairs=16 if quick else 64,
+        skip=_sections(skip),
         show_progress=not quiet,
     )
+
+
+SECTIONS = ("rerank", "zero_shot", "groundedness", "gemm")
+
+
+def _sections(skip: str | None) -> set[str]:
+    """The section names of ``--skip``; an unknown name is a usage error (exit 2)."""
+    names = {n.strip() for n in (skip or "").split(",") if n.strip()}
+    unknown = sorted(names - set(SECTIONS))
+    if unknown:
+        typer.echo(f"error: --skip takes {', '.join(SECTIONS)}; got {', '.join(unknown)}", err=True)
+        raise typer.Exit(code=2)
+    return names
 
 
 def _finish(report: dict[str, Any], out: Path) -> None:
@@ -97,10 +112,11 @@ def speed(
     texts: Annotated[Optional[int], typer.Option(help="AG News texts for zero-shot (default 32).")] = None,  # noqa: UP045
     labels: Annotated[Optional[str], typer.Option(help="Label counts K, comma-separated (default 1,4,16,64).")] = None,  # noqa: UP045
     gliclass: Annotated[Optional[str], typer.Option(help="GLiClass model (default: built on all-MiniLM-L6-v2).")] = None,  # noqa: UP045
+    skip: Annotated[Optional[str], typer.Option(help="Sections to leave out, comma-separated: rerank, zero_shot, groundedness, gemm.")] = None,  # noqa: UP045
     quiet: QuietOption = False,
 ) -> None:
     """Throughput of entailkit against sentence-transformers, transformers and gliclass; GEMM peak fraction."""
-    options = _speed_options(model, shared, quick, full, threads, repeats, pairs, texts, labels, gliclass, quiet)
+    options = _speed_options(model, shared, quick, full, threads, repeats, pairs, texts, labels, gliclass, quiet, skip)
     _run(model, shared, out, options, False, None, quiet)
 
 

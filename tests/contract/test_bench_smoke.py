@@ -112,3 +112,15 @@ def test_bench_cli_help() -> None:
     assert result.exit_code == 0
     for command in ("speed", "quality", "all"):
         assert command in result.output
+
+
+def test_bench_speed_skip_rejects_unknown_sections(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from entailkit.cli import app
+    from entailkit.cli_bench import _sections
+
+    assert _sections("rerank, gemm") == {"rerank", "gemm"} and _sections(None) == set()
+    result = CliRunner().invoke(app, ["bench", "speed", "--skip", "rerank,warp", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "warp" in result.output
+    assert not (tmp_path / "r").exists()
