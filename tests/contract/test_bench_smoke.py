@@ -124,3 +124,34 @@ def test_bench_speed_skip_rejects_unknown_sections(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["bench", "speed", "--skip", "rerank,warp", "--out", str(tmp_path / "r")])
     assert result.exit_code == 2 and "warp" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_full_sized_section_runs_both_peers(
+    tiny_models: dict[str, Path], shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--full on shrunken copies of the sized configs: every peer runs (XLM-R-like gets no segment ids)."""
+    from entailkit.bench import SpeedOptions, models, run_speed
+
+    if not (shared_dir / "data" / "msmarco_trecdl_subset").is_dir():
+        pytest.skip("MS MARCO subset absent under the shared folder")
+    small = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
+    for name, spec in list(models.SIZED_CONFIGS.items()):
+        monkeypatch.setitem(models.SIZED_CONFIGS, name, {**spec, **small})
+    monkeypatch.setenv("ENTAILKIT_CACHE_DIR", str(tmp_path / "cache"))
+    report = run_speed(
+        SpeedOptions(
+            model=tiny_models["bert-nli3-cen"],
+            shared=shared_dir,
+            full=True,
+            sized_pairs=6,
+            threads=1,
+            skip={"rerank", "zero_shot", "groundedness", "gemm"},
+        )
+    )
+    sized = report["sized"]
+    assert set(sized) == set(models.SIZED_CONFIGS)
+    for section in sized.values():
+        assert section["weights"] == "random (speed only)" and section["pairs"] == 6
+        assert set(section["peers"]) == {"sentence-transformers", "entailkit-torch"}
+        assert all(_positive(row) for row in section["peers"].values())
+        assert section["peers"]["sentence-transformers"]["max_abs_diff_vs_torch"] < 1e-4

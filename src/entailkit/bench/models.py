@@ -47,7 +47,11 @@ def build_sized_model(name: str, tokenizer_dir: Path, out: Path, num_labels: int
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     spec = dict(SIZED_CONFIGS[name])
-    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    # A model with fewer than two token types (XLM-R: one, DeBERTa-v3: none) must not be fed the BERT
+    # stand-in tokenizer's segment ids (1 for the second text): its tokenizer returns no token_type_ids,
+    # as the real XLM-R and DeBERTa-v3 tokenizers' inputs carry no segment information either.
+    extra = {"model_input_names": ["input_ids", "attention_mask"]} if spec.get("type_vocab_size", 2) < 2 else {}
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir), **extra)
     config = AutoConfig.for_model(
         spec.pop("model_type"),
         vocab_size=len(tokenizer),
