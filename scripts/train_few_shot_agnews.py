@@ -80,16 +80,7 @@ def main() -> None:
         shot_texts = {r.text for r in shots}
         validation, _ = holdout_split([r for r in pool if r.text not in shot_texts], args.select, seed=1)
         args.epochs, args.lr = _select_recipe(args, pairs, validation, labels, figures)
-    config = TrainConfig(
-        learning_rate=args.lr,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        warmup_ratio=0.1,
-        max_length=128,
-        patience=0,
-        num_threads=args.threads,
-        seed=args.seed,
-    )
+    config = _recipe(args, args.epochs, args.lr)
     t0 = time.perf_counter()
     if args.route == "gliclass":
         from entailkit.train.gliclass import train_gliclass
@@ -132,6 +123,20 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
 
 
+def _recipe(args: argparse.Namespace, epochs: float, lr: float) -> TrainConfig:
+    """The few-shot recipe: no dev split (every shot trains), fixed seed, warm-up 10%."""
+    return TrainConfig(
+        learning_rate=lr,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        warmup_ratio=0.1,
+        max_length=128,
+        patience=0,
+        num_threads=args.threads,
+        seed=args.seed,
+    )
+
+
 GRID = ((4.0, 2e-5), (8.0, 2e-5), (4.0, 5e-5), (8.0, 5e-5))
 
 
@@ -146,16 +151,7 @@ def _select_recipe(
     scores: dict[str, float] = {}
     for epochs, lr in GRID:
         out = Path(args.out) / "select" / f"e{epochs:g}-lr{lr:g}"
-        config = TrainConfig(
-            learning_rate=lr,
-            epochs=epochs,
-            batch_size=args.batch_size,
-            warmup_ratio=0.1,
-            max_length=128,
-            patience=0,
-            num_threads=args.threads,
-            seed=args.seed,
-        )
+        config = _recipe(args, epochs, lr)
         train_cross_encoder(args.base, pairs, dev=[], out_dir=out, task="nli", config=config)  # type: ignore[arg-type]
         metrics = evaluate_classification(
             load_scorer(out, batch_size=64), validation, labels, hypothesis_template=TEMPLATE

@@ -31,6 +31,21 @@ def _config(**kwargs: Any) -> TrainConfig:
     return TrainConfig(**{**base, **kwargs})
 
 
+def _crash_after_second_save(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make the second checkpoint save (step 4 with save_every=2) kill the run; returns the real save."""
+    real_save = common.save_checkpoint
+    calls = {"n": 0}
+
+    def crash_after_second_save(*args: Any, **kwargs: Any) -> None:
+        real_save(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the run dies right after checkpoint-last at step 4
+
+    monkeypatch.setattr(common, "save_checkpoint", crash_after_second_save)
+    return real_save
+
+
 def test_nli_training_lowers_loss_and_loads(tiny_embed_path: Path, tmp_path: Path) -> None:
     from entailkit import load_scorer
 
@@ -79,16 +94,7 @@ def test_resume_after_interruption_matches_uninterrupted_run(
     full = train_cross_encoder(
         tiny_embed_path, PAIRS, dev=[], out_dir=tmp_path / "full", config=cfg, keep_checkpoint=True
     )
-    real_save = common.save_checkpoint
-    calls = {"n": 0}
-
-    def crash_after_second_save(*args: Any, **kwargs: Any) -> None:
-        real_save(*args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt  # the run dies right after checkpoint-last at step 4
-
-    monkeypatch.setattr(common, "save_checkpoint", crash_after_second_save)
+    real_save = _crash_after_second_save(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         train_cross_encoder(tiny_embed_path, PAIRS, dev=[], out_dir=tmp_path / "cut", config=cfg, keep_checkpoint=True)
     monkeypatch.setattr(common, "save_checkpoint", real_save)
@@ -220,16 +226,7 @@ def test_gliclass_resume_after_interruption_matches_uninterrupted_run(
 
     rows, cfg = _gliclass_rows(), _config(max_steps=6, batch_size=4, save_every=2)
     full = train_gliclass(tiny_gliclass_path(), rows, GLICLASS_LABELS, dev=[], out_dir=tmp_path / "full", config=cfg)
-    real_save = common.save_checkpoint
-    calls = {"n": 0}
-
-    def crash_after_second_save(*args: Any, **kwargs: Any) -> None:
-        real_save(*args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(common, "save_checkpoint", crash_after_second_save)
+    real_save = _crash_after_second_save(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         train_gliclass(tiny_gliclass_path(), rows, GLICLASS_LABELS, dev=[], out_dir=tmp_path / "cut", config=cfg)
     monkeypatch.setattr(common, "save_checkpoint", real_save)

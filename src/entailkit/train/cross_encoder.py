@@ -157,7 +157,6 @@ def train_cross_encoder(
         AutoConfig,
         AutoModelForSequenceClassification,
         AutoTokenizer,
-        get_linear_schedule_with_warmup,
     )
 
     if task not in ("nli", "relevance"):
@@ -194,17 +193,8 @@ def train_cross_encoder(
         dtype=torch.float32,  # master weights in fp32 whatever the checkpoint stores (fp16 would diverge)
     ).to(device)
     model.train()
-    batches_per_epoch = len(common.bucket_batches(train_set.lengths, cfg.batch_size, cfg.bucket_size, cfg.seed))
-    steps_per_epoch, n_steps = common.total_steps(batches_per_epoch, cfg)
-    optimizer = common.make_optimizer(model, cfg)
-    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
-        optimizer, round(cfg.warmup_ratio * n_steps), n_steps
-    )
-    loop = state or train_loop.new_state(run_id)
-    resumed_from = int(loop["step"])
-    if state:
-        common.restore_optimizer(out, optimizer, scheduler)
-        logger.info("resuming %s from step %d", out, resumed_from)
+    run = train_loop.start(model, cfg, train_set.lengths, out, state, run_id)
+    loop, resumed_from, steps_per_epoch = run.state, run.resumed_from, run.steps_per_epoch
 
     def batch_loss(idx: Sequence[int]) -> Any:
         inputs, targets = train_set.batch(idx, device)
@@ -223,11 +213,11 @@ def train_cross_encoder(
 
     losses = train_loop.run_loop(
         model=model,
-        optimizer=optimizer,
-        scheduler=scheduler,
+        optimizer=run.optimizer,
+        scheduler=run.scheduler,
         config=cfg,
         lengths=train_set.lengths,
-        n_steps=n_steps,
+        n_steps=run.n_steps,
         state=loop,
         hooks=train_loop.LoopHooks(batch_loss=batch_loss, dev_score=dev_score, save_best=save_best),
         out_dir=out,

@@ -162,8 +162,6 @@ def train_gliclass(
     early stopping (``dev=[]``: none, the last weights are kept); the best dev weights end up in
     ``out_dir`` and ``checkpoint-last`` lets an interrupted run resume where it stopped.
     """
-    from transformers import get_linear_schedule_with_warmup
-
     gliclass_data = require("gliclass.data_processing", extra="gliclass", package="gliclass")
     rows = list(data)
     if not rows:
@@ -194,17 +192,8 @@ def train_gliclass(
     dev_set, _ = _dataset(dev_rows, names, tokenizer, model, cfg, shuffle=False)
     collate = gliclass_data.DataCollatorWithPadding(device=device, config=model.config)
     lengths = [len(r.text) for r in rows]
-    n_batches = len(common.bucket_batches(lengths, cfg.batch_size, cfg.bucket_size, cfg.seed))
-    steps_per_epoch, n_steps = common.total_steps(n_batches, cfg)
-    optimizer = common.make_optimizer(model, cfg)
-    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
-        optimizer, round(cfg.warmup_ratio * n_steps), n_steps
-    )
-    loop = state or train_loop.new_state(run_id)
-    resumed_from = int(loop["step"])
-    if state:
-        common.restore_optimizer(out, optimizer, scheduler)
-        logger.info("resuming %s from step %d", out, resumed_from)
+    run = train_loop.start(model, cfg, lengths, out, state, run_id)
+    loop, resumed_from, steps_per_epoch = run.state, run.resumed_from, run.steps_per_epoch
 
     def batch_loss(idx: Sequence[int]) -> Any:
         inputs = _inputs(collate([_item(train_set, train_examples, names, i) for i in idx]), device)
@@ -221,11 +210,11 @@ def train_gliclass(
 
     train_loop.run_loop(
         model=model,
-        optimizer=optimizer,
-        scheduler=scheduler,
+        optimizer=run.optimizer,
+        scheduler=run.scheduler,
         config=cfg,
         lengths=lengths,
-        n_steps=n_steps,
+        n_steps=run.n_steps,
         state=loop,
         hooks=train_loop.LoopHooks(batch_loss=batch_loss, dev_score=dev_score, save_best=save_best),
         out_dir=out,

@@ -36,6 +36,43 @@ class LoopHooks:
     save_best: Callable[[], None]
 
 
+@dataclass
+class Start:
+    """What a run needs before its first step: optimizer, scheduler, step counts and the loop state."""
+
+    optimizer: Any
+    scheduler: Any
+    steps_per_epoch: int
+    n_steps: int
+    state: dict[str, Any]
+    resumed_from: int
+
+
+def start(
+    model: Any,
+    config: TrainConfig,
+    lengths: Sequence[int],
+    out_dir: Path,
+    saved: dict[str, Any] | None,
+    fingerprint: str,
+) -> Start:
+    """AdamW with linear warm-up and decay over the run's steps; restored from ``checkpoint-last`` when
+    ``saved`` (its loop state) is given, else a fresh state."""
+    from transformers import get_linear_schedule_with_warmup
+
+    n_batches = len(common.bucket_batches(lengths, config.batch_size, config.bucket_size, config.seed))
+    steps_per_epoch, n_steps = common.total_steps(n_batches, config)
+    optimizer = common.make_optimizer(model, config)
+    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+        optimizer, round(config.warmup_ratio * n_steps), n_steps
+    )
+    state = saved or new_state(fingerprint)
+    if saved:
+        common.restore_optimizer(out_dir, optimizer, scheduler)
+        logger.info("resuming %s from step %d", out_dir, saved["step"])
+    return Start(optimizer, scheduler, steps_per_epoch, n_steps, state, int(state["step"]))
+
+
 def new_state(fingerprint: str) -> dict[str, Any]:
     """The JSON loop state of a run that starts from step 0."""
     return {
