@@ -34,9 +34,12 @@ def main() -> None:
     parser.add_argument("--device", default=None)
     parser.add_argument(
         "--dev",
-        choices=["trial", "holdout"],
+        choices=["trial", "holdout", "none"],
         default="trial",
-        help="early-stopping dev set: SICK TRIAL (train on TRAIN only) or a seeded 5%% of TRAIN+TRIAL",
+        help=(
+            "early-stopping dev set: SICK TRIAL (train on TRAIN only), a seeded 5%% of TRAIN+TRIAL, or none "
+            "(train on all of TRAIN+TRIAL for --epochs and keep the last weights: the reference recipe)"
+        ),
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -56,6 +59,9 @@ def main() -> None:
     if args.dev == "trial":
         train, dev = load_sick(sick, ("TRAIN",)), load_sick(sick, ("TRIAL",))
         described = f"SICK TRAIN ({len(train):,} pairs); SICK TRIAL ({len(dev):,} pairs) is the early-stopping dev set."
+    elif args.dev == "none":
+        train, dev = load_sick(sick, ("TRAIN", "TRIAL")), []
+        described = f"SICK TRAIN+TRIAL ({len(train):,} pairs), no dev set: the weights after the last epoch."
     else:
         train, dev = load_sick(sick, ("TRAIN", "TRIAL")), None
         described = f"SICK TRAIN+TRIAL ({len(train):,} pairs; a seeded 5% of them is the early-stopping dev split)."

@@ -215,6 +215,51 @@ def test_gliclass_dev_early_stopping_keeps_the_best_weights(tmp_path: Path) -> N
     assert multi.dev_metric == "micro_f1" and multi.n_dev == 1 and multi.best_dev is not None
 
 
+def test_gliclass_trains_on_nli_with_per_text_candidates(tmp_path: Path) -> None:
+    """NLI pairs grouped by premise train GLiClass with a different label list per text (no label_names)."""
+    pytest.importorskip("gliclass")
+    from entailkit import load_scorer
+    from entailkit.errors import InvalidInputError
+    from entailkit.train.data import ClassificationExample, NLIExample, nli_to_classification
+    from entailkit.train.gliclass import train_gliclass
+    from fixtures.tiny_gliclass import tiny_gliclass_path
+
+    pairs = [NLIExample(p, h, lab) for p, h, lab in NLI_PAIRS]
+    rows = nli_to_classification(pairs) * 3
+    assert len({len(r.candidates or ()) for r in rows}) > 1  # label lists of different lengths: padded slots
+    # one candidate (true) beside one with five (all true): any valid top label is a hit, so dev accuracy
+    # is 1.0 exactly when the padded slots of the short list are never taken as its top label
+    dev = [
+        ClassificationExample("only one", ("yes",), ("yes",)),
+        ClassificationExample("five true", ("a", "b", "c", "d", "e"), ("a", "b", "c", "d", "e")),
+    ]
+    result = train_gliclass(
+        tiny_gliclass_path(),
+        rows,
+        dev=dev,
+        out_dir=tmp_path / "n",
+        config=_config(max_steps=6, batch_size=4, eval_every=3),
+    )
+    assert [h["accuracy"] for h in result.history] == [1.0, 1.0]
+    assert result.data_counts == {"texts with their own candidate labels": len(rows)}
+    scores = load_scorer(tmp_path / "n").score_labels(["A dog runs."], ["An animal moves.", "A cat sleeps."])
+    assert len(scores[0].labels) == 2
+    with pytest.raises(InvalidInputError, match="no candidate labels"):
+        train_gliclass(tiny_gliclass_path(), [ClassificationExample("x", ())], out_dir=tmp_path / "e")
+    with pytest.raises(InvalidInputError, match="not in its candidates"):
+        train_gliclass(tiny_gliclass_path(), [ClassificationExample("x", ("a",), ("b",))], out_dir=tmp_path / "e")
+
+
+NLI_PAIRS = [
+    ("A dog runs in the park.", "An animal is outside.", "entailment"),
+    ("A dog runs in the park.", "A cat sleeps indoors.", "contradiction"),
+    ("A dog runs in the park.", "The dog is happy.", "neutral"),
+    ("A woman slices an onion.", "Someone is cooking.", "entailment"),
+    ("A woman slices an onion.", "A man plays guitar.", "contradiction"),
+    ("Two kids play football.", "Children are playing a sport.", "entailment"),
+]
+
+
 def test_gliclass_resume_after_interruption_matches_uninterrupted_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

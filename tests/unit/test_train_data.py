@@ -16,6 +16,7 @@ from entailkit.train.data import (
     few_shot,
     holdout_split,
     mix,
+    nli_to_classification,
     normalize_label,
     split_dev,
 )
@@ -48,6 +49,25 @@ def test_classification_to_nli_true_and_false_labels() -> None:
     assert Counter(p.label for p in sampled) == {"entailment": 1, "contradiction": 1}
     with pytest.raises(InvalidInputError, match="template"):
         classification_to_nli([], LABELS, template="no slot")
+
+
+def test_nli_to_classification_groups_hypotheses_by_premise() -> None:
+    pairs = [
+        NLIExample("A dog runs.", "An animal moves.", "entailment"),
+        NLIExample("A man cooks.", "A person sleeps.", "contradiction"),
+        NLIExample("A dog runs.", "A cat sleeps.", "contradiction"),
+        NLIExample("A dog runs.", "The dog is happy.", "neutral"),
+        NLIExample("A dog runs.", "A cat sleeps.", "not_entailment"),  # repeated hypothesis: counted once
+    ]
+    kept = list(pairs)
+    rows = nli_to_classification(pairs)
+    assert rows == [
+        ClassificationExample(
+            "A dog runs.", ("An animal moves.",), ("An animal moves.", "A cat sleeps.", "The dog is happy.")
+        ),
+        ClassificationExample("A man cooks.", (), ("A person sleeps.",)),  # nothing entailed: all negatives
+    ]
+    assert pairs == kept and nli_to_classification([]) == []
 
 
 def test_few_shot_takes_n_per_label_deterministically() -> None:

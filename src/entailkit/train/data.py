@@ -56,10 +56,15 @@ class RelevanceExample:
 
 @dataclass(frozen=True, slots=True)
 class ClassificationExample:
-    """One text with its true labels (one for single-label data)."""
+    """One text with its true labels (one for single-label data) and, optionally, its own candidate labels.
+
+    ``candidates`` (GLiClass training) are the labels shown with this text when they differ from text to
+    text, as in NLI data turned into classification (``nli_to_classification``); None: the run's labels.
+    """
 
     text: str
     labels: tuple[str, ...]
+    candidates: tuple[str, ...] | None = None
 
 
 def normalize_label(label: object) -> str:
@@ -263,6 +268,23 @@ def classification_to_nli(
         out.extend(NLIExample(ex.text, template.format(name), "entailment", "classification") for name in ex.labels)
         out.extend(NLIExample(ex.text, template.format(name), negative_label, "classification") for name in false)
     return out
+
+
+def nli_to_classification(pairs: Iterable[NLIExample]) -> list[ClassificationExample]:
+    """Group NLI pairs by premise: the premise is the text, its hypotheses the candidate labels, the
+    entailed ones the true labels (GLiClass pretraining on NLI data, as knowledgator's models are trained).
+
+    Texts keep the order of their first pair; a hypothesis given twice for one premise counts once (true
+    if any of its pairs is entailment).
+    """
+    hypotheses: dict[str, dict[str, bool]] = {}
+    for pair in pairs:
+        entailed = hypotheses.setdefault(pair.premise, {})
+        entailed[pair.hypothesis] = entailed.get(pair.hypothesis, False) or pair.label == "entailment"
+    return [
+        ClassificationExample(text, tuple(h for h, e in entailed.items() if e), tuple(entailed))
+        for text, entailed in hypotheses.items()
+    ]
 
 
 def mix(parts: Mapping[str, tuple[Sequence[T], float]], *, seed: int = 0) -> list[T]:

@@ -74,10 +74,10 @@ def _dataset(
     cfg: TrainConfig,
     shuffle: bool,
 ) -> tuple[Any, list[dict[str, Any]]]:
-    """gliclass's own dataset over ``rows`` (every text with all labels, shuffled per item when training) and
-    the example dicts it reads, which its shuffle reorders in place (see ``_item``)."""
+    """gliclass's own dataset over ``rows`` (every text with its candidate labels, shuffled per item when
+    training) and the example dicts it reads, which its shuffle reorders in place (see ``_item``)."""
     gliclass_data = require("gliclass.data_processing", extra="gliclass", package="gliclass")
-    examples = [{"text": r.text, "all_labels": list(names), "true_labels": list(r.labels)} for r in rows]
+    examples = [{"text": r.text, "all_labels": _shown(r, names), "true_labels": list(r.labels)} for r in rows]
     dataset = gliclass_data.GLiClassDataset(
         examples,
         tokenizer,
@@ -91,13 +91,30 @@ def _dataset(
     return dataset, examples
 
 
-def _item(dataset: Any, examples: list[dict[str, Any]], names: Sequence[str], index: int) -> Any:
+def _shown(row: ClassificationExample, names: Sequence[str]) -> list[str]:
+    """The labels shown with one text: its own candidates, else all the run's label names."""
+    return list(row.candidates if row.candidates is not None else names)
+
+
+def _check_labels(rows: Sequence[ClassificationExample], names: Sequence[str]) -> None:
+    """Raise InvalidInputError unless every text has labels to be shown and its true labels are among them."""
+    for i, row in enumerate(rows):
+        shown = _shown(row, names)
+        if not shown:
+            raise InvalidInputError(f"example {i} has no candidate labels and no label_names were given")
+        unknown = sorted(set(row.labels) - set(shown))
+        if unknown:
+            where = "its candidates" if row.candidates is not None else "label_names"
+            raise InvalidInputError(f"example {i} has true labels that are not in {where}: {unknown}")
+
+
+def _item(dataset: Any, examples: list[dict[str, Any]], shown: Sequence[list[str]], index: int) -> Any:
     """Item ``index`` with its labels shuffled from the given order, so the order depends on the RNG alone.
 
     gliclass shuffles an example's label list in place, so without the reset the order would depend on
     every earlier epoch and a resumed run could not repeat the uninterrupted one.
     """
-    examples[index]["all_labels"] = list(names)
+    examples[index]["all_labels"] = list(shown[index])
     return dataset[index]
 
 
@@ -119,19 +136,40 @@ def _dev_score(
         for start in range(0, len(dev), cfg.eval_batch_size):
             batch = _inputs(collate([dev[i] for i in range(start, min(start + cfg.eval_batch_size, len(dev)))]), device)
             targets = batch.pop("labels").float()
-            logits = model(**batch).logits.float()[:, : targets.shape[1]]
+            output = model(**batch)
+            logits = output.logits.float()[:, : targets.shape[1]]
+            # texts with fewer candidates than the batch's longest list have padded label slots
+            valid = _valid_slots(output, logits)
             if multi_label:
-                predicted = torch.sigmoid(logits) > 0.5
-                truth = targets > 0.5
+                predicted = (torch.sigmoid(logits) > 0.5) & valid
+                truth = (targets > 0.5) & valid
                 tp += int((predicted & truth).sum())
                 fp += int((predicted & ~truth).sum())
                 fn += int((~predicted & truth).sum())
             else:
-                hits += int((targets.gather(1, logits.argmax(dim=1, keepdim=True)) > 0.5).sum())
+                best = logits.masked_fill(~valid, float("-inf")).argmax(dim=1, keepdim=True)
+                hits += int((targets.gather(1, best) > 0.5).sum())
     model.train()
     if multi_label:
         return "micro_f1", 2 * tp / max(2 * tp + fp + fn, 1)
     return "accuracy", hits / max(len(dev), 1)
+
+
+def _valid_slots(output: Any, logits: Any) -> Any:
+    """Boolean mask of the label slots that hold a real candidate (gliclass's class mask, if it gives one)."""
+    mask = getattr(output, "class_mask", None)
+    if mask is None:
+        return logits.new_ones(logits.shape, dtype=bool)
+    return mask[:, : logits.shape[1]].bool()
+
+
+def _data_counts(rows: Sequence[ClassificationExample], names: Sequence[str]) -> dict[str, int]:
+    """Texts per label of the run, and how many texts brought their own candidate labels (model card)."""
+    counts = {f"label {n}": sum(n in r.labels for r in rows) for n in names}
+    own = sum(r.candidates is not None for r in rows)
+    if own:
+        counts["texts with their own candidate labels"] = own
+    return counts
 
 
 def _inputs(batch: dict[str, Any], device: str) -> dict[str, Any]:
@@ -143,7 +181,7 @@ def _inputs(batch: dict[str, Any], device: str) -> dict[str, Any]:
 def train_gliclass(
     base: str | Path,
     data: Sequence[ClassificationExample],
-    label_names: Sequence[str],
+    label_names: Sequence[str] | None = None,
     *,
     out_dir: str | Path,
     dev: Sequence[ClassificationExample] | None = None,
@@ -157,7 +195,8 @@ def train_gliclass(
 ) -> common.TrainResult:
     """Fine-tune (or build and fine-tune) a GLiClass uni-encoder; the output loads with ``load_scorer``.
 
-    Every example is shown with all ``label_names`` (shuffled each time, as gliclass's own recipe does);
+    Every example is shown with all ``label_names``, or with its own ``candidates`` when it has them
+    (shuffled each time, as gliclass's own recipe does);
     the loss is gliclass's (focal BCE over labels). Without ``dev`` a seeded 5% split of ``data`` drives
     early stopping (``dev=[]``: none, the last weights are kept); the best dev weights end up in
     ``out_dir`` and ``checkpoint-last`` lets an interrupted run resume where it stopped.
@@ -166,11 +205,9 @@ def train_gliclass(
     rows = list(data)
     if not rows:
         raise InvalidInputError("no training examples were given")
-    names = list(label_names)
+    names = list(label_names or [])
     dev_rows = list(dev) if dev is not None else None
-    unknown = sorted({lab for r in [*rows, *(dev_rows or [])] for lab in r.labels} - set(names))
-    if unknown:
-        raise InvalidInputError(f"examples use labels that are not in label_names: {unknown}")
+    _check_labels([*rows, *(dev_rows or [])], names)
     cfg = config or TrainConfig()
     if dev_rows is None:
         rows, dev_rows = split_dev(rows, seed=cfg.seed)
@@ -189,6 +226,7 @@ def train_gliclass(
     model.config.problem_type = "multi_label_classification"  # gliclass's recipe: focal BCE per label
     model.to(device).train()
     train_set, train_examples = _dataset(rows, names, tokenizer, model, cfg, shuffle=True)
+    shown = [_shown(r, names) for r in rows]
     dev_set, _ = _dataset(dev_rows, names, tokenizer, model, cfg, shuffle=False)
     collate = gliclass_data.DataCollatorWithPadding(device=device, config=model.config)
     lengths = [len(r.text) for r in rows]
@@ -196,7 +234,7 @@ def train_gliclass(
     loop, resumed_from, steps_per_epoch = run.state, run.resumed_from, run.steps_per_epoch
 
     def batch_loss(idx: Sequence[int]) -> Any:
-        inputs = _inputs(collate([_item(train_set, train_examples, names, i) for i in idx]), device)
+        inputs = _inputs(collate([_item(train_set, train_examples, shown, i) for i in idx]), device)
         with common.autocast(device, bf16):
             return model(**inputs).loss
 
@@ -238,7 +276,7 @@ def train_gliclass(
         resumed_from_step=resumed_from,
         n_train=len(rows),
         n_dev=len(dev_rows),
-        data_counts={f"label {n}": sum(n in r.labels for r in rows) for n in names},
+        data_counts=_data_counts(rows, names),
         config=cfg,
     )
     payload = json.loads(result.model_dump_json())
