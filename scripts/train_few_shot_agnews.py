@@ -1,11 +1,12 @@
-"""Few-shot AG News with the cross-encoder NLI route: 8 examples per label -> NLI pairs -> fine-tune.
+"""Few-shot AG News: 8 examples per label -> NLI pairs -> fine-tune a cross-encoder (or, with
+``--route gliclass``, fine-tune a GLiClass uni-encoder on the texts with all labels).
 
     python scripts/train_few_shot_agnews.py --base out/minilm-general-nli --out out/agnews-8shot
 
 1,000 evaluation rows are drawn (seed 0) from ../shared/data/ag_news/test.csv; the few-shot examples come
 from the other 6,600 rows. Reports macro-F1 zero-shot (the base checker) and after few-shot training.
 
-``--select N`` picks epochs and learning rate (NLI route) on N validation rows drawn from the pool
+``--select N`` picks epochs and learning rate (from the route's grid) on N validation rows drawn from the pool
 (disjoint from the shots and from the 1,000 evaluation rows), then trains the chosen recipe and reports
 it on the evaluation rows: the evaluation rows never choose anything.
 """
@@ -19,10 +20,12 @@ import time
 from pathlib import Path
 
 from entailkit import load_scorer
+from entailkit.train._common import TrainResult
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
 from entailkit.train.data import (
     ClassificationExample,
+    NLIExample,
     classification_to_nli,
     few_shot,
     holdout_split,
@@ -43,7 +46,11 @@ TEMPLATE = "This text is about {}."
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--base", required=True, help="an NLI cross-encoder (e.g. the general checker)")
+    parser.add_argument(
+        "--base",
+        required=True,
+        help="an NLI cross-encoder (e.g. the general checker); gliclass route: a GLiClass or a plain encoder",
+    )
     parser.add_argument("--out", default="out/agnews-8shot")
     parser.add_argument("--shared", default=None)
     parser.add_argument("--shots", type=int, default=8)
@@ -76,42 +83,12 @@ def main() -> None:
         figures["zero_shot_wall_s"] = round(time.perf_counter() - t0, 1)
         logging.info("zero-shot: %s", figures["zero_shot"])
     pairs = classification_to_nli(shots, labels, template=TEMPLATE, seed=args.seed)
-    if args.select and args.route == "nli":
+    if args.select:
         shot_texts = {r.text for r in shots}
         validation, _ = holdout_split([r for r in pool if r.text not in shot_texts], args.select, seed=1)
-        args.epochs, args.lr = _select_recipe(args, pairs, validation, labels, figures)
-    config = _recipe(args, args.epochs, args.lr)
+        args.epochs, args.lr = _select_recipe(args, shots, pairs, validation, labels, figures)
     t0 = time.perf_counter()
-    if args.route == "gliclass":
-        from entailkit.train.gliclass import train_gliclass
-
-        result = train_gliclass(
-            args.base,
-            shots,
-            labels,
-            dev=[],  # every shot trains; the 1,000 held-out rows are only for the final evaluation
-            out_dir=args.out,
-            config=config,
-            show_progress=True,
-            data_description=(
-                f"AG News, {args.shots} examples per label ({len(shots)} texts) from rows disjoint from "
-                f"the 1,000 evaluation rows; GLiClass uni-encoder, all {len(labels)} labels per text."
-            ),
-        )
-    else:
-        result = train_cross_encoder(
-            args.base,
-            pairs,
-            dev=[],
-            out_dir=args.out,
-            task="nli",
-            config=config,
-            show_progress=True,
-            data_description=(
-                f"AG News, {args.shots} examples per label ({len(shots)} texts) from rows disjoint from "
-                f"the 1,000 evaluation rows, as {len(pairs)} NLI pairs with template {TEMPLATE!r}."
-            ),
-        )
+    result = _train(args, args.out, _recipe(args, args.epochs, args.lr), shots, pairs, labels, describe=True)
     figures.update(train_wall_s=round(time.perf_counter() - t0, 1), steps=result.steps, n_pairs=len(pairs))
     t0 = time.perf_counter()
     metrics = evaluate_classification(
@@ -137,28 +114,67 @@ def _recipe(args: argparse.Namespace, epochs: float, lr: float) -> TrainConfig:
     )
 
 
-GRID = ((4.0, 2e-5), (8.0, 2e-5), (4.0, 5e-5), (8.0, 5e-5))
+def _train(
+    args: argparse.Namespace,
+    out: str | Path,
+    config: TrainConfig,
+    shots: list[ClassificationExample],
+    pairs: list[NLIExample],
+    labels: list[str],
+    describe: bool = False,
+) -> TrainResult:
+    """Fine-tune --base on the shots by --route; every shot trains (no dev split)."""
+    source = f"AG News, {args.shots} examples per label ({len(shots)} texts) from rows disjoint from the 1,000 evaluation rows"
+    if args.route == "gliclass":
+        from entailkit.train.gliclass import train_gliclass
+
+        return train_gliclass(
+            args.base,
+            shots,
+            labels,
+            dev=[],
+            out_dir=out,
+            config=config,
+            show_progress=describe,
+            data_description=f"{source}; GLiClass uni-encoder, all {len(labels)} labels per text.",
+        )
+    return train_cross_encoder(
+        args.base,
+        pairs,
+        dev=[],
+        out_dir=out,
+        task="nli",
+        config=config,
+        show_progress=describe,
+        data_description=f"{source}, as {len(pairs)} NLI pairs with template {TEMPLATE!r}.",
+    )
+
+
+GRID = {
+    "nli": ((4.0, 2e-5), (8.0, 2e-5), (4.0, 5e-5), (8.0, 5e-5)),
+    "gliclass": ((8.0, 5e-5), (16.0, 5e-5), (8.0, 1e-4), (16.0, 1e-4)),  # a new GLiClass scorer head
+}
 
 
 def _select_recipe(
     args: argparse.Namespace,
-    pairs: list[object],
+    shots: list[ClassificationExample],
+    pairs: list[NLIExample],
     validation: list[ClassificationExample],
     labels: list[str],
     figures: dict[str, object],
 ) -> tuple[float, float]:
-    """(epochs, lr) with the best validation macro-F1 over GRID; each candidate is trained from --base."""
+    """(epochs, lr) with the best validation macro-F1 over the route's GRID; each is trained from --base."""
     scores: dict[str, float] = {}
-    for epochs, lr in GRID:
+    for epochs, lr in GRID[args.route]:
         out = Path(args.out) / "select" / f"e{epochs:g}-lr{lr:g}"
-        config = _recipe(args, epochs, lr)
-        train_cross_encoder(args.base, pairs, dev=[], out_dir=out, task="nli", config=config)  # type: ignore[arg-type]
+        _train(args, out, _recipe(args, epochs, lr), shots, pairs, labels)
         metrics = evaluate_classification(
             load_scorer(out, batch_size=64), validation, labels, hypothesis_template=TEMPLATE
         )
         scores[f"epochs {epochs:g}, lr {lr:g}"] = metrics["macro_f1"]
         logging.info("select: epochs %g lr %g -> validation macro-F1 %.4f", epochs, lr, metrics["macro_f1"])
-    best = max(GRID, key=lambda r: scores[f"epochs {r[0]:g}, lr {r[1]:g}"])
+    best = max(GRID[args.route], key=lambda r: scores[f"epochs {r[0]:g}, lr {r[1]:g}"])
     figures.update(selection={"validation_rows": len(validation), "macro_f1": scores, "chosen": list(best)})
     return best
 
