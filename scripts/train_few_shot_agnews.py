@@ -65,16 +65,29 @@ def main() -> None:
         default="nli",
         help="nli: cross-encoder on entailment pairs; gliclass: GLiClass uni-encoder on --base",
     )
+    parser.add_argument(
+        "--label-sentences",
+        action="store_true",
+        help="gliclass route: show each label as its hypothesis sentence (TEMPLATE), the form NLI pretraining saw",
+    )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--select", type=int, default=0, help="validation rows from the pool for a recipe search")
     args = parser.parse_args()
+    if args.label_sentences and args.route != "gliclass":
+        parser.error("--label-sentences is for --route gliclass (the NLI route applies the template itself)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     rows, names = load_ag_news(shared_dir(args.shared) / "data" / "ag_news" / "test.csv")
-    rows = [ClassificationExample(r.text, (VERBALIZED[r.labels[0]],)) for r in rows]
-    labels = [VERBALIZED[n] for n in names]
+    shown = {n: TEMPLATE.format(VERBALIZED[n]) if args.label_sentences else VERBALIZED[n] for n in names}
+    rows = [ClassificationExample(r.text, (shown[r.labels[0]],)) for r in rows]
+    labels = [shown[n] for n in names]
     eval_rows, pool = holdout_split(rows, 1000, seed=0)  # the same 1,000 rows whatever --seed says
     shots = few_shot(pool, args.shots, seed=args.seed)
-    figures: dict[str, object] = {"shots_per_label": args.shots, "n_eval": len(eval_rows), "template": TEMPLATE}
+    figures: dict[str, object] = {
+        "shots_per_label": args.shots,
+        "n_eval": len(eval_rows),
+        "labels": labels,
+        "template": TEMPLATE,
+    }
     if not args.skip_zero_shot:
         t0 = time.perf_counter()
         figures["zero_shot"] = evaluate_classification(
