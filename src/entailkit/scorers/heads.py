@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from entailkit.errors import ModelLoadError
-from entailkit.types import HeadKind, Normalization
+from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion, HeadKind, Normalization
 
 _ROLE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "entailment": ("entailment", "entail", "entails", "entailed"),
@@ -119,3 +119,16 @@ def probabilities(
             out["contradiction"] = pair[:, 0]
     out["score"] = out["entailment"]
     return out
+
+
+def first_stage_fusion(config: object, num_labels: int) -> FirstStageFusion | None:
+    """The first-stage fusion a relevance model's config carries (see ``FirstStageFusion``), else None."""
+    raw = getattr(config, FIRST_STAGE_CONFIG_KEY, None)
+    if raw is None:
+        return None
+    if num_labels != 1:
+        raise ModelLoadError(f"config entry {FIRST_STAGE_CONFIG_KEY!r} is only valid on a 1-logit relevance head")
+    try:
+        return FirstStageFusion.model_validate(raw)
+    except ValueError as exc:
+        raise ModelLoadError(f"config entry {FIRST_STAGE_CONFIG_KEY!r} is malformed: {exc}") from exc

@@ -156,6 +156,7 @@ def load_onnx_scorer(
         native="pairs",
         id2label=id2label,
         label_map=heads.detect_label_map(id2label, num_labels, label_map),
+        first_stage=heads.first_stage_fusion(hf_config, num_labels),
         max_length=limit,
         device="cpu" if device is None else str(device),
         dtype="onnx-int8" if mode == "int8" else "onnx-float32",

@@ -115,6 +115,7 @@ def load_transformers_scorer(
         native="pairs",
         id2label=id2label,
         label_map=heads.detect_label_map(id2label, num_labels, label_map),
+        first_stage=heads.first_stage_fusion(model.config, num_labels),
         **common,  # type: ignore[arg-type]
     )
     return CrossEncoderScorer(

@@ -15,6 +15,7 @@ from entailkit._validation import check_positive_int, check_probability, check_t
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
+from entailkit.tasks.first_stage import check_first_stage_scores, fused_relevance
 from entailkit.types import Normalization, PairScore, RerankItem, RerankResult
 
 logger = logging.getLogger(__name__)
@@ -89,12 +90,18 @@ class Reranker:
         *,
         top_n: int | None = None,
         threshold: float | None = None,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> RerankResult:
         """Score every document against ``query``; sort (stable), then filter by threshold, then cut to top_n.
 
-        ``top_n`` / ``threshold`` given here override the instance's for this call.
+        ``top_n`` / ``threshold`` given here override the instance's for this call. ``first_stage_scores``
+        (one per document, e.g. the retriever's cosine) are for relevance models trained on top of a
+        retriever (``scorer.info.first_stage``): the score becomes their fused relevance.
         """
-        return self.rerank_many([query], [documents], top_n=top_n, threshold=threshold)[0]
+        scores = None if first_stage_scores is None else [first_stage_scores]
+        return self.rerank_many(
+            [query], [documents], top_n=top_n, threshold=threshold, first_stage_scores=scores
+        )[0]
 
     def rerank_many(
         self,
@@ -103,8 +110,12 @@ class Reranker:
         *,
         top_n: int | None = None,
         threshold: float | None = None,
+        first_stage_scores: Sequence[Sequence[float]] | None = None,
     ) -> list[RerankResult]:
-        """Rerank one document list per query, all pairs in one batched scorer call."""
+        """Rerank one document list per query, all pairs in one batched scorer call.
+
+        ``first_stage_scores``: one list per query, one number per document (see ``rerank``).
+        """
         if isinstance(queries, str) or not isinstance(queries, Sequence):
             raise InvalidInputError(
                 f"queries must be a list of str, got {type(queries).__name__}; for one, use rerank()."
@@ -120,6 +131,8 @@ class Reranker:
         cut = self.threshold if cut is None else cut
         hypotheses = [self.hypothesis_for(_check_query(q, i, len(queries) > 1)) for i, q in enumerate(queries)]
         parsed = [_parse_documents(docs, self.text_key) for docs in documents]
+        first_stage = check_first_stage_scores(first_stage_scores, [len(d) for d in parsed], self.scorer.info)
+        flat_first = [s for row in first_stage for s in row] if first_stage is not None else None
         premises = [text for docs in parsed for text, _ in docs]
         claims = [hyp for hyp, docs in zip(hypotheses, parsed, strict=True) for _ in docs]
         scored: list[PairScore] = []
@@ -129,7 +142,11 @@ class Reranker:
                     premises, claims, normalization=self.normalization, show_progress=self.show_progress
                 )
             )
-        raw = [min(1.0, max(0.0, item.score)) for item in scored]
+        if flat_first is not None and self.scorer.info.first_stage is not None:
+            fusion = self.scorer.info.first_stage
+            raw = [fused_relevance(item, fusion, s) for item, s in zip(scored, flat_first, strict=True)]
+        else:
+            raw = [min(1.0, max(0.0, item.score)) for item in scored]
         final = apply_calibrator(self.calibrator, raw)
         results: list[RerankResult] = []
         offset = 0
@@ -145,6 +162,7 @@ class Reranker:
                     window=scored[offset + i].window,
                     num_windows=scored[offset + i].num_windows,
                     pair=scored[offset + i],
+                    first_stage_score=flat_first[offset + i] if flat_first is not None else None,
                 )
                 for i, (text, metadata) in enumerate(docs)
             ]

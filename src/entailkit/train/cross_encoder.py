@@ -17,8 +17,10 @@ from entailkit.train import _common as common
 from entailkit.train import loop as train_loop
 from entailkit.train.card import RESULT_FILE, write_model_card
 from entailkit.train.data import NLI2, NLI3, NLIExample, RelevanceExample, count_labels, split_dev
+from entailkit.train.fusion import fit_fusion
 from entailkit.train.metrics import mean_ndcg
 from entailkit.train.recipe import TrainConfig
+from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion
 
 logger = logging.getLogger(__name__)
 Task = Literal["nli", "relevance"]
@@ -68,6 +70,7 @@ class _Encoded:
             first, second = [r.query for r in rel], [r.passage for r in rel]
             self.targets = np.asarray([[float(r.label)] for r in rel], dtype=np.float32)
             self.groups = first
+            self.first_stage = _first_stage_scores(rel)
         else:
             nli = [r for r in rows if isinstance(r, NLIExample)]
             if len(nli) != len(rows):
@@ -75,11 +78,19 @@ class _Encoded:
             first, second = [r.premise for r in nli], [r.hypothesis for r in nli]
             self.targets = _target_masks([r.label for r in nli], id2label)
             self.groups = []
+            self.first_stage = None
+        self.offsets: np.ndarray | None = None
         enc = tokenizer(first, second, truncation=True, max_length=max_length) if rows else {"input_ids": []}
         keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in enc]
         self.features = [{k: enc[k][i] for k in keys} for i in range(len(rows))]
         self.lengths = [len(ids) for ids in enc["input_ids"]]
         self.tokenizer = tokenizer
+
+    def fuse(self, fusion: FirstStageFusion) -> None:
+        """Add ``scale * first_stage + bias`` to every logit from now on (training on top of a retriever)."""
+        if self.first_stage is None:
+            raise InvalidInputError("these relevance rows have no first_stage scores to fuse")
+        self.offsets = (fusion.scale * self.first_stage + fusion.bias).astype(np.float32)
 
     def batch(self, idx: Sequence[int], device: str) -> tuple[dict[str, Any], Any]:
         import torch
@@ -87,6 +98,27 @@ class _Encoded:
         padded = self.tokenizer.pad([self.features[i] for i in idx], return_tensors="pt")
         inputs = {k: v.to(device) for k, v in padded.items()}
         return inputs, torch.from_numpy(self.targets[list(idx)]).to(device)
+
+    def offset(self, idx: Sequence[int], device: str) -> Any:
+        """The fused retriever term of these rows as a tensor, or 0.0 when not training on a retriever."""
+        import torch
+
+        return 0.0 if self.offsets is None else torch.from_numpy(self.offsets[list(idx)]).to(device)
+
+
+def _first_stage_scores(rows: Sequence[RelevanceExample]) -> np.ndarray | None:
+    """(n, 1) retriever scores when every row has one, None when none has; a mix is refused."""
+    given = [r.first_stage for r in rows if r.first_stage is not None]
+    if not given:
+        return None
+    if len(given) != len(rows):
+        raise InvalidInputError(
+            f"{len(given)} of {len(rows)} relevance rows have a first_stage score: give one for every row or none"
+        )
+    scores = np.asarray(given, dtype=np.float32).reshape(-1, 1)
+    if not np.isfinite(scores).all():
+        raise InvalidInputError("first_stage scores must be finite numbers")
+    return scores
 
 
 def _loss(logits: Any, targets: Any, task: Task) -> Any:
@@ -126,8 +158,9 @@ def _dev_score(logits: np.ndarray, data: _Encoded, task: Task) -> tuple[str, flo
     for i, query in enumerate(data.groups):
         run.setdefault(query, []).append(str(i))
         qrels.setdefault(query, {})[str(i)] = float(data.targets[i, 0])
+    fused = logits[:, 0] + (data.offsets[:, 0] if data.offsets is not None else 0.0)
     for ids in run.values():
-        ids.sort(key=lambda d: -logits[int(d), 0])
+        ids.sort(key=lambda d: -fused[int(d)])
     return "ndcg@10", mean_ndcg(run, qrels)
 
 
@@ -181,6 +214,7 @@ def train_cross_encoder(
     head_kind, id2label = _pick_head(base_config, task, rows, head)
     train_set = _Encoded(tokenizer, rows, task, id2label, cfg.max_length)
     dev_set = _Encoded(tokenizer, dev_rows, task, id2label, cfg.max_length)
+    fusion = _fit_fusion(train_set, dev_set)
     run_id = common.fingerprint(rows, cfg, f"{base}|{task}|{head_kind}")
     state = common.load_checkpoint_state(out, run_id) if resume else None
     source = str(out / common.CHECKPOINT_DIR) if state else str(base)
@@ -200,7 +234,7 @@ def train_cross_encoder(
         inputs, targets = train_set.batch(idx, device)
         with common.autocast(device, bf16):
             logits = model(**inputs).logits
-        return _loss(logits, targets, task)
+        return _loss(logits.float() + train_set.offset(idx, device), targets, task)
 
     def dev_score() -> tuple[str, float] | None:
         if not dev_set.lengths:
@@ -208,6 +242,8 @@ def train_cross_encoder(
         return _dev_score(predict_logits(model, dev_set, device, bf16, cfg.eval_batch_size), dev_set, task)
 
     def save_best() -> None:
+        if fusion is not None:
+            setattr(model.config, FIRST_STAGE_CONFIG_KEY, fusion.model_dump())
         model.save_pretrained(out, safe_serialization=True)
         tokenizer.save_pretrained(out)
 
@@ -256,6 +292,22 @@ def train_cross_encoder(
     if not keep_checkpoint:
         shutil.rmtree(out / common.CHECKPOINT_DIR, ignore_errors=True)
     return result
+
+
+def _fit_fusion(train_set: _Encoded, dev_set: _Encoded) -> FirstStageFusion | None:
+    """When the relevance rows carry retriever scores: fit the fusion on the training rows, apply it to both."""
+    if train_set.first_stage is None:
+        if dev_set.first_stage is not None:
+            raise InvalidInputError("the dev rows have first_stage scores but the training rows do not")
+        return None
+    if dev_set.lengths and dev_set.first_stage is None:
+        raise InvalidInputError("the training rows have first_stage scores, so the dev rows need them too")
+    fusion = fit_fusion(train_set.first_stage, train_set.targets)
+    logger.info("training on top of the first-stage scores: logit + %.3f * score + %.3f", fusion.scale, fusion.bias)
+    train_set.fuse(fusion)
+    if dev_set.lengths:
+        dev_set.fuse(fusion)
+    return fusion
 
 
 def _counts(rows: Sequence[Example]) -> dict[str, int]:

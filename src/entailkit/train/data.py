@@ -46,12 +46,17 @@ class NLIExample:
 
 @dataclass(frozen=True, slots=True)
 class RelevanceExample:
-    """One (query, passage, relevance) pair; ``label`` in [0, 1] (graded judgments are scaled)."""
+    """One (query, passage, relevance) pair; ``label`` in [0, 1] (graded judgments are scaled).
+
+    ``first_stage`` is the retriever's score for the pair (e.g. the dense cosine): when every row has one,
+    the cross-encoder is trained on top of it (see ``train_cross_encoder``), else it is None.
+    """
 
     query: str
     passage: str
     label: float
     source: str = ""
+    first_stage: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

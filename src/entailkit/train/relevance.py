@@ -90,6 +90,29 @@ def dense_retrieve(
     return {q: [doc_ids[i] for i in row] for q, row in zip(query_ids, top, strict=True)}, doc_vectors
 
 
+def dense_scores(
+    embedder: Any,
+    data: BeirData,
+    candidates: Mapping[str, Sequence[str]],
+    doc_vectors: np.ndarray,
+) -> dict[str, dict[str, float]]:
+    """The embedder's cosine of each query with each of its candidate passages (the first-stage scores).
+
+    ``doc_vectors`` are the corpus vectors ``dense_retrieve`` returned (rows in corpus order).
+    """
+    row = {pid: i for i, pid in enumerate(data.corpus)}
+    query_ids = list(candidates)
+    if not query_ids:
+        return {}
+    query_vectors = embedder.embed([data.queries[q] for q in query_ids])
+    out: dict[str, dict[str, float]] = {}
+    for qid, vector in zip(query_ids, query_vectors, strict=True):
+        pids = [pid for pid in candidates[qid] if pid in row]
+        sims = doc_vectors[[row[pid] for pid in pids]] @ vector if pids else np.zeros(0)
+        out[qid] = {pid: float(sim) for pid, sim in zip(pids, sims, strict=True)}
+    return out
+
+
 def relevance_examples(
     data: BeirData,
     query_ids: Sequence[str],
@@ -98,21 +121,34 @@ def relevance_examples(
     negatives_per_query: int = 30,
     max_grade: float | None = None,
     seed: int = 0,
+    first_stage: Mapping[str, Mapping[str, float]] | None = None,
+    candidates_only: bool = False,
 ) -> list[RelevanceExample]:
-    """Judged passages as positives (label = grade / max grade) plus unjudged dense hits as hard negatives."""
+    """Judged passages as positives (label = grade / max grade) plus unjudged dense hits as hard negatives.
+
+    ``first_stage`` (query -> passage -> retriever score, from ``dense_scores``) attaches the score each
+    pair had in the first stage; with it, pairs it does not score are left out. ``candidates_only`` keeps
+    only the retrieved passages (judged or not), the distribution a reranker sees at inference.
+    """
     rng = random.Random(seed)
     top_grade = max_grade or max((g for q in data.qrels.values() for g in q.values()), default=1.0)
     out: list[RelevanceExample] = []
     for qid in query_ids:
         judged = data.qrels.get(qid, {})
         query = data.queries[qid]
-        out.extend(
-            RelevanceExample(query, data.corpus[pid], max(0.0, grade) / top_grade, "qrels")
+        shown = set(retrieved.get(qid, [])) if candidates_only else None
+        scores = first_stage.get(qid, {}) if first_stage is not None else None
+        positives = [
+            (pid, max(0.0, grade) / top_grade, "qrels")
             for pid, grade in sorted(judged.items())
-            if pid in data.corpus
-        )
-        hard = [pid for pid in retrieved.get(qid, []) if pid not in judged]
-        out.extend(RelevanceExample(query, data.corpus[pid], 0.0, "mined") for pid in hard[:negatives_per_query])
+            if pid in data.corpus and (shown is None or pid in shown)
+        ]
+        hard = [pid for pid in retrieved.get(qid, []) if pid not in judged][:negatives_per_query]
+        for pid, label, source in [*positives, *((pid, 0.0, "mined") for pid in hard)]:
+            if scores is not None and pid not in scores:
+                continue
+            prior = scores[pid] if scores is not None else None
+            out.append(RelevanceExample(query, data.corpus[pid], label, source, prior))
     rng.shuffle(out)
     return out
 

@@ -1,0 +1,35 @@
+"""Fit how a retriever's score enters a relevance cross-encoder trained on top of it (``FirstStageFusion``).
+
+The cross-encoder is then trained on ``logit + scale * first_stage + bias``: it starts as the retriever's
+own ranking and learns only what the retriever gets wrong, which few training queries can teach.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from entailkit.errors import InvalidInputError
+from entailkit.types import FirstStageFusion
+
+
+def fit_fusion(
+    scores: np.ndarray, labels: np.ndarray, *, source: str = "first-stage retriever score", ridge: float = 1e-3
+) -> FirstStageFusion:
+    """Logistic regression of the (soft, in [0, 1]) labels on the retriever's scores, by Newton's method."""
+    x = np.asarray(scores, dtype=np.float64).ravel()
+    y = np.asarray(labels, dtype=np.float64).ravel()
+    if x.size == 0 or x.size != y.size:
+        raise InvalidInputError(f"fit_fusion needs as many labels as scores (>0), got {x.size} and {y.size}")
+    if not np.isfinite(x).all():
+        raise InvalidInputError("first-stage scores must be finite numbers")
+    features = np.stack([x, np.ones_like(x)], axis=1)
+    weights = np.zeros(2)
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(features @ weights)))
+        grad = features.T @ (p - y) + ridge * weights
+        hess = (features * (p * (1 - p))[:, None]).T @ features + ridge * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        weights -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return FirstStageFusion(scale=float(weights[0]), bias=float(weights[1]), source=source)
