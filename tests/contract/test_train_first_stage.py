@@ -153,3 +153,24 @@ def _qid(data: Any, query: str) -> str:
 
 def _pid(data: Any, passage: str) -> str:
     return next(p for p, text in data.corpus.items() if text == passage)
+
+
+def test_cli_train_relevance_first_stage(tiny_embed_path: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from entailkit import load_scorer
+    from entailkit.cli import app
+
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    (beir / "corpus.jsonl").write_text(
+        "\n".join(json.dumps({"_id": f"d{i}", "text": p}) for i, p in enumerate(PASSAGES)), encoding="utf-8"
+    )
+    (beir / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": QUERY}), encoding="utf-8")
+    (beir / "qrels" / "test.tsv").write_text("q1\td0\t3\nq1\td2\t2\nq1\td4\t1\n", encoding="utf-8")
+    out = tmp_path / "cli-rel"
+    args = ["train", "relevance", "--base", str(tiny_embed_path), "--data", str(beir), "--out", str(out)]
+    done = CliRunner().invoke(app, [*args, "--first-stage", "--negatives", "2", "--epochs", "1", "--quiet"])
+    assert done.exit_code == 0, done.output
+    fusion = load_scorer(out).info.first_stage
+    assert fusion is not None and math.isfinite(fusion.scale) and math.isfinite(fusion.bias)

@@ -9,6 +9,7 @@ import numpy as np
 
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
+from entailkit.tasks.first_stage import fused_relevance
 from entailkit.train.data import ClassificationExample, NLIExample
 from entailkit.train.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg
 
@@ -59,9 +60,13 @@ def evaluate_reranking(
     *,
     k: int = 10,
     show_progress: bool = False,
+    first_stage: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, float]:
-    """nDCG@k of the scorer's reranking of each query's candidates (premise = passage, hypothesis = query)."""
-    run = rerank_candidates(scorer, queries, corpus, candidates, show_progress=show_progress)
+    """nDCG@k of the scorer's reranking of each query's candidates (premise = passage, hypothesis = query).
+
+    ``first_stage`` (query -> passage -> retriever score) is fused for models trained on top of it.
+    """
+    run = rerank_candidates(scorer, queries, corpus, candidates, show_progress=show_progress, first_stage=first_stage)
     if not run:
         return {f"ndcg@{k}": 0.0, "queries": 0.0}
     return {f"ndcg@{k}": mean_ndcg(run, qrels, k), "queries": float(len(run))}
@@ -74,17 +79,32 @@ def rerank_candidates(
     candidates: Mapping[str, Sequence[str]],
     *,
     show_progress: bool = False,
+    first_stage: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, list[str]]:
-    """Each query's candidate ids ordered by the scorer, best first (premise = passage, hypothesis = query)."""
+    """Each query's candidate ids ordered by the scorer, best first (premise = passage, hypothesis = query).
+
+    With ``first_stage`` (query -> passage -> retriever score) a model trained on top of the retriever
+    (``scorer.info.first_stage``) ranks by its fused relevance, as ``Reranker(first_stage_scores=)`` does.
+    """
     flat = [(qid, pid) for qid, pids in candidates.items() for pid in pids]
     if not flat:
         return {}
     unknown = [qid for qid, _ in flat if qid not in queries][:3]
     if unknown:
         raise InvalidInputError(f"candidates name queries that are not in `queries`: {unknown}")
-    scores = scorer.score_pairs(
+    pairs = scorer.score_pairs(
         [corpus[pid] for _, pid in flat], [queries[qid] for qid, _ in flat], show_progress=show_progress
-    ).scores
+    )
+    fusion = scorer.info.first_stage
+    if first_stage is not None and fusion is None:
+        raise InvalidInputError(f"first_stage scores were given but {scorer.info.model} has no first-stage fusion")
+    if first_stage is not None and fusion is not None:
+        missing = [(qid, pid) for qid, pid in flat if pid not in first_stage.get(qid, {})][:3]
+        if missing:
+            raise InvalidInputError(f"first_stage has no score for these (query, passage) candidates: {missing}")
+        scores = [fused_relevance(p, fusion, first_stage[q][d]) for p, (q, d) in zip(pairs, flat, strict=True)]
+    else:
+        scores = pairs.scores
     per_query: dict[str, list[tuple[float, str]]] = {}
     for (qid, pid), score in zip(flat, scores, strict=True):
         per_query.setdefault(qid, []).append((score, pid))
