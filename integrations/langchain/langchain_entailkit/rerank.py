@@ -10,6 +10,7 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
+from entailkit.errors import InvalidInputError
 from entailkit.tasks.rerank import Reranker
 from langchain_entailkit._documents import check_documents, copy_with_metadata
 from langchain_entailkit._events import aemit, emit
@@ -39,6 +40,10 @@ class EntailkitRerank(BaseDocumentCompressor):
     query_template: str | None = None
     """How the query becomes an NLI hypothesis (default: entailkit's ``"This text is about {}."``)."""
     calibrator: Any = None
+    first_stage_key: str | None = None
+    """Metadata key of each document's retriever score (e.g. a cosine from ``similarity_search_with_score``
+    on an inner-product index), fused into a relevance model trained on top of that retriever
+    (``Reranker(first_stage_scores=)``); every document must carry it."""
     load_options: dict[str, Any] = Field(default_factory=dict)
     """Extra ``load_scorer`` options used with ``model`` (device, batch_size, ...)."""
 
@@ -63,7 +68,7 @@ class EntailkitRerank(BaseDocumentCompressor):
         docs = check_documents(documents)
         if not docs:
             return [], {"query": query, "num_documents": 0, "results": []}
-        result = self.reranker().rerank(query, docs)
+        result = self.reranker().rerank(query, docs, first_stage_scores=self._first_stage(docs))
         out: list[Document] = []
         for item in result:
             original: Document = item.document
@@ -82,6 +87,19 @@ class EntailkitRerank(BaseDocumentCompressor):
             ],
         }
         return out, payload
+
+    def _first_stage(self, docs: Sequence[Document]) -> list[Any] | None:
+        """Each document's ``metadata[first_stage_key]`` (the Reranker checks they are numbers), or None."""
+        key = self.first_stage_key
+        if key is None:
+            return None
+        missing = [i for i, doc in enumerate(docs) if key not in doc.metadata]
+        if missing:
+            raise InvalidInputError(
+                f"first_stage_key={key!r}: documents {missing[:5]} have no metadata[{key!r}]; put the retriever's "
+                "score there (e.g. from similarity_search_with_score) or drop first_stage_key"
+            )
+        return [doc.metadata[key] for doc in docs]
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None

