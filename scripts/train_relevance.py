@@ -32,7 +32,7 @@ from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
 from entailkit.train.data import load_named, mix, shared_dir
 from entailkit.train.evaluate import rerank_candidates
-from entailkit.train.metrics import mean_ndcg
+from entailkit.train.metrics import mean_ndcg, ndcg_at_k
 from entailkit.train.recipe import TrainConfig
 from entailkit.train.relevance import (
     dense_retrieve,
@@ -143,6 +143,15 @@ def main() -> None:
     else:
         reranked = rerank_candidates(scorer, data.queries, data.corpus, {q: retrieved[q] for q in test_q})
     metrics = {"ndcg@10": mean_ndcg(reranked, data.qrels), "queries": float(len(reranked))}
+    paired = [
+        ndcg_at_k(reranked[q], data.qrels[q]) - ndcg_at_k(retrieved[q], data.qrels[q]) for q in test_q if q in reranked
+    ]
+    figures["per_query_vs_dense_trec_eval"] = {
+        "better": sum(d > 1e-9 for d in paired),
+        "worse": sum(d < -1e-9 for d in paired),
+        "same": sum(abs(d) <= 1e-9 for d in paired),
+        "mean_difference": float(np.mean(paired)) if paired else 0.0,
+    }
     record_evaluation(args.out, "msmarco held-out half: rerank dense top-100", metrics)
     figures.update(
         rerank_ndcg10_heldout=metrics["ndcg@10"],
