@@ -174,3 +174,27 @@ def test_cli_train_relevance_first_stage(tiny_embed_path: Path, tmp_path: Path) 
     assert done.exit_code == 0, done.output
     fusion = load_scorer(out).info.first_stage
     assert fusion is not None and math.isfinite(fusion.scale) and math.isfinite(fusion.bias)
+
+
+def test_server_fuses_first_stage_scores(tiny_embed_path: Path, tmp_path: Path) -> None:
+    import httpx
+
+    from entailkit import Client, load_scorer
+    from entailkit.serve import BackgroundServer
+
+    out = tmp_path / "fused"
+    train_cross_encoder(tiny_embed_path, _rows(), dev=[], task="relevance", out_dir=out, config=_config(max_steps=2))
+    scorer = load_scorer(out)
+    expected = Reranker(scorer).rerank(QUERY, PASSAGES, first_stage_scores=COSINES)
+    with BackgroundServer(scorer) as running:
+        body = {"query": QUERY, "documents": PASSAGES, "first_stage_scores": COSINES}
+        v2 = httpx.post(f"{running.url}/v2/rerank", json=body, timeout=60)
+        full = Client(running.url).rerank(QUERY, PASSAGES, first_stage_scores=COSINES)
+        short = httpx.post(f"{running.url}/v1/rerank", json={**body, "first_stage_scores": COSINES[:2]}, timeout=60)
+    assert v2.status_code == 200, v2.text
+    assert [r["index"] for r in v2.json()["results"]] == expected.indices
+    assert [r["relevance_score"] for r in v2.json()["results"]] == pytest.approx(expected.scores, abs=1e-6)
+    assert full.indices == expected.indices and [i.first_stage_score for i in full] == [
+        COSINES[i] for i in expected.indices
+    ]
+    assert short.status_code == 422 and "one number per document" in short.text

@@ -41,9 +41,15 @@ class Client:
         *,
         top_n: int | None = None,
         threshold: float | None = None,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> RerankResult:
-        """Rerank ``documents`` (strings or ``{"text": ...}`` objects) for ``query`` on the server."""
-        body = {"query": query, "documents": list(documents), "top_n": top_n, "threshold": threshold}
+        """Rerank ``documents`` (strings or ``{"text": ...}`` objects) for ``query`` on the server.
+
+        ``first_stage_scores``: one retriever score per document, for a model trained on top of it.
+        """
+        body: dict[str, Any] = {"query": query, "documents": list(documents), "top_n": top_n, "threshold": threshold}
+        if first_stage_scores is not None:
+            body["first_stage_scores"] = list(first_stage_scores)
         return RerankResult.model_validate(self._post("/v1/rerank/full", body))
 
     def check(

@@ -66,9 +66,19 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     # -- rerank ------------------------------------------------------------------------------------
 
-    async def _rerank(query: str, documents: list[Any], top_n: int | None, threshold: float | None) -> RerankResult:
+    async def _rerank(
+        query: str,
+        documents: list[Any],
+        top_n: int | None,
+        threshold: float | None,
+        first_stage_scores: list[float] | None = None,
+    ) -> RerankResult:
         state.check_texts(documents, "documents")
-        return await state.run(lambda: state.reranker.rerank(query, documents, top_n=top_n, threshold=threshold))
+        return await state.run(
+            lambda: state.reranker.rerank(
+                query, documents, top_n=top_n, threshold=threshold, first_stage_scores=first_stage_scores
+            )
+        )
 
     def _cohere_documents(body: RerankRequest) -> list[Any]:
         if not body.rank_fields:
@@ -86,17 +96,17 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     @app.post("/v1/rerank", tags=["rerank"], summary="Rerank (Cohere v1 / Jina shape)")
     async def rerank_v1(body: RerankRequest) -> dict[str, Any]:
-        result = await _rerank(body.query, _cohere_documents(body), body.top_n, None)
+        result = await _rerank(body.query, _cohere_documents(body), body.top_n, None, body.first_stage_scores)
         return rerank_payload(result, return_documents=body.return_documents, version="1", model=state.model_name)
 
     @app.post("/v2/rerank", tags=["rerank"], summary="Rerank (Cohere v2 shape)")
     async def rerank_v2(body: RerankRequest) -> dict[str, Any]:
-        result = await _rerank(body.query, _cohere_documents(body), body.top_n, None)
+        result = await _rerank(body.query, _cohere_documents(body), body.top_n, None, body.first_stage_scores)
         return rerank_payload(result, return_documents=body.return_documents, version="2", model=state.model_name)
 
     @app.post("/v1/rerank/full", tags=["rerank"], summary="Rerank, entailkit's full RerankResult")
     async def rerank_full(body: FullRerankRequest) -> dict[str, Any]:
-        result = await _rerank(body.query, list(body.documents), body.top_n, body.threshold)
+        result = await _rerank(body.query, list(body.documents), body.top_n, body.threshold, body.first_stage_scores)
         dumped: dict[str, Any] = result.model_dump(mode="json")
         return dumped
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+FirstStageScores = Annotated[
+    list[float] | None,
+    Field(
+        description="One retriever score per document, for relevance models trained on top of that retriever "
+        "(the model's info.first_stage); refused by other models."
+    ),
+]
 
 
 class RerankRequest(_Body):
@@ -23,6 +32,7 @@ class RerankRequest(_Body):
         None, ge=1, description="Accepted for compatibility: long documents are scored in sliding windows."
     )
     rank_fields: list[str] | None = Field(None, description="Cohere v1: the key of the text in object documents.")
+    first_stage_scores: FirstStageScores = None
 
 
 class FullRerankRequest(_Body):
@@ -32,6 +42,7 @@ class FullRerankRequest(_Body):
     documents: list[str | dict[str, Any]]
     top_n: int | None = Field(None, ge=1)
     threshold: float | None = Field(None, ge=0.0, le=1.0)
+    first_stage_scores: FirstStageScores = None
 
 
 class TeiRerankRequest(_Body):
