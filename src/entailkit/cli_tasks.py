@@ -39,6 +39,10 @@ def rerank(
         typer.Option(help="NLI hypothesis template with one {} for the query (default: 'This text is about {}.')."),
     ] = None,
     text_key: Annotated[Optional[str], typer.Option(help="Field holding the text in JSON objects.")] = None,  # noqa: UP045
+    first_stage_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Field of the JSON objects holding the retriever's score, for a model trained on top of it."),
+    ] = None,
     batch_size: BatchOption = 32,
     device: DeviceOption = None,
     dtype: DtypeOption = None,
@@ -56,7 +60,13 @@ def rerank(
             scorer, query_template=query_template, top_n=top_n, threshold=threshold,
             text_key=text_key, show_progress=not quiet,
         )  # fmt: skip
-        result = reranker.rerank(query, documents)
+        scores = None
+        if first_stage_key is not None:
+            missing = [i for i, d in enumerate(documents) if not isinstance(d, dict) or first_stage_key not in d]
+            if missing:
+                raise fail(f"--first-stage-key {first_stage_key}: documents {missing[:5]} are not JSON objects with it")
+            scores = [d[first_stage_key] for d in documents]
+        result = reranker.rerank(query, documents, first_stage_scores=scores)
     except EntailkitError as exc:
         raise fail(str(exc)) from exc
     _print(result.model_dump(mode="json"), indent)

@@ -198,3 +198,23 @@ def test_server_fuses_first_stage_scores(tiny_embed_path: Path, tmp_path: Path) 
         COSINES[i] for i in expected.indices
     ]
     assert short.status_code == 422 and "one number per document" in short.text
+
+
+def test_cli_rerank_first_stage_key(tiny_embed_path: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from entailkit import load_scorer
+    from entailkit.cli import app
+
+    out = tmp_path / "fused"
+    train_cross_encoder(tiny_embed_path, _rows(), dev=[], task="relevance", out_dir=out, config=_config(max_steps=1))
+    lines = "\n".join(json.dumps({"text": p, "cos": c}) for p, c in zip(PASSAGES, COSINES, strict=True))
+    args = ["rerank", "--model", str(out), "--query", QUERY, "--quiet"]
+    done = CliRunner().invoke(app, [*args, "--first-stage-key", "cos", "-"], input=lines)
+    assert done.exit_code == 0, done.output
+    items = json.loads(done.output.strip().splitlines()[-1])["items"]
+    expected = Reranker(load_scorer(out)).rerank(QUERY, PASSAGES, first_stage_scores=COSINES)
+    assert [i["index"] for i in items] == expected.indices
+    assert [i["first_stage_score"] for i in items] == [COSINES[i] for i in expected.indices]
+    bad = CliRunner().invoke(app, [*args, "--first-stage-key", "score", "-"], input=lines)
+    assert bad.exit_code != 0 and "are not JSON objects with it" in bad.output
