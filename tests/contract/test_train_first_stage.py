@@ -218,3 +218,15 @@ def test_cli_rerank_first_stage_key(tiny_embed_path: Path, tmp_path: Path) -> No
     assert [i["first_stage_score"] for i in items] == [COSINES[i] for i in expected.indices]
     bad = CliRunner().invoke(app, [*args, "--first-stage-key", "score", "-"], input=lines)
     assert bad.exit_code != 0 and "are not JSON objects with it" in bad.output
+
+
+def test_fused_base_trained_without_scores_loses_its_fusion(tiny_embed_path: Path, tmp_path: Path) -> None:
+    from entailkit import load_scorer
+
+    fused, plain = tmp_path / "fused", tmp_path / "plain"
+    train_cross_encoder(tiny_embed_path, _rows(), dev=[], task="relevance", out_dir=fused, config=_config(max_steps=1))
+    train_cross_encoder(fused, _rows(False), dev=[], task="relevance", out_dir=plain, config=_config(max_steps=1))
+    assert load_scorer(fused).info.first_stage is not None
+    assert load_scorer(plain).info.first_stage is None
+    assert FIRST_STAGE_CONFIG_KEY not in json.loads((plain / "config.json").read_text(encoding="utf-8"))
+    assert json.loads((fused / "train_result.json").read_text(encoding="utf-8"))["first_stage_fusion"]["scale"] > 0

@@ -244,6 +244,8 @@ def train_cross_encoder(
     def save_best() -> None:
         if fusion is not None:
             setattr(model.config, FIRST_STAGE_CONFIG_KEY, fusion.model_dump())
+        elif hasattr(model.config, FIRST_STAGE_CONFIG_KEY):  # a fused base trained further without scores
+            delattr(model.config, FIRST_STAGE_CONFIG_KEY)
         model.save_pretrained(out, safe_serialization=True)
         tokenizer.save_pretrained(out)
 
@@ -285,6 +287,7 @@ def train_cross_encoder(
         device=device,
         precision="bf16" if bf16 else "fp32",
         data_description=data_description,
+        first_stage_fusion=fusion.model_dump() if fusion is not None else None,
         train_loss_last50=float(np.mean(losses[-50:])) if losses else None,
     )
     (out / RESULT_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
