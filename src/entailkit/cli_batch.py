@@ -172,6 +172,10 @@ def batch_rerank(
         Optional[str],  # noqa: UP045
         typer.Option(help="NLI hypothesis template with one {} for the query."),
     ] = None,
+    first_stage_column: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Column with the retriever's score (a number, or one per document), for a model trained on top of it."),
+    ] = None,
     address: AddressOption = None,
     num_cpus: NumCpusOption = None,
     num_actors: ActorsOption = 1,
@@ -195,6 +199,7 @@ def batch_rerank(
         lambda options: rerank_dataset(
             input, model, query_column=query_column, document_column=document_column,
             documents_column=documents_column, query_template=query_template, options=options,
+            first_stage_column=first_stage_column,
         ),
     )
 

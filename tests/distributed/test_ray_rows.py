@@ -10,6 +10,7 @@ from entailkit.distributed.options import BatchOptions, rows_per_batch, scorer_s
 from entailkit.distributed.rows import (
     RowError,
     column_values,
+    number_list_field,
     parse_rows,
     score_isolating,
     score_rows,
@@ -47,6 +48,18 @@ def test_text_list_field_accepts_arrays_and_rejects_strings() -> None:
     for bad in ("one string", None, ["a", 3], {"a": "b"}):
         with pytest.raises(Exception, match="contexts"):
             text_list_field(bad, "contexts")
+
+
+def test_number_fields_one_or_a_list_of_finite_numbers() -> None:
+    assert number_list_field(0.5, "cos", single=True) == [0.5]
+    assert number_list_field([1, 0.25], "cos") == [1.0, 0.25]
+    bad_single = (None, math.nan, "0.5", True, math.inf, column_values({}, "cos", 1)[0])
+    for bad in bad_single:
+        with pytest.raises(Exception, match="cos"):
+            number_list_field(bad, "cos", single=True)
+    for bad_list in (None, 0.5, "0.5", [0.1, "x"], [0.1, math.nan]):
+        with pytest.raises(Exception, match="cos"):
+            number_list_field(bad_list, "cos")
 
 
 def test_bisection_pins_input_errors_on_their_rows_and_scores_the_rest_together() -> None:

@@ -50,6 +50,7 @@ def rerank_dataset(
     query_template: str | None = None,
     normalization: Normalization = "softmax",
     calibrator: Any = None,
+    first_stage_column: str | None = None,
     options: BatchOptions | None = None,
 ) -> Dataset:
     """Score query-document rows with a Reranker in a pool of Ray actors.
@@ -58,17 +59,27 @@ def rerank_dataset(
     Lists: pass ``documents_column`` (e.g. ``"documents"``): each row has ``query`` and a list of
     documents (str, or structs with a ``text`` field); adds ``scores`` (one per document, input order),
     ``ranking`` (document indices, best first) and ``error``.
+    ``first_stage_column``: the retriever's score (pairs: a number; lists: one per document), for a
+    relevance model trained on top of that retriever (``Reranker(first_stage_scores=)``).
     """
     list_mode = documents_column is not None
     column = documents_column if documents_column is not None else document_column
     _check_names(query=query_column, document=column)
+    if first_stage_column is not None:
+        _check_names(first_stage=first_stage_column)
     task_kwargs = {"query_template": query_template, "normalization": normalization, "calibrator": calibrator}
     return _run(
         data,
         model,
         options,
         RerankActor,
-        {"query_column": query_column, "document_column": column, "list_mode": list_mode, "task_kwargs": task_kwargs},
+        {
+            "query_column": query_column,
+            "document_column": column,
+            "list_mode": list_mode,
+            "task_kwargs": task_kwargs,
+            "first_stage_column": first_stage_column,
+        },
         pairs_per_row=_PAIRS_PER_DOCUMENT_LIST if list_mode else 1.0,
         name="entailkit_rerank",
     )

@@ -93,6 +93,23 @@ def text_list_field(value: Any, name: str) -> list[str]:
     return items
 
 
+def number_list_field(value: Any, name: str, *, single: bool = False) -> list[float]:
+    """A list of finite numbers (``single``: one number, returned as a one-item list)."""
+    if not single:
+        items = _list_field(value, name, "a list of numbers")
+    elif value is _MISSING:
+        raise FieldError(f"{name}: missing field (the input has no column {name!r})")
+    elif _is_null(value):
+        raise FieldError(f"{name}: null, expected a number")
+    else:
+        items = [value]
+    for i, item in enumerate(items):
+        where = name if single else f"{name}[{i}]"
+        if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
+            raise FieldError(f"{where}: expected a finite number, got {_describe(item)}")
+    return [float(item) for item in items]
+
+
 def document_list_field(value: Any, name: str) -> list[Any]:
     """A list of documents (str, or mappings with a text field: Arrow structs arrive as dicts)."""
     return _list_field(value, name, "a list of documents")

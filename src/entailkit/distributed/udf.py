@@ -18,6 +18,7 @@ from entailkit.distributed.rows import (
     RowError,
     column_values,
     document_list_field,
+    number_list_field,
     parse_rows,
     score_rows,
     text_field,
@@ -79,6 +80,7 @@ class RerankActor(_ScoringActor):
         document_column: str,
         list_mode: bool,
         task_kwargs: Mapping[str, Any],
+        first_stage_column: str | None = None,
     ) -> None:
         outputs = {"scores": "list<float64>", "ranking": "list<int64>"} if list_mode else {"score": "float64"}
         super().__init__(spec, outputs)
@@ -88,25 +90,38 @@ class RerankActor(_ScoringActor):
         self.query_column = query_column
         self.document_column = document_column
         self.list_mode = list_mode
+        self.first_stage_column = first_stage_column
 
     def input_columns(self) -> Sequence[str]:
-        return (self.query_column, self.document_column)
+        extra = (self.first_stage_column,) if self.first_stage_column else ()
+        return (self.query_column, self.document_column, *extra)
 
     def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
         queries = column_values(columns, self.query_column, n_rows)
         documents = column_values(columns, self.document_column, n_rows)
+        first = column_values(columns, self.first_stage_column, n_rows) if self.first_stage_column else None
 
-        def parse(i: int) -> tuple[str, list[Any]]:
+        def parse(i: int) -> tuple[str, list[Any], list[float] | None]:
             query = text_field(queries[i], self.query_column)
             assert query is not None
+            scores = None
+            if first is not None and self.first_stage_column is not None:
+                scores = number_list_field(first[i], self.first_stage_column, single=not self.list_mode)
             if self.list_mode:
-                return query, document_list_field(documents[i], self.document_column)
+                return query, document_list_field(documents[i], self.document_column), scores
             document = text_field(documents[i], self.document_column)
             assert document is not None
-            return query, [document]
+            return query, [document], scores
 
-        def run(rows: list[tuple[str, list[Any]]]) -> list[RerankResult]:
-            return self.reranker.rerank_many([q for q, _ in rows], [d for _, d in rows], top_n=None, threshold=None)
+        def run(rows: list[tuple[str, list[Any], list[float] | None]]) -> list[RerankResult]:
+            fused = [s for _, _, s in rows if s is not None] if first is not None else None  # all set when given
+            return self.reranker.rerank_many(
+                [q for q, _, _ in rows],
+                [d for _, d, _ in rows],
+                top_n=None,
+                threshold=None,
+                first_stage_scores=fused,
+            )
 
         return score_rows(parse_rows(n_rows, parse), run)
 
