@@ -72,6 +72,11 @@ def main() -> None:
     )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--select", type=int, default=0, help="validation rows from the pool for a recipe search")
+    parser.add_argument(
+        "--grid",
+        default=None,
+        help="with --select: the (epochs, lr) pairs to search, e.g. '16:1e-4,32:1e-4' (default: the route's GRID)",
+    )
     args = parser.parse_args()
     if args.label_sentences and args.route != "gliclass":
         parser.error("--label-sentences is for --route gliclass (the NLI route applies the template itself)")
@@ -178,8 +183,11 @@ def _select_recipe(
     figures: dict[str, object],
 ) -> tuple[float, float]:
     """(epochs, lr) with the best validation macro-F1 over the route's GRID; each is trained from --base."""
+    grid = GRID[args.route]
+    if args.grid:
+        grid = tuple((float(e), float(lr)) for e, lr in (item.split(":") for item in args.grid.split(",")))
     scores: dict[str, float] = {}
-    for epochs, lr in GRID[args.route]:
+    for epochs, lr in grid:
         out = Path(args.out) / "select" / f"e{epochs:g}-lr{lr:g}"
         _train(args, out, _recipe(args, epochs, lr), shots, pairs, labels)
         metrics = evaluate_classification(
@@ -187,7 +195,7 @@ def _select_recipe(
         )
         scores[f"epochs {epochs:g}, lr {lr:g}"] = metrics["macro_f1"]
         logging.info("select: epochs %g lr %g -> validation macro-F1 %.4f", epochs, lr, metrics["macro_f1"])
-    best = max(GRID[args.route], key=lambda r: scores[f"epochs {r[0]:g}, lr {r[1]:g}"])
+    best = max(grid, key=lambda r: scores[f"epochs {r[0]:g}, lr {r[1]:g}"])
     figures.update(selection={"validation_rows": len(validation), "macro_f1": scores, "chosen": list(best)})
     return best
 
