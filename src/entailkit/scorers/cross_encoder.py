@@ -15,6 +15,7 @@ from entailkit.scorers import heads
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
 from entailkit.scorers.pairs import MIN_PREMISE_TOKENS, Unit, plan_units, tokenize_texts, window_char_spans
+from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
     LabelScores,
     NativeCall,
@@ -124,7 +125,8 @@ class CrossEncoderScorer:
 
     def _encode(self, first: list[str], second: list[str], relevance: bool, tensors: str) -> Any:
         """Tokenize one batch of pairs, padded to its longest member (batches are length-sorted)."""
-        return self.tokenizer(
+        return tokenize(
+            self.tokenizer,
             first,
             second,
             padding=True,

@@ -14,6 +14,7 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
 from entailkit.scorers.pairs import tokenize_texts, window_char_spans
+from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
     LabelScores,
     NativeCall,
@@ -77,7 +78,8 @@ class EmbeddingScorer:
         batches = plan_batches([min(n, self._info.max_length) for n in lengths], self.batch_size, self.token_budget)
         with torch.inference_mode():
             for batch in progress(batches, total=len(text_list), enabled=show_progress, description="embedding"):
-                encoded = self.tokenizer(
+                encoded = tokenize(
+                    self.tokenizer,
                     [text_list[i] for i in batch],
                     padding=True,
                     truncation=True,

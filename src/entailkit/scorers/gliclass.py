@@ -27,6 +27,7 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers import gliclass_inputs as gi
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
     LabelledExample,
     LabelScores,
@@ -364,14 +365,14 @@ class GLiClassScorer:
         return [row.span or (0, len(text)) for row in rows]
 
     def _count(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+        return len(tokenize(self.tokenizer, text, add_special_tokens=False, truncation=False)["input_ids"])
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Token counts without special tokens."""
         text_list = check_texts(texts)
         if not text_list:
             return []
-        encoded = self.tokenizer(text_list, add_special_tokens=False, truncation=False)
+        encoded = tokenize(self.tokenizer, text_list, add_special_tokens=False, truncation=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.batching import token_windows
 from entailkit.scorers.pairs import WINDOW_OVERLAP
+from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import LabelledExample, Span, Truncation
 
 logger = logging.getLogger(__name__)
@@ -285,7 +286,8 @@ def encode_prompts(tokenizer: Any, prompts: Sequence[Prompt]) -> list[Located]:
     """Tokenise prompts (with special tokens, no truncation) and locate each one's text tokens."""
     if not prompts:
         return []
-    encoded = tokenizer(
+    encoded = tokenize(
+        tokenizer,
         [p.string for p in prompts],
         add_special_tokens=True,
         return_offsets_mapping=True,

@@ -14,6 +14,7 @@ from typing import Any
 
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.batching import token_windows
+from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import Span, Truncation
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def tokenize_texts(tokenizer: Any, texts: Sequence[str]) -> list[TokenizedText]:
     distinct = list(dict.fromkeys(texts))
     if not distinct:
         return []
-    encoded = tokenizer(distinct, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+    encoded = tokenize(tokenizer, distinct, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
     table = {
         text: TokenizedText(len(ids), [tuple(o) for o in offsets])
         for text, ids, offsets in zip(distinct, encoded["input_ids"], encoded["offset_mapping"], strict=True)
