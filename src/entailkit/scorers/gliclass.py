@@ -112,12 +112,7 @@ class GLiClassScorer:
     @classmethod
     def from_pretrained(cls, model: str | os.PathLike[str], **options: Any) -> GLiClassScorer:
         """Load a GLiClass checkpoint (local directory or hub id); options as ``load_gliclass``."""
-        from entailkit.scorers.hub import resolve_model_dir
-        from entailkit.scorers.loading import read_config
-
-        revision = options.get("revision")
-        model_dir = resolve_model_dir(model, revision=revision, allow_pickle=bool(options.get("allow_pickle")))
-        return load_gliclass(str(model), model_dir, read_config(model_dir), **options)
+        return load_gliclass_checkpoint(model, **options)
 
     @property
     def info(self) -> ScorerInfo:
@@ -394,3 +389,10 @@ def load_gliclass(name: str, model_dir: Path, config: Mapping[str, Any], **optio
     from entailkit.scorers import gliclass_loading
 
     return gliclass_loading.load_gliclass(name, model_dir, config, **options)
+
+
+def load_gliclass_checkpoint(model: str | os.PathLike[str], **options: Any) -> GLiClassScorer:
+    """Check the options, find the checkpoint (local or hub) and load it (see ``GLiClassScorer.from_pretrained``)."""
+    from entailkit.scorers import gliclass_loading
+
+    return gliclass_loading.load_gliclass_checkpoint(model, **options)

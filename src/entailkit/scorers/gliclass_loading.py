@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from entailkit._optional import require
-from entailkit.errors import ModelLoadError
+from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.scorers import gliclass_inputs as gi
 from entailkit.types import ScorerInfo, Truncation
 
@@ -37,9 +39,9 @@ def load_gliclass(
     min_text_tokens: int | None = None,
 ) -> GLiClassScorer:
     """Build a GLiClassScorer from a local checkpoint directory (called by ``load_scorer``)."""
+    from entailkit.scorers.checkpoint import check_weights, default_max_length
     from entailkit.scorers.device import dtype_name, resolve_device, resolve_dtype
     from entailkit.scorers.gliclass import GLiClassScorer
-    from entailkit.scorers.loading import check_weights, default_max_length
     from entailkit.scorers.transformers_loading import load_tokenizer, quiet_transformers
 
     gliclass = require("gliclass", extra="gliclass")
@@ -126,3 +128,32 @@ def _check_tokens(tokenizer: Any, config: Any, model_dir: Path) -> None:
                 f"the tokenizer in {model_dir} maps {marker!r} to {ids[0] if ids else None}, but the model "
                 f"expects id {index}; the checkpoint's tokenizer and config do not match."
             )
+
+
+def load_gliclass_checkpoint(model: str | os.PathLike[str], **options: Any) -> GLiClassScorer:
+    """``GLiClassScorer.from_pretrained``: every option checked before the checkpoint is read."""
+    from entailkit.scorers.checkpoint import check_load_options, check_max_length, check_remote_code, read_config
+    from entailkit.scorers.hub import resolve_model_dir
+
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise InvalidInputError(f"unknown GLiClass loading option(s) {unknown}; known: {sorted(_OPTIONS)}.")
+    checked = {key: options.get(key, default) for key, default in _CHECKED_DEFAULTS.items()}
+    check_load_options(label_map=None, **checked)
+    model_dir = resolve_model_dir(model, revision=checked["revision"], allow_pickle=checked["allow_pickle"])
+    config = read_config(model_dir)
+    check_max_length(checked["max_length"], config, str(model))
+    check_remote_code(model_dir, config, checked["trust_remote_code"])
+    return load_gliclass(str(model), model_dir, config, **options)
+
+
+_CHECKED_DEFAULTS: dict[str, Any] = {
+    "batch_size": 8,
+    "max_length": None,
+    "token_budget": None,
+    "revision": None,
+    "trust_remote_code": False,
+    "allow_pickle": False,
+    "truncation": "window",
+}
+_OPTIONS = frozenset(inspect.signature(load_gliclass).parameters) - {"name", "model_dir", "config"}

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import re
-import socket
+import urllib.error
+import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote
 
 from entailkit.errors import ModelLoadError
+from entailkit.scorers.checkpoint import check_finite_env
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
-_REACH_TIMEOUT_S = 3.0
+_REACH_TIMEOUT_S = 10.0
+_MAX_HUB_ID = 96 * 2 + 1
+"""The hub caps user/organisation and repository names at 96 characters each."""
+HUB_TIMEOUT_ENV = "ENTAILKIT_HUB_TIMEOUT_S"
 _WEIGHT_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors", "tokenizer*", "*.py", "1_Pooling/*"]
 
 
@@ -30,15 +35,27 @@ def _fix_hint(model: str) -> str:
     )
 
 
-def hub_reachable(timeout: float = _REACH_TIMEOUT_S) -> bool:
-    """True if the hub endpoint accepts a TCP connection within ``timeout`` seconds."""
-    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    host = endpoint.hostname or "huggingface.co"
-    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+def hub_timeout_s() -> float:
+    """Seconds each hub request may take to connect or to send its next bytes (``$ENTAILKIT_HUB_TIMEOUT_S``)."""
+    return check_finite_env(HUB_TIMEOUT_ENV, _REACH_TIMEOUT_S)
+
+
+def hub_reachable(timeout: float | None = None, model: str | None = None) -> bool:
+    """True if the hub answers an HTTP request within ``timeout`` seconds (connect, then each read).
+
+    A TCP connection alone is not enough: a host that accepts connections but never answers would make
+    the download hang. The request goes through ``HTTPS_PROXY`` / ``HTTP_PROXY`` (and ``NO_PROXY``) as
+    the download does; any HTTP status counts as an answer (404 and 401 are reported by the download).
+    """
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    url = f"{endpoint}/api/models/{quote(model, safe='/')}" if model else f"{endpoint}/api/models?limit=1"
+    request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "entailkit"})
     try:
-        with socket.create_connection((host, port), timeout=timeout):
+        with urllib.request.urlopen(request, timeout=timeout or hub_timeout_s()):
             return True
-    except OSError:
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):  # URLError, timeouts, refused connections, a malformed HF_ENDPOINT
         return False
 
 
@@ -49,12 +66,16 @@ def resolve_model_dir(
     if not isinstance(model, (str, os.PathLike)) or not str(model).strip():
         raise ModelLoadError(f"model must be a local path or a hub id such as 'org/name', got {model!r}.")
     path = Path(model).expanduser()
-    if path.is_dir():
-        if not (path / "config.json").is_file():
-            raise ModelLoadError(f"{path} is a directory but has no config.json, so it is not a saved model.")
-        return path
     name = str(model)
-    if path.exists() or not _HUB_ID.match(name):
+    try:
+        if path.is_dir():
+            if not (path / "config.json").is_file():
+                raise ModelLoadError(f"{path} is a directory but has no config.json, so it is not a saved model.")
+            return path
+        exists = path.exists()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte, ...
+        raise ModelLoadError(f"{name[:80]!r} is not a usable path or hub id: {exc}. " + _fix_hint(name[:80])) from exc
+    if exists or len(name) > _MAX_HUB_ID or not _HUB_ID.match(name):
         raise ModelLoadError(f"{name!r} is neither a model directory nor a hub id (org/name). " + _fix_hint(name))
     from huggingface_hub import snapshot_download
 
@@ -67,10 +88,11 @@ def resolve_model_dir(
                 f"'{name}' is not in the local Hugging Face cache and HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE is set. "
                 + _fix_hint(name)
             ) from cached_error
-    if not hub_reachable():
+    timeout = hub_timeout_s()
+    if not hub_reachable(timeout, name):
         raise ModelLoadError(
-            f"'{name}' is not in the local cache and the hub cannot be reached (no connection within "
-            f"{_REACH_TIMEOUT_S:.0f} s). " + _fix_hint(name)
+            f"'{name}' is not in the local cache and the hub did not answer within {timeout:.0f} s "
+            f"(through the proxy in HTTPS_PROXY, if set; raise ${HUB_TIMEOUT_ENV} on a slow link). " + _fix_hint(name)
         )
     try:
         return Path(snapshot_download(name, revision=revision, allow_patterns=patterns, etag_timeout=10))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
-from entailkit._validation import check_positive_int
-from entailkit.errors import InvalidInputError, ModelLoadError
+from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
+from entailkit.scorers.checkpoint import check_load_options, check_max_length, check_remote_code, read_config
 from entailkit.scorers.hub import resolve_model_dir
 from entailkit.types import ScorerKind, Truncation
 
@@ -20,16 +18,7 @@ logger = logging.getLogger(__name__)
 
 KINDS: tuple[str, ...] = ("cross-encoder", "gliclass", "embedding")
 BACKENDS: tuple[str, ...] = ("torch", "onnx")
-_ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl"}
 _DEFAULT_LABEL = re.compile(r"LABEL_\d+")
-
-
-def read_config(model_dir: Path) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"cannot read {model_dir / 'config.json'}: {exc}") from exc
-    return data
 
 
 def detect_kind(config: Mapping[str, Any]) -> ScorerKind:
@@ -53,39 +42,6 @@ def detect_kind(config: Mapping[str, Any]) -> ScorerKind:
     if named or (isinstance(sentence_transformers, Mapping) and "activation_fn" in sentence_transformers):
         return "cross-encoder"
     return "embedding"
-
-
-def check_weights(model_dir: Path, allow_pickle: bool) -> bool:
-    """True to load safetensors; False only if the caller opted into pickle weights."""
-    if any(model_dir.glob("*.safetensors")):
-        return True
-    pickles = [p.name for p in model_dir.glob("*.bin")] + [p.name for p in model_dir.glob("*.pt")]
-    if not pickles:
-        raise ModelLoadError(f"{model_dir} holds no weights (*.safetensors); is the download complete?")
-    if not allow_pickle:
-        raise ModelLoadError(
-            f"{model_dir} only has pickle weights ({', '.join(sorted(pickles))}); loading a pickle can run "
-            "arbitrary code. Convert the checkpoint to safetensors, or pass allow_pickle=True if you trust its source."
-        )
-    return False
-
-
-def default_max_length(tokenizer: Any, config: Mapping[str, Any], model_dir: Path) -> int:
-    """The smallest of: sentence-transformers' max_seq_length, the tokenizer's limit, the position table."""
-    limits = []
-    st_config = model_dir / "sentence_bert_config.json"
-    if st_config.is_file():
-        seq = json.loads(st_config.read_text(encoding="utf-8")).get("max_seq_length")
-        if isinstance(seq, int):
-            limits.append(seq)
-    tok_limit = getattr(tokenizer, "model_max_length", None)
-    if isinstance(tok_limit, int) and tok_limit < 100_000:
-        limits.append(tok_limit)
-    positions = config.get("max_position_embeddings")
-    if isinstance(positions, int) and positions > 0:
-        offset = 2 if str(config.get("model_type", "")).lower() in _ROBERTA_LIKE else 0
-        limits.append(positions - offset)
-    return min(limits) if limits else 512
 
 
 def load_scorer(
@@ -115,13 +71,24 @@ def load_scorer(
         raise InvalidInputError(f"kind must be one of {KINDS} or None, got {kind!r}.")
     if backend not in BACKENDS:
         raise InvalidInputError(f"backend must be one of {BACKENDS}, got {backend!r}.")
+    if quantize not in (None, "int8"):
+        raise InvalidInputError(f"quantize must be 'int8' or None, got {quantize!r}.")
     if quantize is not None and backend != "onnx":
         raise InvalidInputError(f"quantize={quantize!r} needs backend='onnx' (the torch backend does not quantize).")
-    check_positive_int(batch_size, "batch_size", allow_none=False)
-    check_positive_int(max_length, "max_length")
-    check_positive_int(token_budget, "token_budget")
+    check_load_options(
+        batch_size=batch_size,
+        max_length=max_length,
+        token_budget=token_budget,
+        revision=revision,
+        label_map=label_map,
+        trust_remote_code=trust_remote_code,
+        allow_pickle=allow_pickle,
+        truncation=truncation,
+    )
     model_dir = resolve_model_dir(model, revision=revision, allow_pickle=allow_pickle)
     config = read_config(model_dir)
+    check_max_length(max_length, config, str(model))
+    check_remote_code(model_dir, config, trust_remote_code)
     chosen = kind or detect_kind(config)
     options = dict(
         device=device,

@@ -19,8 +19,8 @@ import numpy as np
 from entailkit._optional import require
 from entailkit.errors import ModelLoadError
 from entailkit.scorers import heads
+from entailkit.scorers.checkpoint import check_weights, default_max_length
 from entailkit.scorers.cross_encoder import CrossEncoderScorer
-from entailkit.scorers.loading import check_weights, default_max_length
 from entailkit.scorers.onnx_export import DEFAULT_OPSET, cached_export, check_quantize
 from entailkit.scorers.transformers_loading import load_tokenizer
 from entailkit.types import ScorerInfo, Truncation

@@ -11,8 +11,8 @@ from typing import Any
 from entailkit.errors import ModelLoadError
 from entailkit.scorers import heads
 from entailkit.scorers.base import Scorer
+from entailkit.scorers.checkpoint import check_weights, default_max_length
 from entailkit.scorers.device import dtype_name, resolve_device, resolve_dtype
-from entailkit.scorers.loading import check_weights, default_max_length
 from entailkit.types import ScorerInfo, Truncation
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,192 @@
+"""Checkpoint helpers (a leaf module): the caller's options, config.json, weights, limits, remote code.
+
+Everything here runs before any weights load. Each bad option or checkpoint is refused here with a typed error, instead of surfacing later as an
+AttributeError deep in transformers or as a tensor-size error on the first long input.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from entailkit._validation import check_positive_int
+from entailkit.errors import InvalidInputError, ModelLoadError
+
+MIN_MAX_LENGTH = 16
+"""The shortest max_length that leaves room for special tokens, a hypothesis and a premise window."""
+_ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl"}
+_RELATIVE_ONLY = {"deberta", "deberta-v2"}
+_LIST_OF_STR_KEYS = ("architectures",)
+_STR_KEYS = ("model_type",)
+_MAPPING_KEYS = ("id2label", "label2id", "auto_map", "encoder_config")
+
+
+def check_load_options(
+    *,
+    batch_size: Any,
+    max_length: Any,
+    token_budget: Any,
+    revision: Any,
+    label_map: Any,
+    trust_remote_code: Any,
+    allow_pickle: Any,
+    truncation: Any,
+) -> None:
+    """Refuse a bad loading option by name before anything is read from disk or the hub."""
+    check_positive_int(batch_size, "batch_size", allow_none=False)
+    check_positive_int(max_length, "max_length")
+    if max_length is not None and max_length < MIN_MAX_LENGTH:
+        raise InvalidInputError(
+            f"max_length={max_length} leaves no room for special tokens, a hypothesis and a premise window; "
+            f"use at least {MIN_MAX_LENGTH} (or None for the model's own limit)."
+        )
+    check_positive_int(token_budget, "token_budget")
+    if revision is not None and (not isinstance(revision, str) or not revision.strip()):
+        raise InvalidInputError(
+            f"revision must be a branch, tag or commit hash (a non-empty str) or None, got {revision!r}."
+        )
+    if label_map is not None:
+        _check_label_map(label_map)
+    for name, value in (("trust_remote_code", trust_remote_code), ("allow_pickle", allow_pickle)):
+        if not isinstance(value, bool):
+            raise InvalidInputError(f"{name} must be True or False, got {value!r}.")
+    if truncation not in ("window", "head", "error"):
+        raise InvalidInputError(f"truncation must be one of ('window', 'head', 'error'), got {truncation!r}.")
+
+
+def _check_label_map(label_map: Any) -> None:
+    if not isinstance(label_map, Mapping):
+        raise InvalidInputError(
+            f"label_map must be a dict of NLI role -> output index, e.g. {{'entailment': 0, 'neutral': 1, "
+            f"'contradiction': 2}}, got {type(label_map).__name__} {label_map!r:.60}."
+        )
+    for key, value in label_map.items():
+        if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInputError(
+                f"label_map must map role names (str) to output indices (int), got {key!r}: {value!r}."
+            )
+
+
+def read_config(model_dir: Path) -> dict[str, Any]:
+    """config.json as a dict, its well-known keys type-checked; anything else is a ModelLoadError."""
+    path = model_dir / "config.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelLoadError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path} must hold a JSON object (a model config), got a JSON {type(data).__name__}.")
+    for key in _LIST_OF_STR_KEYS:
+        value = data.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise ModelLoadError(f"{path}: {key!r} must be a list of class names, got {value!r:.80}.")
+    for key in _STR_KEYS:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ModelLoadError(f"{path}: {key!r} must be a str, got {data[key]!r:.80}.")
+    for key in _MAPPING_KEYS:
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise ModelLoadError(f"{path}: {key!r} must be a JSON object, got {data[key]!r:.80}.")
+    return data
+
+
+def position_limit(config: Mapping[str, Any]) -> int | None:
+    """The longest input the position table allows, or None when positions are relative only."""
+    encoder = config.get("encoder_config")
+    source = encoder if isinstance(encoder, Mapping) and "max_position_embeddings" in encoder else config
+    positions = source.get("max_position_embeddings")
+    model_type = str(source.get("model_type", "")).lower()
+    if model_type in _RELATIVE_ONLY and source.get("position_biased_input") is False:
+        return None
+    if isinstance(positions, bool) or not isinstance(positions, int) or positions <= 0:
+        return None
+    return positions - (2 if model_type in _ROBERTA_LIKE else 0)
+
+
+def check_max_length(max_length: int | None, config: Mapping[str, Any], model: str) -> None:
+    """Refuse a max_length longer than the model's position table (it would fail on the first long input)."""
+    limit = position_limit(config)
+    if max_length is not None and limit is not None and max_length > limit:
+        raise InvalidInputError(
+            f"max_length={max_length} is longer than {model!r} can read ({limit} positions); "
+            f"use max_length <= {limit}, or None for the model's own limit."
+        )
+
+
+def check_remote_code(model_dir: Path, config: Mapping[str, Any], trust_remote_code: bool) -> None:
+    """A checkpoint that ships its own model or tokenizer code loads only with trust_remote_code=True.
+
+    transformers would otherwise load a stock class in its place (other scores, silently) or fail with a
+    link built from the local path. We refuse before loading, naming the code files.
+    """
+    if trust_remote_code:
+        return
+    named: list[str] = []
+    auto_map = config.get("auto_map")
+    if isinstance(auto_map, Mapping):
+        named += [f"{k} -> {v}" for k, v in auto_map.items()]
+    tokenizer_config = model_dir / "tokenizer_config.json"
+    if tokenizer_config.is_file():
+        try:
+            tok = json.loads(tokenizer_config.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise ModelLoadError(f"cannot read {tokenizer_config}: {exc}") from exc
+        tok_map = tok.get("auto_map") if isinstance(tok, dict) else None
+        if isinstance(tok_map, Mapping):
+            named += [f"{k} -> {v}" for k, v in tok_map.items()]
+    if named:
+        raise ModelLoadError(
+            f"{model_dir} ships its own code ({'; '.join(named)}), which entailkit does not run by default: "
+            "loading a stock class in its place would give other scores. Read that code, then pass "
+            "trust_remote_code=True if you trust its source."
+        )
+
+
+def check_finite_env(name: str, default: float) -> float:
+    """A positive finite float from the environment variable ``name``, else ``default``."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInputError(f"${name} must be a number of seconds, got {raw!r}.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInputError(f"${name} must be a positive number of seconds, got {raw!r}.")
+    return value
+
+
+def check_weights(model_dir: Path, allow_pickle: bool) -> bool:
+    """True to load safetensors; False only if the caller opted into pickle weights."""
+    if any(model_dir.glob("*.safetensors")):
+        return True
+    pickles = [p.name for p in model_dir.glob("*.bin")] + [p.name for p in model_dir.glob("*.pt")]
+    if not pickles:
+        raise ModelLoadError(f"{model_dir} holds no weights (*.safetensors); is the download complete?")
+    if not allow_pickle:
+        raise ModelLoadError(
+            f"{model_dir} only has pickle weights ({', '.join(sorted(pickles))}); loading a pickle can run "
+            "arbitrary code. Convert the checkpoint to safetensors, or pass allow_pickle=True if you trust its source."
+        )
+    return False
+
+
+def default_max_length(tokenizer: Any, config: Mapping[str, Any], model_dir: Path) -> int:
+    """The smallest of: sentence-transformers' max_seq_length, the tokenizer's limit, the position table."""
+    limits = []
+    st_config = model_dir / "sentence_bert_config.json"
+    if st_config.is_file():
+        seq = json.loads(st_config.read_text(encoding="utf-8")).get("max_seq_length")
+        if isinstance(seq, int):
+            limits.append(seq)
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_limit, int) and tok_limit < 100_000:
+        limits.append(tok_limit)
+    positions = config.get("max_position_embeddings")
+    if isinstance(positions, int) and positions > 0:
+        offset = 2 if str(config.get("model_type", "")).lower() in _ROBERTA_LIKE else 0
+        limits.append(positions - offset)
+    return min(limits) if limits else 512
