@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from pydantic import ValidationError
 
 from entailkit._optional import require
-from entailkit._validation import check_positive_int, check_texts
+from entailkit._validation import check_bool, check_example, check_finite, check_positive_int, check_text, check_texts
 from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.scorers.gliclass_inputs import to_example
 from entailkit.types import ExampleHit, LabelledExample
@@ -85,7 +86,7 @@ class ExampleStore:
         """Embed and index examples (LabelledExample or dicts with text, true_labels, all_labels)."""
         if isinstance(examples, (str, dict, LabelledExample)) or not isinstance(examples, Iterable):
             raise InvalidInputError(f"examples must be a list of examples, got {type(examples).__name__}.")
-        items = [to_example(x, f"examples[{i}]") for i, x in enumerate(examples)]
+        items = [check_example(to_example(x, f"examples[{i}]"), f"examples[{i}]") for i, x in enumerate(examples)]
         if not items:
             return
         vectors = self._embed([e.text for e in items])
@@ -99,6 +100,7 @@ class ExampleStore:
         """The ``k`` nearest examples to ``text``, most similar first, at or above ``min_similarity``."""
         if not isinstance(text, str):
             raise InvalidInputError(f"text must be a str, got {type(text).__name__}; use search_many for lists.")
+        check_text(text, "text")
         return self.search_many([text], k, min_similarity=min_similarity)[0]
 
     def search_many(
@@ -107,10 +109,7 @@ class ExampleStore:
         """``search`` for each text, embedding all texts in one call."""
         text_list = check_texts(texts)
         check_positive_int(k, "k", allow_none=False)
-        if min_similarity is not None and (
-            isinstance(min_similarity, bool) or not isinstance(min_similarity, (int, float))
-        ):
-            raise InvalidInputError(f"min_similarity must be a number in [-1, 1] or None, got {min_similarity!r}.")
+        min_similarity = check_finite(min_similarity, "min_similarity", low=-1.0, high=1.0, allow_none=True)
         if not text_list or self._index is None or not self._examples:
             return [[] for _ in text_list]
         queries = self._embed(text_list)
@@ -152,15 +151,24 @@ class ExampleStore:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], embedder: Embedder, *, check_model: bool = True) -> ExampleStore:
-        """Read a saved store; ``embedder`` must be the model that made its vectors (checked by id)."""
+        """Read a saved store; ``embedder`` must be the model that made its vectors (checked by id).
+
+        Raises:
+            ModelLoadError: the directory holds no store, or ``examples.json`` / ``index.faiss`` is corrupt
+                (not JSON, wrong shape or types, examples and vectors that do not match).
+            InvalidInputError: the store was built with another embedding model (and ``check_model``).
+        """
+        check_bool(check_model, "check_model")
         folder = Path(path)
+        meta_file = folder / META_FILE
         try:
-            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # ValueError: invalid JSON or not UTF-8
             raise ModelLoadError(f"{folder} is not a saved ExampleStore ({META_FILE}: {exc}).") from exc
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
-            raise ModelLoadError(f"{folder / META_FILE} has an unknown format; expected format {FORMAT_VERSION}.")
-        store = cls(embedder, model_id=str(meta.get("embedding_model") or embedder_id(embedder)))
+        if not isinstance(meta, dict) or type(meta.get("format")) is not int or meta["format"] != FORMAT_VERSION:
+            raise ModelLoadError(f"{meta_file} has an unknown format; expected format {FORMAT_VERSION}.")
+        model_id, dimension, examples = _read_meta(meta, meta_file)
+        store = cls(embedder, model_id=model_id or embedder_id(embedder))
         current = embedder_id(embedder)
         if check_model and store.model_id != current:
             raise InvalidInputError(
@@ -168,7 +176,7 @@ class ExampleStore:
                 f"{current!r}; its vectors would not be comparable. Load with the same model, or pass "
                 "check_model=False if they are the same model under another name."
             )
-        store._examples = [LabelledExample.model_validate(e) for e in meta.get("examples", [])]
+        store._examples = examples
         if store._examples:
             faiss = require("faiss", extra="faiss", package="faiss-cpu")
             try:
@@ -178,6 +186,11 @@ class ExampleStore:
             if store._index.ntotal != len(store._examples):
                 raise ModelLoadError(
                     f"{folder} is inconsistent: {store._index.ntotal} vectors for {len(store._examples)} examples."
+                )
+            if dimension is not None and store._index.d != dimension:
+                raise ModelLoadError(
+                    f"{folder} is inconsistent: {META_FILE} says {dimension}-dim vectors, "
+                    f"{INDEX_FILE} holds {store._index.d}-dim ones."
                 )
         logger.info("loaded ExampleStore from %s: %d examples (%s)", folder, len(store), store.model_id)
         return store
@@ -196,3 +209,27 @@ class ExampleStore:
             )
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def _read_meta(meta: dict[str, Any], meta_file: Path) -> tuple[str | None, int | None, list[LabelledExample]]:
+    """(embedding model id, vector size, examples) of a parsed ``examples.json``; ModelLoadError if corrupt."""
+    model_id = meta.get("embedding_model")
+    if model_id is not None and not isinstance(model_id, str):
+        raise ModelLoadError(f"{meta_file}: 'embedding_model' must be a str, got {type(model_id).__name__}.")
+    dimension = meta.get("dimension")
+    if dimension is not None and (type(dimension) is not int or dimension < 1):
+        raise ModelLoadError(f"{meta_file}: 'dimension' must be a positive int or null, got {dimension!r}.")
+    raw = meta.get("examples", [])
+    if not isinstance(raw, list):
+        raise ModelLoadError(f"{meta_file}: 'examples' must be a list, got {type(raw).__name__}.")
+    examples: list[LabelledExample] = []
+    for i, item in enumerate(raw):
+        try:
+            examples.append(check_example(LabelledExample.model_validate(item), f"examples[{i}]"))
+        except (ValidationError, InvalidInputError) as exc:
+            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise ModelLoadError(
+                f"{meta_file}: examples[{i}] is not a valid example ({detail}); the file is corrupt, "
+                "rebuild the store and save it again."
+            ) from exc
+    return model_id, dimension, examples

@@ -312,17 +312,20 @@ class GroundednessReport(_Frozen):
     question: str | None = None
     sentences: tuple[SentenceCheck, ...] = ()
     score: float
-    """Fraction of sentences that are supported (1.0 for an answer without sentences)."""
+    """Fraction of sentences that are supported (0.0 for an answer without a checkable sentence)."""
     min_score: float
     mean_score: float
     aggregate: GroundednessAggregate
     aggregate_score: float
     """``mean_score`` or ``min_score``, as ``aggregate`` says."""
     grounded: bool
-    """``aggregate_score >= threshold`` and no sentence contradicted."""
+    """``aggregate_score >= threshold``, no sentence contradicted, and at least one sentence checked."""
     threshold: float
     head: HeadKind
     num_contexts: int
+    no_sentences: bool = False
+    """True when the answer has no checkable sentence (empty, blank, or without a letter or digit, e.g.
+    emoji only): nothing could be verified, so it is not grounded and every score is 0.0."""
 
     def _with(self, verdict: SentenceVerdict) -> list[SentenceCheck]:
         return [s for s in self.sentences if s.verdict == verdict]
@@ -412,11 +415,12 @@ class Route(_Frozen):
         examples: Sequence[str] = (),
         threshold: float | None = None,
     ) -> None:
-        from entailkit._validation import check_probability, check_texts
+        from entailkit._validation import check_probability, check_text, check_texts
 
         for field, value in (("name", name), ("description", description)):
             if not isinstance(value, str) or not value.strip():
                 raise InvalidInputError(f"Route {field} must be a non-empty str, got {value!r}.")
+            check_text(value, f"Route {field}")
         texts = check_texts(examples, f"Route {name!r} examples")
         fields: dict[str, object] = {
             "name": name,

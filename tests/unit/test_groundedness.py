@@ -159,9 +159,11 @@ def test_check_many_shares_one_call_and_dedups_pairs() -> None:
 def test_empty_answer_and_empty_contexts() -> None:
     check, scorer = checker()
     empty = check.check("", CONTEXTS)
-    assert empty.sentences == () and empty.score == 1.0 and empty.grounded and empty.min_score == 1.0
+    # Nothing checkable is nothing verified: not grounded, every score 0.0, flagged.
+    assert empty.sentences == () and empty.no_sentences and not empty.grounded
+    assert empty.score == empty.min_score == empty.mean_score == empty.aggregate_score == 0.0
     blank = check.check("  \n ", CONTEXTS)
-    assert blank.sentences == ()
+    assert blank.sentences == () and blank.no_sentences and not blank.grounded
     no_context = check.check(ANSWER, [])
     assert [s.verdict for s in no_context.sentences] == ["unsupported"] * 3
     assert all(s.supporting is None and s.score == 0.0 and s.num_windows == 0 for s in no_context.sentences)

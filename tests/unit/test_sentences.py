@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from entailkit.errors import InvalidInputError
 from entailkit.tasks.sentences import split_sentences
 
 
@@ -80,7 +81,7 @@ def test_spans_point_into_the_text() -> None:
 
 
 def test_rejects_non_str() -> None:
-    with pytest.raises(TypeError, match="expects a str"):
+    with pytest.raises(InvalidInputError, match="expects a str"):
         split_sentences(["a list"])  # type: ignore[arg-type]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from entailkit._validation import check_labels_per_text, check_pairs, check_template, check_texts
+from entailkit._validation import check_bool, check_labels_per_text, check_pairs, check_template, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers import heads
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
@@ -161,6 +161,7 @@ class CrossEncoderScorer:
         contradiction output is read from id2label, not assumed to be index 0 (or -1).
         """
         template = check_template(hypothesis_template)
+        multi_label = check_bool(multi_label, "multi_label")
         text_list = check_texts(texts)
         per_text = check_labels_per_text(labels, len(text_list))
         if examples:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from entailkit._validation import check_labels_per_text, check_pairs, check_template, check_texts
+from entailkit._validation import check_bool, check_labels_per_text, check_pairs, check_template, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
@@ -127,6 +127,7 @@ class EmbeddingScorer:
     ) -> LabelScores:
         """Cosine between text and each templated label: clipped per label, or softmax(cos / 0.05) over labels."""
         template = check_template(hypothesis_template)
+        multi_label = check_bool(multi_label, "multi_label")
         text_list = check_texts(texts)
         per_text = check_labels_per_text(labels, len(text_list))
         if not text_list:

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from entailkit._validation import (
+    check_bool,
     check_labels_per_text,
     check_pairs,
     check_positive_int,
@@ -136,6 +137,7 @@ class GLiClassScorer:
         texts are scored in windows (max logit per label over windows), never by dropping labels.
         """
         check_template(hypothesis_template)
+        multi_label = check_bool(multi_label, "multi_label")
         text_list = check_texts(texts)
         per_text = check_labels_per_text(labels, len(text_list))
         per_examples = gi.normalize_examples(examples, len(text_list))

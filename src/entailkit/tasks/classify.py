@@ -12,10 +12,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from entailkit._validation import (
+    check_bool,
+    check_example,
+    check_finite,
     check_label_list,
     check_positive_int,
     check_probability,
     check_template,
+    check_text,
     check_texts,
 )
 from entailkit.errors import InvalidInputError
@@ -62,7 +66,7 @@ class ZeroShotClassifier:
         self.scorer = scorer
         self.hypothesis_template = check_template(hypothesis_template)
         self.calibrator = check_calibrator(calibrator)
-        self.show_progress = show_progress
+        self.show_progress = check_bool(show_progress, "show_progress")
 
     def classify(
         self,
@@ -88,10 +92,10 @@ class ZeroShotClassifier:
         """
         template = check_template(hypothesis_template) if hypothesis_template is not None else self.hypothesis_template
         cut = check_probability(threshold, "threshold")
-        if not isinstance(multi_label, bool):
-            raise InvalidInputError(f"multi_label must be a bool, got {type(multi_label).__name__}.")
+        check_bool(multi_label, "multi_label")
         k = check_positive_int(rac_k, "rac_k", allow_none=False)
         assert k is not None
+        min_similarity = check_finite(rac_min_similarity, "rac_min_similarity", low=-1.0, high=1.0, allow_none=True)
         text_list = check_texts(texts)
         specs = _label_specs(labels, len(text_list))
         if examples is not None and example_store is not None:
@@ -103,11 +107,7 @@ class ZeroShotClassifier:
             )
         if not text_list:
             return []
-        if rac_min_similarity is not None and (
-            isinstance(rac_min_similarity, bool) or not isinstance(rac_min_similarity, (int, float))
-        ):
-            raise InvalidInputError(f"rac_min_similarity must be a number or None, got {rac_min_similarity!r}.")
-        per_text_examples = _examples(examples, text_list, example_store, k, rac_min_similarity)
+        per_text_examples = _examples(examples, text_list, example_store, k, min_similarity)
         model_examples = (
             [[_describe_example(ex, names) for ex in exs] for exs, names in zip(per_text_examples, specs, strict=True)]
             if per_text_examples is not None
@@ -179,6 +179,7 @@ def _one_spec(spec: Any, name: str) -> dict[str, str]:
             description = spec[label]
             if not isinstance(description, str) or not description.strip():
                 raise InvalidInputError(f"{name}[{label!r}] must be a non-empty description str, got {description!r}.")
+            check_text(description, f"{name}[{label!r}]")
             described[label] = description
         seen: dict[str, str] = {}
         for label, description in described.items():
@@ -227,6 +228,11 @@ def _examples(
 
 
 def _as_example(value: Any, where: str) -> LabelledExample:
+    """A LabelledExample (given, inside a search hit, or from a mapping) with valid text and labels."""
+    return check_example(_to_example(value, where), where)
+
+
+def _to_example(value: Any, where: str) -> LabelledExample:
     if isinstance(value, LabelledExample):
         return value
     inner = getattr(value, "example", None)

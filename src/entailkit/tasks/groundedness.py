@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from entailkit._validation import check_probability, check_texts
+from entailkit._validation import check_bool, check_probability, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
@@ -52,6 +52,8 @@ class GroundednessChecker:
     and above its best entailment (3-label models only), else ``supported`` when its (calibrated)
     entailment is at least ``threshold``, else ``unsupported``. The answer is ``grounded`` when the
     ``aggregate`` ("min" or "mean") of sentence scores reaches ``threshold`` and nothing is contradicted.
+    An answer with no checkable sentence (empty, blank, emoji only) verifies nothing: it is not grounded,
+    its scores are 0.0 and its report has ``no_sentences=True``.
     """
 
     def __init__(
@@ -100,12 +102,12 @@ class GroundednessChecker:
             )
         self.splitter: SentenceSplitter = splitter or split_sentences
         self.calibrator = check_calibrator(calibrator)
-        self.prefix_question = bool(prefix_question)
-        self.show_progress = show_progress
+        self.prefix_question = check_bool(prefix_question, "prefix_question")
+        self.show_progress = check_bool(show_progress, "show_progress")
 
     def check(self, answer: str, contexts: Sequence[str], question: str | None = None) -> GroundednessReport:
         """Verdicts for every sentence of ``answer`` against ``contexts`` (a list of passages)."""
-        return self._run([self._plan(answer, contexts, question, None)])[0]
+        return self._run([self._windows(self._plan(answer, contexts, question, None))])[0]
 
     def check_many(self, items: Sequence[Any]) -> list[GroundednessReport]:
         """Check many answers, every (window, sentence) pair of all of them in shared batches.
@@ -118,32 +120,36 @@ class GroundednessChecker:
                 "items must be a list of {'answer', 'contexts', 'question'} mappings or "
                 f"(answer, contexts) tuples, got {type(items).__name__}."
             )
-        jobs = [self._plan(*_unpack_item(item, i), i) for i, item in enumerate(items)]
-        return self._run(jobs)
+        jobs = [self._plan(*_unpack_item(item, i), i) for i, item in enumerate(items)]  # all checked first
+        return self._run([self._windows(job) for job in jobs])
 
     # -- planning ----------------------------------------------------------------------------------
 
     def _plan(self, answer: Any, contexts: Any, question: Any, index: int | None) -> _Job:
         where = "" if index is None else f"items[{index}]: "
-        if not isinstance(answer, str):
-            raise InvalidInputError(f"{where}answer must be a str, got {type(answer).__name__}.")
         if question is not None and not isinstance(question, str):
             raise InvalidInputError(f"{where}question must be a str or None, got {type(question).__name__}.")
         try:
+            check_text(answer, "answer")
+            if question is not None:
+                check_text(question, "question")
             context_list = check_texts(contexts, "contexts")
         except InvalidInputError as exc:
             raise InvalidInputError(f"{where}{exc}") from None
         sentences = _sentences(self.splitter, answer, where)
         prefix = f"{question.strip()} " if self.prefix_question and question and question.strip() else ""
         hypotheses = [prefix + text for text, _ in sentences]
-        windows: list[tuple[int, Span]] = []
-        if hypotheses:
-            counts = self.scorer.count_tokens(hypotheses)
-            longest = hypotheses[max(range(len(counts)), key=counts.__getitem__)]
-            for c, context in enumerate(context_list):
+        return _Job(answer, context_list, question, sentences, hypotheses, [])
+
+    def _windows(self, job: _Job) -> _Job:
+        """``job`` with the windows of its contexts that fit the model next to its longest sentence."""
+        if job.hypotheses:
+            counts = self.scorer.count_tokens(job.hypotheses)
+            longest = job.hypotheses[max(range(len(counts)), key=counts.__getitem__)]
+            for c, context in enumerate(job.contexts):
                 if context.strip():
-                    windows.extend((c, span) for span in self.scorer.window_spans(context, longest))
-        return _Job(answer, context_list, question, sentences, hypotheses, windows)
+                    job.windows.extend((c, span) for span in self.scorer.window_spans(context, longest))
+        return job
 
     # -- scoring -----------------------------------------------------------------------------------
 
@@ -231,8 +237,8 @@ class GroundednessChecker:
             sentence_scores = [s.score for s in checks]
             fraction = sum(s.verdict == "supported" for s in checks) / len(checks)
             low, mean = min(sentence_scores), sum(sentence_scores) / len(sentence_scores)
-        else:  # nothing is claimed, so nothing is unsupported
-            fraction, low, mean = 1.0, 1.0, 1.0
+        else:  # nothing checkable (empty, blank, emoji only): nothing is verified, so nothing is grounded
+            fraction, low, mean = 0.0, 0.0, 0.0
         value = low if self.aggregate == "min" else mean
         contradicted = any(s.verdict == "contradicted" for s in checks)
         return GroundednessReport(
@@ -244,10 +250,11 @@ class GroundednessChecker:
             mean_score=mean,
             aggregate=self.aggregate,
             aggregate_score=value,
-            grounded=value >= self.threshold and not contradicted,
+            grounded=bool(checks) and value >= self.threshold and not contradicted,
             threshold=self.threshold,
             head=self.scorer.info.head,
             num_contexts=len(job.contexts),
+            no_sentences=not checks,
         )
 
 
@@ -259,11 +266,17 @@ def _absolute(start: int, end: int, inner: Span | None) -> Span:
 
 
 def _sentences(splitter: Callable[[str], Any], answer: str, where: str) -> list[tuple[str, Span | None]]:
-    """Run the splitter and check its output: str items or (str, (start, end)) pairs within the answer."""
+    """Run the splitter and check its output: a list of str items (located in the answer) or
+    ``(text, (start, end))`` pairs with ``answer[start:end] == text``; blank items are dropped."""
     try:
         raw = splitter(answer)
     except Exception as exc:
         raise InvalidInputError(f"{where}the sentence splitter failed on the answer: {exc!r}") from exc
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+        raise InvalidInputError(
+            f"{where}the sentence splitter must return a list of str or (str, (start, end)) items, got "
+            f"{type(raw).__name__}; make it return a list (e.g. [] for an answer with no sentence)."
+        )
     out: list[tuple[str, Span | None]] = []
     cursor = 0
     for i, item in enumerate(raw):
@@ -273,25 +286,37 @@ def _sentences(splitter: Callable[[str], Any], answer: str, where: str) -> list[
             span: Span | None = (found, found + len(text)) if found >= 0 else None
             if found >= 0:
                 cursor = found + len(text)
-        elif (
-            isinstance(item, (tuple, list))
-            and len(item) == 2
-            and isinstance(item[0], str)
-            and isinstance(item[1], (tuple, list))
-            and len(item[1]) == 2
-            and all(isinstance(x, int) for x in item[1])
-        ):
+        elif _is_span_item(item):
             text, (start, end) = item[0], item[1]
             if not 0 <= start <= end <= len(answer):
                 raise InvalidInputError(
                     f"{where}splitter item {i} has span {(start, end)} outside the answer (length {len(answer)})."
                 )
+            if answer[start:end] != text:
+                raise InvalidInputError(
+                    f"{where}splitter item {i} has text {text!r:.60} but answer[{start}:{end}] is "
+                    f"{answer[start:end]!r:.60}; a (text, (start, end)) item must satisfy answer[start:end] == text "
+                    "(return a plain str for a rewritten claim)."
+                )
             span = (start, end)
         else:
             raise InvalidInputError(f"{where}splitter item {i} must be a str or (str, (start, end)), got {item!r:.80}.")
+        check_text(text, f"{where}splitter item {i}")
         if text.strip():
             out.append((text, span))
     return out
+
+
+def _is_span_item(item: Any) -> bool:
+    """Whether ``item`` has the shape ``(str, (int, int))`` (bools are not positions)."""
+    return (
+        isinstance(item, (tuple, list))
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and isinstance(item[1], (tuple, list))
+        and len(item[1]) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) for x in item[1])
+    )
 
 
 def _unpack_item(item: Any, index: int) -> tuple[Any, Any, Any]:

@@ -11,7 +11,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from entailkit._validation import check_positive_int, check_probability, check_template
+from entailkit._validation import (
+    check_bool,
+    check_positive_int,
+    check_probability,
+    check_query,
+    check_template,
+    check_texts,
+)
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
@@ -67,7 +74,7 @@ class Reranker:
         if text_key is not None and (not isinstance(text_key, str) or not text_key):
             raise InvalidInputError(f"text_key must be a non-empty str or None, got {text_key!r}.")
         self.text_key = text_key
-        self.show_progress = show_progress
+        self.show_progress = check_bool(show_progress, "show_progress")
         if query_template is not None and scorer.info.head == "relevance":
             logger.warning(
                 "query_template is ignored: %s is a relevance model and is fed the raw query.",
@@ -130,7 +137,11 @@ class Reranker:
         cut = check_probability(threshold, "threshold")
         cut = self.threshold if cut is None else cut
         hypotheses = [self.hypothesis_for(_check_query(q, i, len(queries) > 1)) for i, q in enumerate(queries)]
-        parsed = [_parse_documents(docs, self.text_key) for docs in documents]
+        many = len(queries) > 1
+        parsed = [
+            _parse_documents(docs, self.text_key, f"documents[{q}]" if many else "documents")
+            for q, docs in enumerate(documents)
+        ]
         first_stage = check_first_stage_scores(first_stage_scores, [len(d) for d in parsed], self.scorer.info)
         flat_first = [s for row in first_stage for s in row] if first_stage is not None else None
         premises = [text for docs in parsed for text, _ in docs]
@@ -188,22 +199,20 @@ class Reranker:
 
 
 def _check_query(query: Any, index: int, many: bool) -> str:
-    name = f"queries[{index}]" if many else "query"
-    if not isinstance(query, str):
-        raise InvalidInputError(f"{name} must be a str, got {type(query).__name__}.")
-    if not query.strip():
-        raise InvalidInputError(f"{name} is empty; pass the text to rank the documents against.")
-    return query
+    return check_query(query, f"queries[{index}]" if many else "query", purpose="rank the documents against")
 
 
-def _parse_documents(documents: Any, text_key: str | None) -> list[tuple[str, Any]]:
-    """(text, metadata) for each document; nothing is copied or changed."""
+def _parse_documents(documents: Any, text_key: str | None, name: str = "documents") -> list[tuple[str, Any]]:
+    """(text, metadata) for each document, every text checked (``name[i]`` in errors); nothing is copied
+    or changed."""
     if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
         raise InvalidInputError(
-            f"documents must be a list (of str, mappings or document objects), got {type(documents).__name__}"
+            f"{name} must be a list (of str, mappings or document objects), got {type(documents).__name__}"
             + ("; wrap a single document in a list." if isinstance(documents, str) else ".")
         )
-    return [document_text(doc, i, text_key) for i, doc in enumerate(documents)]
+    parsed = [document_text(doc, i, text_key) for i, doc in enumerate(documents)]
+    check_texts([text for text, _ in parsed], name)
+    return parsed
 
 
 def document_text(doc: Any, index: int = 0, text_key: str | None = None) -> tuple[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from entailkit.types import RouteMetrics
+from entailkit.types import RouteDecision, RouteMetrics, RouteSignal
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,44 @@ def decide(scores: Matrix, thresholds: NDArray[np.float64], multi: bool) -> Bool
     chosen = np.zeros_like(passing)
     chosen[rows, best] = passing[rows, best]
     return chosen
+
+
+def decision(
+    query: str,
+    names: Sequence[str],
+    fallback: str | None,
+    blend_weight: float,
+    signals: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None],
+    taken: NDArray[np.bool_],
+) -> RouteDecision:
+    """The RouteDecision of one query from its (final scores, zero-shot, kNN or None) rows and the routes
+    it takes (``decide``): best route first, the fallback when none, and the signal that decided."""
+    scores, zero_shot, knn = signals
+    order = sorted(np.flatnonzero(taken), key=lambda j: (-scores[j], j))
+    chosen = [names[int(j)] for j in order]
+    signal: RouteSignal
+    if not chosen:
+        signal = "fallback"
+    elif knn is None or blend_weight == 0.0:
+        signal = "zero-shot"
+    elif blend_weight == 1.0:
+        signal = "knn"
+    else:
+        best = order[0]
+        by_zero_shot = int(np.argmax(zero_shot)) == best
+        by_knn = int(np.argmax(knn)) == best
+        signal = "both" if by_zero_shot and by_knn else "zero-shot" if by_zero_shot else "knn" if by_knn else "blend"
+    return RouteDecision(
+        query=query,
+        route=chosen[0] if chosen else fallback,
+        routes=tuple(chosen),
+        scores=dict(zip(names, (float(s) for s in scores), strict=True)),
+        zero_shot=dict(zip(names, (float(s) for s in zero_shot), strict=True)),
+        knn=None if knn is None else dict(zip(names, (float(s) for s in knn), strict=True)),
+        decided_by=signal,
+        abstained=not chosen,
+        blend_weight=blend_weight if knn is not None else 0.0,
+    )
 
 
 def correct(pred: BoolMatrix, truth: BoolMatrix, multi: bool) -> NDArray[np.bool_]:

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from entailkit._validation import check_query, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.calibration import Calibrator
 from entailkit.types import Route
@@ -159,12 +160,25 @@ def check_routes(routes: Any) -> tuple[Route, ...]:
                 ) from exc
         else:
             raise InvalidInputError(f"routes[{i}] must be a Route or a dict, got {type(route).__name__}.")
+        checked = out[-1]  # a Route from model_validate / model_construct skipped Route.__init__'s checks
+        check_text(checked.name, f"routes[{i}].name")
+        check_text(checked.description, f"routes[{i}].description")
+        check_texts(checked.examples, f"routes[{i}].examples")
     for attr in ("name", "description"):
         values = [getattr(r, attr) for r in out]
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
             raise InvalidInputError(f"route {attr}s must be distinct; repeated: {dupes!r}.")
     return tuple(out)
+
+
+def check_queries(queries: Any, name: str = "queries") -> list[str]:
+    """A new list of the queries, each a valid, non-blank text (the rule ``Reranker`` applies too)."""
+    texts = check_texts(queries, name)
+    for i, text in enumerate(texts):
+        if not text.strip():
+            check_query(text, f"{name}[{i}]", purpose="route")
+    return texts
 
 
 def check_weight(value: Any) -> float:

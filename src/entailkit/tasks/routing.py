@@ -22,22 +22,31 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from entailkit._validation import check_positive_int, check_probability, check_template, check_texts
+from entailkit._validation import (
+    check_bool,
+    check_finite,
+    check_positive_int,
+    check_probability,
+    check_query,
+    check_template,
+    check_text,
+)
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks import route_fit
 from entailkit.tasks._calibration_protocol import apply_calibrator, check_calibrator
 from entailkit.tasks._route_knn import UtteranceIndex, knn_votes
-from entailkit.tasks.calibration import Calibrator, fit_calibrator
+from entailkit.tasks.calibration import METHODS, Calibrator, fit_calibrator
 from entailkit.tasks.route_io import (
     RouteLabel,
     RouterFile,
+    check_queries,
     check_routes,
     check_weight,
     read_routes_file,
     truth_matrix,
 )
-from entailkit.types import CalibrationMethod, Route, RouteDecision, RouterReport, RouteSignal
+from entailkit.types import CalibrationMethod, Route, RouteDecision, RouterReport
 
 logger = logging.getLogger(__name__)
 
@@ -80,25 +89,17 @@ class Router:
         self._routes = check_routes(routes)
         if fallback is not None and (not isinstance(fallback, str) or not fallback.strip()):
             raise InvalidInputError(f"fallback must be a non-empty str or None, got {fallback!r}.")
+        if fallback is not None:
+            check_text(fallback, "fallback")
         if fallback in self.names:
             raise InvalidInputError(f"fallback {fallback!r} is also a route name; the fallback must be distinct.")
-        if not isinstance(multi, bool):
-            raise InvalidInputError(f"multi must be a bool, got {multi!r}.")
         self.fallback = fallback
-        self.multi = multi
+        self.multi = check_bool(multi, "multi")
         self.hypothesis_template = check_template(hypothesis_template)
         self.blend_weight = check_weight(blend_weight)
         self.k = int(check_positive_int(k, "k", allow_none=False) or 1)
-        if isinstance(knn_temperature, bool) or not isinstance(knn_temperature, int | float) or knn_temperature <= 0:
-            raise InvalidInputError(f"knn_temperature must be a positive number, got {knn_temperature!r}.")
-        self.knn_temperature = float(knn_temperature)
-        if (
-            isinstance(min_similarity, bool)
-            or not isinstance(min_similarity, int | float)
-            or not -1 <= min_similarity <= 1
-        ):
-            raise InvalidInputError(f"min_similarity must be a cosine in [-1, 1], got {min_similarity!r}.")
-        self.min_similarity = float(min_similarity)
+        self.knn_temperature = check_finite(knn_temperature, "knn_temperature", low=0.0, low_open=True)
+        self.min_similarity = check_finite(min_similarity, "min_similarity", low=-1.0, high=1.0)
         self.threshold = check_probability(threshold, "threshold")
         self.calibrator = calibrator
         self._index: UtteranceIndex | None = None
@@ -145,14 +146,15 @@ class Router:
     # -- routing -----------------------------------------------------------------------------------
 
     def route(self, query: str) -> RouteDecision:
-        """The decision for one query."""
+        """The decision for one query (an empty or blank query is refused, as by Reranker)."""
         if not isinstance(query, str):
             raise InvalidInputError(f"query must be a str, got {type(query).__name__}; use route_batch for lists.")
-        return self.route_batch([query])[0]
+        return self.route_batch([check_query(query, "query", purpose="route")])[0]
 
     def route_batch(self, queries: Sequence[str], *, show_progress: bool = False) -> list[RouteDecision]:
-        """Decisions for many queries, batched, in input order (empty gives empty)."""
-        texts = check_texts(queries, "queries")
+        """Decisions for many queries, batched, in input order (empty gives empty; a blank query is refused)."""
+        check_bool(show_progress, "show_progress")
+        texts = check_queries(queries, "queries")
         if not texts:
             return []
         zero_shot, knn, has_knn = self._signals(texts, show_progress=show_progress)
@@ -160,45 +162,16 @@ class Router:
         thresholds = np.array([self.thresholds[n] for n in self.names], dtype=np.float64)
         taken = route_fit.decide(scores, thresholds, self.multi)
         return [
-            self._decision(text, scores[i], zero_shot[i], knn[i] if has_knn[i] else None, taken[i])
+            route_fit.decision(
+                text,
+                self.names,
+                self.fallback,
+                self.blend_weight,
+                (scores[i], zero_shot[i], knn[i] if has_knn[i] else None),
+                taken[i],
+            )
             for i, text in enumerate(texts)
         ]
-
-    def _decision(
-        self,
-        query: str,
-        scores: NDArray[np.float64],
-        zero_shot: NDArray[np.float64],
-        knn: NDArray[np.float64] | None,
-        taken: NDArray[np.bool_],
-    ) -> RouteDecision:
-        order = sorted(np.flatnonzero(taken), key=lambda j: (-scores[j], j))
-        chosen = [self.names[j] for j in order]
-        signal: RouteSignal
-        if not chosen:
-            signal = "fallback"
-        elif knn is None or self.blend_weight == 0.0:
-            signal = "zero-shot"
-        elif self.blend_weight == 1.0:
-            signal = "knn"
-        else:
-            best = order[0]
-            by_zero_shot = int(np.argmax(zero_shot)) == best
-            by_knn = int(np.argmax(knn)) == best
-            signal = (
-                "both" if by_zero_shot and by_knn else "zero-shot" if by_zero_shot else "knn" if by_knn else "blend"
-            )
-        return RouteDecision(
-            query=query,
-            route=chosen[0] if chosen else self.fallback,
-            routes=tuple(chosen),
-            scores=dict(zip(self.names, (float(s) for s in scores), strict=True)),
-            zero_shot=dict(zip(self.names, (float(s) for s in zero_shot), strict=True)),
-            knn=None if knn is None else dict(zip(self.names, (float(s) for s in knn), strict=True)),
-            decided_by=signal,
-            abstained=not chosen,
-            blend_weight=self.blend_weight if knn is not None else 0.0,
-        )
 
     def _signals(
         self, texts: list[str], *, show_progress: bool = False, exclude_self: bool = False
@@ -254,20 +227,25 @@ class Router:
         multi routers), or None / the fallback name for an out-of-scope query. Queries equal to an example
         utterance do not vote for themselves (leave-one-out). Returns the report on the fit queries.
         """
-        texts = check_texts(queries, "queries")
+        check_bool(show_progress, "show_progress")
+        texts = check_queries(queries, "queries")
         if not texts:
             raise InvalidInputError("fit needs at least one labelled query, got none.")
         truth = truth_matrix(route_names, len(texts), self.names, self.fallback)
         goal = check_probability(target_precision, "target_precision")
+        if isinstance(blend_weights, str) or not isinstance(blend_weights, Sequence | None):
+            raise InvalidInputError(
+                f"blend_weights must be a list of numbers or None, got {type(blend_weights).__name__}."
+            )
+        grid = [check_weight(w) for w in (route_fit.DEFAULT_BLEND_GRID if blend_weights is None else blend_weights)]
+        if calibration is not None and calibration not in METHODS:
+            raise InvalidInputError(f"calibration must be one of {', '.join(METHODS)} or None, got {calibration!r}.")
         zero_shot, knn, has = self._signals(texts, show_progress=show_progress, exclude_self=True)
         search: list[tuple[float, float]] = []
         if has.any():
-            grid = list(route_fit.DEFAULT_BLEND_GRID if blend_weights is None else blend_weights)
             if not grid:
                 raise InvalidInputError("blend_weights is empty; pass weights in [0, 1] or None for the default grid.")
-            self.blend_weight, search = route_fit.choose_blend_weight(
-                zero_shot, knn, has, truth, [check_weight(w) for w in grid]
-            )
+            self.blend_weight, search = route_fit.choose_blend_weight(zero_shot, knn, has, truth, grid)
         self._calibrator = None
         raw = route_fit.blend(zero_shot, knn, has, self.blend_weight)
         if calibration is not None:
@@ -290,7 +268,8 @@ class Router:
         self, queries: Sequence[str], route_names: Sequence[RouteLabel], *, show_progress: bool = False
     ) -> RouterReport:
         """Accuracy, per-route precision / recall and abstention rate on labelled queries (no tuning)."""
-        texts = check_texts(queries, "queries")
+        check_bool(show_progress, "show_progress")
+        texts = check_queries(queries, "queries")
         if not texts:
             raise InvalidInputError("evaluate needs at least one labelled query, got none.")
         truth_matrix(route_names, len(texts), self.names, self.fallback)  # bad labels fail before scoring
@@ -328,7 +307,7 @@ class Router:
     def calibration_data(self, inputs: Sequence[str], labels: Sequence[RouteLabel]) -> tuple[list[float], list[int]]:
         """For ``calibrate(router, queries, route_names)``: the uncalibrated score of every (query, route)
         pair with label 1 when the route is a true route of the query."""
-        texts = check_texts(inputs, "inputs")
+        texts = check_queries(inputs, "inputs")
         truth = truth_matrix(labels, len(texts), self.names, self.fallback)
         if not texts:
             return [], []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from entailkit.errors import InvalidInputError
 from entailkit.types import Span
 
 SentenceSplitter = Callable[[str], Sequence[tuple[str, Span]]]
@@ -37,9 +38,13 @@ _OPENERS = _words(
     "because yes no not many most some all each both one two three"
 )
 
-_TERMINAL = re.compile(r"(?:\.{2,}|[.!?…])+[\"'”’»)\]]*(?=\s|$)")
+# A run of stops and its closing quotes / brackets; it is a candidate terminal when whitespace (or the end
+# of the block) follows. No look-ahead in the pattern: a run followed by anything else is skipped whole,
+# so the scan never retries inside a run (linear time, no backtracking).
+_TERMINAL = re.compile(r"[.!?…]+[\"'”’»)\]]*")
+_NON_SPACE = re.compile(r"\S")
 _MARKER = re.compile(r"[ \t]*(?:[-*+•‣◦▪–·]|\(?\d{1,3}[.)]|\(?[A-Za-z][)]|#{1,6}|>)[ \t]+")
-_TOKEN_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 _INITIALISM = re.compile(r"^(?:[a-z]\.)+[a-z]$")
 _WORD_AFTER = re.compile(r"[\"'“‘(\[]*([A-Za-z]+)")
 
@@ -54,7 +59,7 @@ def split_sentences(text: str) -> list[tuple[str, Span]]:
     Decimals (3.14), versions and URLs never split. Fragments without a letter or digit are dropped.
     """
     if not isinstance(text, str):
-        raise TypeError(f"split_sentences expects a str, got {type(text).__name__}")
+        raise InvalidInputError(f"split_sentences expects a str, got {type(text).__name__}; pass the answer text.")
     out: list[tuple[str, Span]] = []
     for start, end in _blocks(text):
         out.extend(_split_block(text, start, end))
@@ -95,46 +100,57 @@ def _blocks(text: str) -> list[Span]:
 
 
 def _split_block(text: str, start: int, end: int) -> list[tuple[str, Span]]:
-    block = text[start:end]
+    """Sentences of the block ``text[start:end]``: one scan by position, never a copy of the rest."""
     cuts: list[int] = []
-    for match in _TERMINAL.finditer(block):
-        rest = block[match.end() :]
-        nxt = rest.lstrip()
-        if not nxt:
-            break
-        if _is_boundary(block[: match.end()], match.group(0), nxt):
-            cuts.append(match.end())
+    for match in _TERMINAL.finditer(text, start, end):
+        stop = match.end()
+        if stop < end and not text[stop].isspace():
+            continue  # stops inside a token (3.14, v2.0, "..x"): not a terminal
+        following = _NON_SPACE.search(text, stop, end)
+        if following is None:
+            break  # the run ends the block
+        if _is_boundary(text, start, match.start(), stop, following.start(), end):
+            cuts.append(stop)
     pieces: list[tuple[str, Span]] = []
-    prev = 0
-    for cut in [*cuts, len(block)]:
-        piece = block[prev:cut]
-        lead = len(piece) - len(piece.lstrip())
-        s, e = start + prev + lead, start + prev + len(piece.rstrip())
-        if e > s and any(ch.isalnum() for ch in text[s:e]):
+    prev = start
+    for cut in [*cuts, end]:
+        piece = text[prev:cut]
+        s, e = prev + len(piece) - len(piece.lstrip()), prev + len(piece.rstrip())
+        if e > s and (text[s].isalnum() or any(ch.isalnum() for ch in text[s:e])):
             pieces.append((text[s:e], (s, e)))
         prev = cut
     return pieces
 
 
-def _is_boundary(before: str, punct: str, nxt: str) -> bool:
-    """Whether the terminal run ``punct`` ending ``before`` ends a sentence, given the text after it."""
-    first = nxt[0]
+def _is_boundary(text: str, block_start: int, run_start: int, run_end: int, nxt: int, block_end: int) -> bool:
+    """Whether the terminal run ``text[run_start:run_end]`` ends a sentence; ``nxt`` is the position of
+    the first non-space character after it (inside the block ``[block_start, block_end)``)."""
+    first = text[nxt]
     if first.islower():
         return False
-    if punct != ".":
+    if run_end - run_start != 1 or text[run_start] != ".":
         return True  # ?, !, ellipses, or a period closed by a quote or bracket
-    token_match = _TOKEN_BEFORE.search(before)
-    if token_match is None:
+    token = _token_before(text, block_start, run_start)
+    if not token:
         return True
-    token = token_match.group(1)
     lowered = token.lower()
     if lowered in _NEVER_END:
         return False
     if lowered in _BEFORE_NUMBER and first.isdigit():
         return False
-    next_word_match = _WORD_AFTER.match(nxt)
+    next_word_match = _WORD_AFTER.match(text, nxt, block_end)
     next_word = next_word_match.group(1).lower() if next_word_match else ""
     is_initial = len(token) == 1 and token.isupper()
     if is_initial or lowered in _MAY_END or _INITIALISM.match(lowered):
         return next_word in _OPENERS
     return True
+
+
+def _token_before(text: str, block_start: int, dot: int) -> str:
+    """The word (letters and inner periods, starting with a letter) right before the period at ``dot``,
+    or "" when there is none. The scan stops at the first other character: the scans of successive
+    periods never overlap (each is followed by a space), so all of them together are linear."""
+    i = dot
+    while i > block_start and text[i - 1] in _TOKEN_CHARS:
+        i -= 1
+    return text[i:dot].lstrip(".")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from entailkit._validation import check_template
 from entailkit.errors import InvalidInputError
 
 NLILabel = Literal["entailment", "neutral", "contradiction", "not_entailment"]
@@ -260,8 +261,7 @@ def classification_to_nli(
     ``negatives`` false labels are sampled per text (None: all of them). With ``three_way`` the false labels
     become ``contradiction`` (single-label data: the true topic rules the others out).
     """
-    if "{}" not in template:
-        raise InvalidInputError(f"template must contain '{{}}' where the label goes, got {template!r}")
+    template = check_template(template, "template")
     rng = random.Random(seed)
     negative_label = "contradiction" if three_way else "not_entailment"
     out: list[NLIExample] = []
