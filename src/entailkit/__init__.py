@@ -1,59 +1,98 @@
 """entailkit: small local NLI and zero-shot models for RAG (rerank, check, route) with one score scale.
 
-Importing entailkit is cheap: torch and transformers load only when a scorer is built.
+Importing entailkit is cheap: torch and transformers load only when a scorer is built. Every name a user
+needs is here; the ones that live in torch-importing modules are resolved on first access.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from entailkit._lazy import lazy_exports
 from entailkit.errors import EntailkitError, InvalidInputError, MissingDependencyError, ModelLoadError
 from entailkit.types import (
+    CalibrationReport,
+    Classification,
+    Evidence,
+    ExampleHit,
+    FirstStageFusion,
+    GroundednessReport,
     LabelledExample,
     LabelScores,
     PairScore,
     PairScores,
+    PassageDecision,
+    PassageFilterResult,
+    PrecisionPoint,
+    RerankItem,
+    RerankResult,
+    Route,
+    RouteDecision,
+    RouteMetrics,
+    RouterReport,
     ScorerInfo,
+    SentenceCheck,
     TextLabelScores,
 )
 
 __version__ = "0.1.0"
 
-# Public names that live in modules importing torch (or other heavy deps): resolved on first access.
 _LAZY: dict[str, str] = {
     "load_scorer": "entailkit.scorers.loading",
+    "shared_scorer": "entailkit.scorers.shared",
+    "clear_shared_scorers": "entailkit.scorers.shared",
     "Scorer": "entailkit.scorers.base",
     "CrossEncoderScorer": "entailkit.scorers.cross_encoder",
     "EmbeddingScorer": "entailkit.scorers.embedding",
+    "GLiClassScorer": "entailkit.scorers.gliclass",
     "Reranker": "entailkit.tasks.rerank",
     "GroundednessChecker": "entailkit.tasks.groundedness",
     "ZeroShotClassifier": "entailkit.tasks.classify",
     "Router": "entailkit.tasks.routing",
-    "Route": "entailkit.types",
+    "split_sentences": "entailkit.tasks.sentences",
+    "filter_passages": "entailkit.tasks.dedup",
+    "Calibrator": "entailkit.tasks.calibration",
     "calibrate": "entailkit.tasks.calibration",
+    "fit_calibrator": "entailkit.tasks.calibration",
+    "expected_calibration_error": "entailkit.tasks.calibration",
+    "ExampleStore": "entailkit.index",
     "Client": "entailkit.serve.client",
+    "ServerError": "entailkit.serve.client",
 }
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 if TYPE_CHECKING:
+    from entailkit.index import ExampleStore
     from entailkit.scorers.base import Scorer
     from entailkit.scorers.cross_encoder import CrossEncoderScorer
     from entailkit.scorers.embedding import EmbeddingScorer
+    from entailkit.scorers.gliclass import GLiClassScorer
     from entailkit.scorers.loading import load_scorer
-    from entailkit.serve.client import Client
-    from entailkit.tasks.calibration import calibrate
+    from entailkit.scorers.shared import clear_shared_scorers, shared_scorer
+    from entailkit.serve.client import Client, ServerError
+    from entailkit.tasks.calibration import Calibrator, calibrate, expected_calibration_error, fit_calibrator
     from entailkit.tasks.classify import ZeroShotClassifier
+    from entailkit.tasks.dedup import filter_passages
     from entailkit.tasks.groundedness import GroundednessChecker
     from entailkit.tasks.rerank import Reranker
     from entailkit.tasks.routing import Router
-    from entailkit.types import Route
+    from entailkit.tasks.sentences import split_sentences
 
 __all__ = [
+    "CalibrationReport",
+    "Calibrator",
+    "Classification",
     "Client",
     "CrossEncoderScorer",
     "EmbeddingScorer",
     "EntailkitError",
+    "Evidence",
+    "ExampleHit",
+    "ExampleStore",
+    "FirstStageFusion",
+    "GLiClassScorer",
     "GroundednessChecker",
+    "GroundednessReport",
     "InvalidInputError",
     "LabelScores",
     "LabelledExample",
@@ -61,27 +100,30 @@ __all__ = [
     "ModelLoadError",
     "PairScore",
     "PairScores",
+    "PassageDecision",
+    "PassageFilterResult",
+    "PrecisionPoint",
+    "RerankItem",
+    "RerankResult",
     "Reranker",
     "Route",
+    "RouteDecision",
+    "RouteMetrics",
     "Router",
+    "RouterReport",
     "Scorer",
     "ScorerInfo",
+    "SentenceCheck",
+    "ServerError",
     "TextLabelScores",
     "ZeroShotClassifier",
     "__version__",
     "calibrate",
+    "clear_shared_scorers",
+    "expected_calibration_error",
+    "filter_passages",
+    "fit_calibrator",
     "load_scorer",
+    "shared_scorer",
+    "split_sentences",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'entailkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

@@ -1,33 +1,13 @@
-"""One loaded model per (model, options): every component built from the same id shares the scorer."""
+"""The scorer of a component: the one given, or entailkit's shared scorer for a model id (one per process)."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any
 
+from entailkit import clear_shared_scorers, shared_scorer
 from entailkit.errors import InvalidInputError
 
-logger = logging.getLogger(__name__)
-
-_CACHE: dict[tuple[Any, ...], Any] = {}
-_LOCK = threading.Lock()
-
-
-def shared_scorer(model: str, kind: str | None = None, **options: Any) -> Any:
-    """``entailkit.load_scorer(model, kind, **options)``, loaded once per process and then reused."""
-    if not isinstance(model, str) or not model.strip():
-        raise InvalidInputError(f"model must be a non-empty model id or path, got {model!r}.")
-    key = (model, kind, tuple(sorted((k, repr(v)) for k, v in options.items())))
-    with _LOCK:
-        scorer = _CACHE.get(key)
-        if scorer is None:
-            from entailkit import load_scorer
-
-            logger.info("langchain-entailkit: loading %s (kind=%s) once for all components.", model, kind)
-            scorer = load_scorer(model, kind, **options)  # type: ignore[arg-type]
-            _CACHE[key] = scorer
-    return scorer
+__all__ = ["clear_scorer_cache", "resolve_scorer", "shared_scorer"]
 
 
 def resolve_scorer(scorer: Any, model: str | None, kind: str | None, options: dict[str, Any]) -> Any:
@@ -42,6 +22,5 @@ def resolve_scorer(scorer: Any, model: str | None, kind: str | None, options: di
 
 
 def clear_scorer_cache() -> None:
-    """Forget every shared scorer (the models are freed once nothing else holds them)."""
-    with _LOCK:
-        _CACHE.clear()
+    """Forget every shared scorer (``entailkit.clear_shared_scorers``; models are freed once unused)."""
+    clear_shared_scorers()
