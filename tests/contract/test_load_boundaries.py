@@ -78,7 +78,7 @@ def test_smallest_max_length_scores_a_long_premise(model_dir: Path) -> None:
 
 
 def test_a_name_too_long_for_the_file_system_is_a_model_load_error() -> None:
-    with pytest.raises(ModelLoadError, match="not a usable path or hub id|neither a model directory"):
+    with pytest.raises(ModelLoadError, match=r"not a usable path or hub id|neither a model directory"):
         load_scorer("x" * 300)
     with pytest.raises(ModelLoadError):
         load_scorer("org/" + "x" * 300)
@@ -116,7 +116,7 @@ def test_config_json_that_is_not_json(model_dir: Path, tmp_path: Path) -> None:
 def test_model_code_in_auto_map_needs_trust_remote_code(model_dir: Path, tmp_path: Path) -> None:
     auto_map = {"AutoModelForSequenceClassification": "modeling_x.XModel"}
     path = _variant(model_dir, tmp_path / "m", config=lambda c: {**c, "auto_map": auto_map})
-    with pytest.raises(ModelLoadError, match="ships its own code .*modeling_x.XModel.*trust_remote_code=True") as info:
+    with pytest.raises(ModelLoadError, match=r"ships its own code .*modeling_x.XModel.*trust_remote_code=True") as info:
         load_scorer(path)
     assert "hf.co/" not in str(info.value)  # no hub link built from a local path
 
@@ -124,7 +124,7 @@ def test_model_code_in_auto_map_needs_trust_remote_code(model_dir: Path, tmp_pat
 def test_tokenizer_code_in_auto_map_needs_trust_remote_code(model_dir: Path, tmp_path: Path) -> None:
     tok_map = {"AutoTokenizer": ["tokenization_x.XTokenizer", None]}
     path = _variant(model_dir, tmp_path / "m", tokenizer=lambda c: {**c, "auto_map": tok_map})
-    with pytest.raises(ModelLoadError, match="tokenization_x.XTokenizer"):
+    with pytest.raises(ModelLoadError, match=r"tokenization_x.XTokenizer"):
         load_scorer(path)
 
 
@@ -135,7 +135,7 @@ def test_gliclass_from_pretrained_checks_options_too() -> None:
     path = tiny_gliclass_path()
     with pytest.raises(InvalidInputError, match="revision must be"):
         GLiClassScorer.from_pretrained(path, revision=5)
-    with pytest.raises(InvalidInputError, match="unknown GLiClass loading option"):
+    with pytest.raises(InvalidInputError, match="unknown GLiClass option"):
         GLiClassScorer.from_pretrained(path, max_lenght=64)
     with pytest.raises(InvalidInputError, match="longer than"):
         GLiClassScorer.from_pretrained(path, max_length=100_000)
@@ -190,7 +190,7 @@ def _load_in_thread(model: str, wait_s: float = 60.0) -> BaseException | None:
         try:
             load_scorer(model)
             outcome.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:  # handed to the test
             outcome.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)
@@ -217,12 +217,12 @@ def test_hub_probe_goes_through_the_https_proxy(online: pytest.MonkeyPatch, sile
 
 
 class _NotFound(BaseHTTPRequestHandler):
-    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+    def do_HEAD(self) -> None:  # http.server's naming
         self.send_response(404)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    do_GET = do_HEAD  # noqa: N815
+    do_GET = do_HEAD
 
     def log_message(self, *_: Any) -> None:
         pass
@@ -239,3 +239,31 @@ def test_hub_that_answers_404_gives_a_download_error(online: pytest.MonkeyPatch)
         server.shutdown()
         server.server_close()
     assert isinstance(error, ModelLoadError) and "could not download 'org/some-model'" in str(error)
+
+
+# -- the backend registry --------------------------------------------------------------------------
+
+
+def test_unknown_backend_options_are_refused(model_dir: Path) -> None:
+    with pytest.raises(InvalidInputError, match="unknown the torch backend option.*max_labels_per_pass"):
+        load_scorer(model_dir, max_labels_per_pass=3)
+
+
+def test_a_registered_backend_is_used_by_load_scorer(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from entailkit.scorers import registry
+    from entailkit.scorers.transformers_loading import load_transformers_scorer
+
+    calls: list[str] = []
+
+    def traced(name: str, folder: Path, config: Any, kind: str, options: Any) -> Any:
+        calls.append(kind)
+        return load_transformers_scorer(name, folder, config, kind, options)
+
+    monkeypatch.setitem(registry._LOADERS, ("cross-encoder", "traced"), traced)
+    scorer = load_scorer(model_dir, backend="traced")  # type: ignore[arg-type]
+    assert calls == ["cross-encoder"]
+    assert ("cross-encoder", "traced") in registry.registered_backends()
+    reference = load_scorer(model_dir).score_pairs(["a cat sleeps"], ["an animal rests"]).scores
+    assert scorer.score_pairs(["a cat sleeps"], ["an animal rests"]).scores == reference
+    with pytest.raises(InvalidInputError, match="supports cross-encoders only"):
+        load_scorer(model_dir, kind="embedding", backend="traced")  # type: ignore[arg-type]

@@ -10,11 +10,13 @@ import json
 import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from entailkit._validation import check_positive_int
 from entailkit.errors import InvalidInputError, ModelLoadError
+from entailkit.types import Truncation
 
 MIN_MAX_LENGTH = 16
 """The shortest max_length that leaves room for special tokens, a hypothesis and a premise window."""
@@ -25,37 +27,63 @@ _STR_KEYS = ("model_type",)
 _MAPPING_KEYS = ("id2label", "label2id", "auto_map", "encoder_config")
 
 
-def check_load_options(
-    *,
-    batch_size: Any,
-    max_length: Any,
-    token_budget: Any,
-    revision: Any,
-    label_map: Any,
-    trust_remote_code: Any,
-    allow_pickle: Any,
-    truncation: Any,
-) -> None:
-    """Refuse a bad loading option by name before anything is read from disk or the hub."""
-    check_positive_int(batch_size, "batch_size", allow_none=False)
-    check_positive_int(max_length, "max_length")
-    if max_length is not None and max_length < MIN_MAX_LENGTH:
-        raise InvalidInputError(
-            f"max_length={max_length} leaves no room for special tokens, a hypothesis and a premise window; "
-            f"use at least {MIN_MAX_LENGTH} (or None for the model's own limit)."
-        )
-    check_positive_int(token_budget, "token_budget")
-    if revision is not None and (not isinstance(revision, str) or not revision.strip()):
-        raise InvalidInputError(
-            f"revision must be a branch, tag or commit hash (a non-empty str) or None, got {revision!r}."
-        )
-    if label_map is not None:
-        _check_label_map(label_map)
-    for name, value in (("trust_remote_code", trust_remote_code), ("allow_pickle", allow_pickle)):
-        if not isinstance(value, bool):
-            raise InvalidInputError(f"{name} must be True or False, got {value!r}.")
-    if truncation not in ("window", "head", "error"):
-        raise InvalidInputError(f"truncation must be one of ('window', 'head', 'error'), got {truncation!r}.")
+@dataclass(frozen=True)
+class LoadOptions:
+    """Every option of ``load_scorer``, checked once when built; the one argument each backend loader takes.
+
+    ``extra`` holds a backend's own options (GLiClass: ``max_labels_per_pass``, ``example_format``,
+    ``min_text_tokens``; ONNX: ``cache_dir``, ``threads``, ``opset``); each loader refuses those it
+    does not know.
+    """
+
+    device: Any = None
+    dtype: Any = None
+    batch_size: int = 32
+    max_length: int | None = None
+    trust_remote_code: bool = False
+    allow_pickle: bool = False
+    label_map: Mapping[str, int] | None = None
+    truncation: Truncation = "window"
+    token_budget: int | None = None
+    revision: str | None = None
+    quantize: Literal["int8"] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_positive_int(self.batch_size, "batch_size", allow_none=False)
+        check_positive_int(self.max_length, "max_length")
+        if self.max_length is not None and self.max_length < MIN_MAX_LENGTH:
+            raise InvalidInputError(
+                f"max_length={self.max_length} leaves no room for special tokens, a hypothesis and a premise "
+                f"window; use at least {MIN_MAX_LENGTH} (or None for the model's own limit)."
+            )
+        check_positive_int(self.token_budget, "token_budget")
+        revision = self.revision
+        if revision is not None and (not isinstance(revision, str) or not revision.strip()):
+            raise InvalidInputError(
+                f"revision must be a branch, tag or commit hash (a non-empty str) or None, got {revision!r}."
+            )
+        if self.label_map is not None:
+            _check_label_map(self.label_map)
+        for name in ("trust_remote_code", "allow_pickle"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidInputError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        if self.truncation not in ("window", "head", "error"):
+            raise InvalidInputError(f"truncation must be one of ('window', 'head', 'error'), got {self.truncation!r}.")
+        if self.quantize not in (None, "int8"):
+            raise InvalidInputError(f"quantize must be 'int8' or None, got {self.quantize!r}.")
+        if not isinstance(self.extra, Mapping):
+            raise InvalidInputError(f"extra must be a dict of backend options, got {type(self.extra).__name__}.")
+
+    def check_extra(self, known: Mapping[str, Any], backend: str) -> dict[str, Any]:
+        """``known`` (name -> default) overlaid with ``extra``; an option the backend does not know is refused."""
+        unknown = sorted(set(self.extra) - set(known))
+        if unknown:
+            raise InvalidInputError(
+                f"unknown {backend} option(s) {unknown}; {backend} takes {sorted(known) or 'none'} "
+                "besides the options of load_scorer."
+            )
+        return {**known, **self.extra}
 
 
 def _check_label_map(label_map: Any) -> None:

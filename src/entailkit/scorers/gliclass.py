@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers import gliclass_inputs as gi
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.loading import load_scorer
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
     LabelledExample,
@@ -112,8 +112,13 @@ class GLiClassScorer:
 
     @classmethod
     def from_pretrained(cls, model: str | os.PathLike[str], **options: Any) -> GLiClassScorer:
-        """Load a GLiClass checkpoint (local directory or hub id); options as ``load_gliclass``."""
-        return load_gliclass_checkpoint(model, **options)
+        """Load a GLiClass checkpoint (local directory or hub id): ``load_scorer(model, kind="gliclass", ...)``.
+
+        GLiClass reads 8 texts per pass unless ``batch_size`` says otherwise.
+        """
+        scorer = load_scorer(model, "gliclass", **{"batch_size": 8, **options})
+        assert isinstance(scorer, GLiClassScorer)
+        return scorer
 
     @property
     def info(self) -> ScorerInfo:
@@ -384,17 +389,3 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _softmax(x: np.ndarray) -> np.ndarray:
     z = np.exp(x.astype(np.float64) - np.max(x))
     return np.asarray(z / z.sum())
-
-
-def load_gliclass(name: str, model_dir: Path, config: Mapping[str, Any], **options: Any) -> GLiClassScorer:
-    """Build a GLiClassScorer from a local checkpoint directory (see ``gliclass_loading.load_gliclass``)."""
-    from entailkit.scorers import gliclass_loading
-
-    return gliclass_loading.load_gliclass(name, model_dir, config, **options)
-
-
-def load_gliclass_checkpoint(model: str | os.PathLike[str], **options: Any) -> GLiClassScorer:
-    """Check the options, find the checkpoint (local or hub) and load it (see ``GLiClassScorer.from_pretrained``)."""
-    from entailkit.scorers import gliclass_loading
-
-    return gliclass_loading.load_gliclass_checkpoint(model, **options)

@@ -9,15 +9,14 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from entailkit.errors import InvalidInputError
+from entailkit.scorers import registry
 from entailkit.scorers.base import Scorer
-from entailkit.scorers.checkpoint import check_load_options, check_max_length, check_remote_code, read_config
+from entailkit.scorers.checkpoint import LoadOptions, check_max_length, check_remote_code, read_config
 from entailkit.scorers.hub import resolve_model_dir
 from entailkit.types import ScorerKind, Truncation
 
 logger = logging.getLogger(__name__)
 
-KINDS: tuple[str, ...] = ("cross-encoder", "gliclass", "embedding")
-BACKENDS: tuple[str, ...] = ("torch", "onnx")
 _DEFAULT_LABEL = re.compile(r"LABEL_\d+")
 
 
@@ -60,57 +59,69 @@ def load_scorer(
     revision: str | None = None,
     backend: Literal["torch", "onnx"] = "torch",
     quantize: Literal["int8"] | None = None,
+    **backend_options: Any,
 ) -> Scorer:
     """Load a local directory or hub id as a Scorer; ``kind`` wins, else the model's config decides.
 
-    ``backend="onnx"`` (cross-encoders only, extra ``onnx``) exports the model to ONNX once (cached under
-    ``$ENTAILKIT_CACHE_DIR``, default ``~/.cache/entailkit``) and runs it with ONNX Runtime;
-    ``quantize="int8"`` adds dynamic int8 quantization of the weights.
+    Every option is checked (``LoadOptions``) before anything is read; the backend registry
+    (``scorers/registry.py``) then picks the loader for (kind, backend).
+
+    Args:
+        model: A local model directory or a hub id (the cache first, then a download).
+        kind: ``"cross-encoder"``, ``"gliclass"``, ``"embedding"``, or None to read it from the config.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or None (the best available).
+        dtype: ``"float32"``, ``"float16"``, ``"bfloat16"`` or None (float32 on CPU).
+        batch_size: Pairs per forward pass at most.
+        max_length: Tokens per pair (None: the model's own limit).
+        trust_remote_code: Run code the checkpoint ships (refused by default).
+        allow_pickle: Load pickled weights when no safetensors exist (refused by default).
+        label_map: NLI role -> output index, for checkpoints with generic ``id2label``.
+        truncation: Default policy for long pairs: ``"window"``, ``"head"`` or ``"error"``.
+        token_budget: Padded tokens per forward pass at most.
+        revision: Branch, tag or commit of a hub model.
+        backend: ``"torch"``, or ``"onnx"`` (cross-encoders, extra ``onnx``: exported once, cached under
+            ``$ENTAILKIT_CACHE_DIR``, default ``~/.cache/entailkit``).
+        quantize: ``"int8"`` for dynamic int8 weights (ONNX only).
+        **backend_options: A backend's own options (GLiClass: ``max_labels_per_pass``,
+            ``example_format``, ``min_text_tokens``; ONNX: ``cache_dir``, ``threads``, ``opset``).
+
+    Returns:
+        The scorer; ``scorer.info`` says what was loaded.
+
+    Raises:
+        InvalidInputError: A bad option (named in the message).
+        ModelLoadError: The model cannot be found, read or loaded.
     """
-    if kind is not None and kind not in KINDS:
-        raise InvalidInputError(f"kind must be one of {KINDS} or None, got {kind!r}.")
-    if backend not in BACKENDS:
-        raise InvalidInputError(f"backend must be one of {BACKENDS}, got {backend!r}.")
-    if quantize not in (None, "int8"):
-        raise InvalidInputError(f"quantize must be 'int8' or None, got {quantize!r}.")
+    if kind is not None and kind not in registry.kinds():
+        raise InvalidInputError(f"kind must be one of {registry.kinds()} or None, got {kind!r}.")
+    if backend not in registry.backends():
+        raise InvalidInputError(f"backend must be one of {registry.backends()}, got {backend!r}.")
     if quantize is not None and backend != "onnx":
         raise InvalidInputError(f"quantize={quantize!r} needs backend='onnx' (the torch backend does not quantize).")
-    check_load_options(
-        batch_size=batch_size,
-        max_length=max_length,
-        token_budget=token_budget,
-        revision=revision,
-        label_map=label_map,
-        trust_remote_code=trust_remote_code,
-        allow_pickle=allow_pickle,
-        truncation=truncation,
-    )
-    model_dir = resolve_model_dir(model, revision=revision, allow_pickle=allow_pickle)
-    config = read_config(model_dir)
-    check_max_length(max_length, config, str(model))
-    check_remote_code(model_dir, config, trust_remote_code)
-    chosen = kind or detect_kind(config)
-    options = dict(
+    options = LoadOptions(
         device=device,
         dtype=dtype,
         batch_size=batch_size,
         max_length=max_length,
         trust_remote_code=trust_remote_code,
         allow_pickle=allow_pickle,
+        label_map=label_map,
         truncation=truncation,
         token_budget=token_budget,
         revision=revision,
+        quantize=quantize,
+        extra=backend_options,
     )
-    if backend == "onnx":
-        if chosen != "cross-encoder":
-            raise InvalidInputError(f"backend='onnx' supports cross-encoders only; {model} is a {chosen} model.")
-        from entailkit.scorers.onnx_backend import load_onnx_scorer
+    return load_with_options(model, kind, backend, options)
 
-        return load_onnx_scorer(str(model), model_dir, config, quantize=quantize, label_map=label_map, **options)
-    if chosen == "gliclass":
-        from entailkit.scorers.gliclass import load_gliclass
 
-        return load_gliclass(str(model), model_dir, config, **options)
-    from entailkit.scorers.transformers_loading import load_transformers_scorer
-
-    return load_transformers_scorer(str(model), model_dir, config, chosen, label_map=label_map, **options)
+def load_with_options(
+    model: str | os.PathLike[str], kind: str | None, backend: str, options: LoadOptions
+) -> Scorer:
+    """Find the checkpoint, check it, choose the kind and call the registered loader."""
+    model_dir = resolve_model_dir(model, revision=options.revision, allow_pickle=options.allow_pickle)
+    config = read_config(model_dir)
+    check_max_length(options.max_length, config, str(model))
+    check_remote_code(model_dir, config, options.trust_remote_code)
+    chosen = kind or detect_kind(config)
+    return registry.get_loader(chosen, backend)(str(model), model_dir, config, chosen, options)

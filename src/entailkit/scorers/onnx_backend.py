@@ -19,7 +19,7 @@ import numpy as np
 from entailkit._optional import require
 from entailkit.errors import ModelLoadError
 from entailkit.scorers import heads
-from entailkit.scorers.checkpoint import check_weights, default_max_length
+from entailkit.scorers.checkpoint import LoadOptions, check_weights, default_max_length
 from entailkit.scorers.cross_encoder import CrossEncoderScorer
 from entailkit.scorers.onnx_export import DEFAULT_OPSET, cached_export, check_quantize
 from entailkit.scorers.transformers_loading import load_tokenizer
@@ -104,65 +104,54 @@ def _providers(ort: Any, device: Any) -> list[str]:
     raise ModelLoadError(f"backend='onnx' supports device 'cpu' or 'cuda', got {device!r}.")
 
 
+ONNX_OPTIONS: dict[str, Any] = {"cache_dir": None, "threads": None, "opset": DEFAULT_OPSET}
+"""ONNX Runtime's own loading options (``load_scorer(..., backend="onnx", **backend_options)``)."""
+
+
 def load_onnx_scorer(
-    name: str,
-    model_dir: Path,
-    config: Mapping[str, Any],
-    *,
-    quantize: str | None = None,
-    device: Any = None,
-    dtype: Any = None,
-    batch_size: int = 32,
-    max_length: int | None = None,
-    trust_remote_code: bool = False,
-    allow_pickle: bool = False,
-    truncation: Truncation = "window",
-    token_budget: int | None = None,
-    revision: str | None = None,
-    label_map: Mapping[str, int] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    threads: int | None = None,
-    opset: int = DEFAULT_OPSET,
+    name: str, model_dir: Path, config: Mapping[str, Any], kind: str, options: LoadOptions
 ) -> OnnxCrossEncoderScorer:
     """Export (or reuse the cached export of) a cross-encoder and wrap the ONNX session in the scorer."""
-    mode = check_quantize(quantize)
-    if dtype not in (None, "auto", "float32", "fp32"):
+    extra = options.check_extra(ONNX_OPTIONS, "ONNX Runtime")
+    o = options
+    mode = check_quantize(o.quantize)
+    if o.dtype not in (None, "auto", "float32", "fp32"):
         raise ModelLoadError(
-            f"backend='onnx' runs float32 graphs (optionally with int8 weights: quantize='int8'), got dtype={dtype!r}."
+            f"backend='onnx' runs float32 graphs (optionally with int8 weights: quantize='int8'), got dtype={o.dtype!r}."
         )
     require("onnxruntime", extra="onnx")
     from transformers import AutoConfig
 
-    use_safetensors = check_weights(model_dir, allow_pickle)
-    tokenizer = load_tokenizer(model_dir, trust_remote_code)
-    hf_config = AutoConfig.from_pretrained(str(model_dir), trust_remote_code=trust_remote_code)
+    use_safetensors = check_weights(model_dir, o.allow_pickle)
+    tokenizer = load_tokenizer(model_dir, o.trust_remote_code)
+    hf_config = AutoConfig.from_pretrained(str(model_dir), trust_remote_code=o.trust_remote_code)
     path = cached_export(
         model_dir,
         quantize=mode,
-        revision=revision,
-        cache_dir=cache_dir,
-        opset=opset,
+        revision=o.revision,
+        cache_dir=extra["cache_dir"],
+        opset=extra["opset"],
         use_safetensors=use_safetensors,
-        trust_remote_code=trust_remote_code,
+        trust_remote_code=o.trust_remote_code,
     )
-    runner = OnnxRunner(make_session(path, threads=threads, device=device), hf_config, path)
+    runner = OnnxRunner(make_session(path, threads=extra["threads"], device=o.device), hf_config, path)
     num_labels = int(hf_config.num_labels)
     id2label = {int(k): str(v) for k, v in (hf_config.id2label or {}).items()}
-    limit = max_length or default_max_length(tokenizer, config, model_dir)
+    limit = o.max_length or default_max_length(tokenizer, config, model_dir)
     info = ScorerInfo(
         model=name,
         kind="cross-encoder",
         head=heads.head_kind(num_labels),
         native="pairs",
         id2label=id2label,
-        label_map=heads.detect_label_map(id2label, num_labels, label_map),
+        label_map=heads.detect_label_map(id2label, num_labels, o.label_map),
         first_stage=heads.first_stage_fusion(hf_config, num_labels),
         max_length=limit,
-        device="cpu" if device is None else str(device),
+        device="cpu" if o.device is None else str(o.device),
         dtype="onnx-int8" if mode == "int8" else "onnx-float32",
-        revision=revision,
+        revision=o.revision,
     )
     logger.info("loaded cross-encoder %s with ONNX Runtime (%s) from %s", name, info.dtype, path)
     return OnnxCrossEncoderScorer(
-        runner, tokenizer, info=info, batch_size=batch_size, token_budget=token_budget, truncation=truncation
+        runner, tokenizer, info=info, batch_size=o.batch_size, token_budget=o.token_budget, truncation=o.truncation
     )

@@ -11,9 +11,9 @@ from typing import Any
 from entailkit.errors import ModelLoadError
 from entailkit.scorers import heads
 from entailkit.scorers.base import Scorer
-from entailkit.scorers.checkpoint import check_weights, default_max_length
+from entailkit.scorers.checkpoint import LoadOptions, check_weights, default_max_length
 from entailkit.scorers.device import dtype_name, resolve_device, resolve_dtype
-from entailkit.types import ScorerInfo, Truncation
+from entailkit.types import ScorerInfo
 
 logger = logging.getLogger(__name__)
 
@@ -52,46 +52,35 @@ def load_tokenizer(model_dir: Path, trust_remote_code: bool) -> Any:
 
 
 def load_transformers_scorer(
-    name: str,
-    model_dir: Path,
-    config: Mapping[str, Any],
-    kind: str,
-    *,
-    device: Any,
-    dtype: Any,
-    batch_size: int,
-    max_length: int | None,
-    trust_remote_code: bool,
-    allow_pickle: bool,
-    truncation: Truncation,
-    token_budget: int | None,
-    revision: str | None,
-    label_map: Mapping[str, int] | None,
+    name: str, model_dir: Path, config: Mapping[str, Any], kind: str, options: LoadOptions
 ) -> Scorer:
     """Load weights safely, place them on the resolved device/dtype, and wrap them in the right scorer."""
     from transformers import AutoModel, AutoModelForSequenceClassification
 
-    use_safetensors = check_weights(model_dir, allow_pickle)
-    torch_device = resolve_device(device)
-    torch_dtype = resolve_dtype(dtype, torch_device)
-    tokenizer = load_tokenizer(model_dir, trust_remote_code)
+    o = options
+    o.check_extra({}, "the torch backend")
+
+    use_safetensors = check_weights(model_dir, o.allow_pickle)
+    torch_device = resolve_device(o.device)
+    torch_dtype = resolve_dtype(o.dtype, torch_device)
+    tokenizer = load_tokenizer(model_dir, o.trust_remote_code)
     auto = AutoModelForSequenceClassification if kind == "cross-encoder" else AutoModel
     try:
         with quiet_transformers():
             model = auto.from_pretrained(
-                str(model_dir), dtype=torch_dtype, use_safetensors=use_safetensors, trust_remote_code=trust_remote_code
+                str(model_dir), dtype=torch_dtype, use_safetensors=use_safetensors, trust_remote_code=o.trust_remote_code
             )
     except Exception as exc:
         raise ModelLoadError(f"cannot load {kind} weights from {model_dir}: {exc}") from exc
     model.to(torch_device).eval()
-    limit = max_length or default_max_length(tokenizer, config, model_dir)
+    limit = o.max_length or default_max_length(tokenizer, config, model_dir)
     common = dict(
         model=name,
         kind=kind,
         max_length=limit,
         device=str(torch_device),
         dtype=dtype_name(torch_dtype),
-        revision=revision,
+        revision=o.revision,
     )
     logger.info("loaded %s %s on %s (%s), max_length=%d", kind, name, torch_device, dtype_name(torch_dtype), limit)
     if kind == "embedding":
@@ -102,9 +91,9 @@ def load_transformers_scorer(
             model,
             tokenizer,
             info=info,
-            batch_size=batch_size,
-            token_budget=token_budget,
-            truncation="error" if truncation == "error" else "head",
+            batch_size=o.batch_size,
+            token_budget=o.token_budget,
+            truncation="error" if o.truncation == "error" else "head",
         )
     from entailkit.scorers.cross_encoder import CrossEncoderScorer
 
@@ -114,10 +103,10 @@ def load_transformers_scorer(
         head=heads.head_kind(num_labels),
         native="pairs",
         id2label=id2label,
-        label_map=heads.detect_label_map(id2label, num_labels, label_map),
+        label_map=heads.detect_label_map(id2label, num_labels, o.label_map),
         first_stage=heads.first_stage_fusion(model.config, num_labels),
         **common,  # type: ignore[arg-type]
     )
     return CrossEncoderScorer(
-        model, tokenizer, info=info, batch_size=batch_size, token_budget=token_budget, truncation=truncation
+        model, tokenizer, info=info, batch_size=o.batch_size, token_budget=o.token_budget, truncation=o.truncation
     )
