@@ -4,7 +4,7 @@ Two queries against a handful of passages, plus one malformed row that comes bac
 instead of failing the job. The same code scores millions of rows on a Ray cluster: pass a parquet
 path and ``BatchOptions(num_actors=...)``, and call ``ray.init(address=...)`` / ``init_ray`` first.
 
-Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED) and the 'ray' extra; exits 0 with a
+Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED) and the 'ray' extra; exits 2 with a
 message when either is absent.
 
     python examples/batch_rerank_ray.py
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -35,11 +36,11 @@ QUERIES = ["A person is making music.", "Animals are outside."]
 
 def main() -> int:
     if not (MODEL / "config.json").is_file():
-        print(f"model absent: {MODEL} (set ENTAILKIT_SHARED); nothing to do.")
-        return 0
+        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
     if importlib.util.find_spec("ray") is None:
-        print("Ray is not installed: pip install 'entailkit[ray]'; nothing to do.")
-        return 0
+        print("cannot run: Ray is not installed (pip install 'entailkit[ray]')", file=sys.stderr)
+        return 2
     import ray
 
     from entailkit.distributed import BatchOptions, init_ray, rerank_dataset, split_errors

@@ -2,7 +2,7 @@
 
 Scores entailment vs contradiction (what zero-shot classification with multi_label=True reports) on
 300 SICK TEST pairs, fits Platt scaling on 150 of them and measures ECE and precision on the other 150.
-Uses ../shared (or $ENTAILKIT_SHARED); exits 0 with a message when absent.
+Uses ../shared (or $ENTAILKIT_SHARED); exits 2 with a message when absent.
 
     python examples/calibrate_sick.py
 """
@@ -30,8 +30,8 @@ DATA = SHARED / "data/sick/SICK.txt"
 
 def main() -> int:
     if not (MODEL / "config.json").is_file() or not DATA.is_file():
-        print(f"SICK model or data absent under {SHARED}; set ENTAILKIT_SHARED. Nothing to do.")
-        return 0
+        print(f"cannot run: SICK model or data absent under {SHARED} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
     with DATA.open(encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r["SemEval_set"] == "TEST"]
     rows = random.Random(1).sample(rows, 300)

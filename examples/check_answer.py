@@ -1,7 +1,7 @@
 """Check an answer sentence by sentence against retrieved contexts: supported, contradicted or unsupported,
 with the context window that is the evidence for each verdict.
 
-Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 0 with a message when absent.
+Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 2 with a message when absent.
 
     python examples/check_answer.py
 """
@@ -32,8 +32,8 @@ ANSWER = "A man is playing a guitar. There is no woman slicing an onion. A child
 
 def main() -> int:
     if not (MODEL / "config.json").is_file():
-        print(f"model absent: {MODEL} (set ENTAILKIT_SHARED); nothing to do.")
-        return 0
+        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
     checker = GroundednessChecker(load_scorer(MODEL, device="cpu"), threshold=0.5, aggregate="min")
     report = checker.check(ANSWER, CONTEXTS, question="What is happening?")
     for sentence in report.sentences:

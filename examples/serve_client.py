@@ -3,7 +3,8 @@
     python examples/serve_client.py [path/to/minilm-l6-sick-nli]
 
 The same server runs from the shell with ``entailkit serve --model <dir>``; here it starts on a free
-loopback port in a background thread (BackgroundServer) so the example needs nothing else running.
+loopback port in a background thread (BackgroundServer) so the example needs nothing else running. Exits 2
+with a message when the model is absent.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parent
 MODEL = SHARED / "models/minilm-l6-sick-nli"
 
 
-def main() -> None:
+def main() -> int:
     model = Path(sys.argv[1]) if len(sys.argv) > 1 else MODEL
     if not (model / "config.json").is_file():
-        print(f"model absent: {model} (set ENTAILKIT_SHARED or pass a path); nothing to do.")
-        return
+        print(f"cannot run: model absent: {model} (set ENTAILKIT_SHARED or pass a path)", file=sys.stderr)
+        return 2
     scorer = load_scorer(model)
     with BackgroundServer(scorer) as server, Client(server.url) as client:
         print("serving on", server.url, "->", client.health()["head"])
@@ -58,7 +59,8 @@ def main() -> None:
         ).json()
         print("cohere v2 response:", cohere_shape["results"])
     print("server stopped")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -34,8 +34,8 @@ def main() -> int:
     shared = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
     base = shared / "models" / "minilm-l6-sick-nli"
     if not (base / "config.json").is_file():
-        print(f"skipped: no NLI checkpoint at {base} (set ENTAILKIT_SHARED to the shared folder)")
-        return 0
+        print(f"cannot run: no NLI checkpoint at {base} (set ENTAILKIT_SHARED to the shared folder)", file=sys.stderr)
+        return 2
     pairs = classification_to_nli(EXAMPLES, LABELS, template=TEMPLATE)
     with tempfile.TemporaryDirectory() as out:
         before = load_scorer(base).score_labels(NEW_TEXTS, LABELS, hypothesis_template=TEMPLATE)

@@ -245,7 +245,7 @@ def test_hub_that_answers_404_gives_a_download_error(online: pytest.MonkeyPatch)
 
 
 def test_unknown_backend_options_are_refused(model_dir: Path) -> None:
-    with pytest.raises(InvalidInputError, match="unknown the torch backend option.*max_labels_per_pass"):
+    with pytest.raises(InvalidInputError, match=r"unknown the torch backend option.*max_labels_per_pass"):
         load_scorer(model_dir, max_labels_per_pass=3)
 
 

@@ -58,8 +58,8 @@ def test_sick_reranker_orders_and_windows(sick_model_path: Path, sick_scorer: An
     filler = " ".join(["A child is riding a bike on the road."] * 5)
     passage = f"{filler} A man is playing a guitar on stage. {filler}"
     top = Reranker(short, query_template="{}").rerank("A man is playing a guitar.", ["A cat sleeps.", passage])[0]
-    assert top.index == 1 and top.num_windows > 1 and top.window is not None
-    assert "playing a guitar" in passage[top.window[0] : top.window[1]]
+    assert top.index == 1 and top.num_windows > 1 and top.pair.window is not None
+    assert "playing a guitar" in passage[top.pair.window[0] : top.pair.window[1]]
 
 
 @pytest.fixture(scope="module")

@@ -203,9 +203,11 @@ def test_long_passage_is_windowed_and_best_span_reported() -> None:
     result = Reranker(scorer).rerank(Q, ["short alpha", passage])
     top = result[0]
     assert top.index == 1 and top.score == 0.9
-    assert top.num_windows > 1 and top.window is not None
-    assert "beta" in passage[top.window[0] : top.window[1]]
-    assert result[1].window is None and result[1].num_windows == 1
+    assert top.num_windows > 1 and top.pair.window is not None
+    assert "beta" in passage[top.pair.window[0] : top.pair.window[1]]
+    assert result[1].pair.window is None and result[1].num_windows == 1
+    dumped = top.model_dump(mode="json")
+    assert "window" not in dumped and dumped["pair"]["window"] == list(top.pair.window)  # one place, the pair's
 
 
 def test_rerank_many_shares_one_scorer_call() -> None:

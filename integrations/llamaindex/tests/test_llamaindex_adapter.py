@@ -160,13 +160,21 @@ def test_batch_eval_runner_faithfulness(nli_scorer: Any) -> None:
     assert sync.passing is True
 
 
-def test_relevancy_evaluator(nli_scorer: Any) -> None:
-    evaluator = EntailkitRelevancyEvaluator(nli_scorer, threshold=0.0)
-    result = evaluator.evaluate(
-        query="guitar music", response="A man is playing a guitar.", contexts=["A man plays guitar."]
+def test_relevancy_evaluator_passes_an_on_topic_response_and_fails_an_off_topic_one(nli_scorer: Any) -> None:
+    # The SICK model reads sentence pairs: the query is a statement, so it is the hypothesis as it is.
+    evaluator = EntailkitRelevancyEvaluator(nli_scorer, threshold=0.5, query_template="{}")
+    query = "a man playing a guitar"
+    contexts = ["A man plays guitar.", "The crowd is cheering loudly."]
+    on_topic = evaluator.evaluate(query=query, response="A man is playing a guitar.", contexts=contexts)
+    off_topic = evaluator.evaluate(
+        query=query, response="A woman is slicing an onion in the kitchen.", contexts=contexts
     )
-    assert result.passing is True and result.score is not None and 0.0 <= result.score <= 1.0
-    assert "context 0" in (result.feedback or "")
+    assert on_topic.score is not None and off_topic.score is not None
+    assert on_topic.passing is True and on_topic.score >= 0.5
+    assert off_topic.passing is False and off_topic.score < 0.5
+    assert on_topic.score > off_topic.score + 0.3
+    feedback = on_topic.feedback or ""
+    assert "threshold 0.50" in feedback and "context 0" in feedback and "context 1" in feedback
 
 
 def test_document_filter_drops_duplicates_flags_contradictions(nli_scorer: Any) -> None:

@@ -170,7 +170,6 @@ class Reranker:
                     text=text,
                     document=original[i],
                     metadata=metadata,
-                    window=scored[offset + i].window,
                     num_windows=scored[offset + i].num_windows,
                     pair=scored[offset + i],
                     first_stage_score=flat_first[offset + i] if flat_first is not None else None,

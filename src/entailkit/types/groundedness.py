@@ -1,0 +1,91 @@
+"""Groundedness results: the evidence, the verdict on each answer sentence, the report on the answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from entailkit.types._base import _Frozen
+from entailkit.types.scores import HeadKind, Span
+
+SentenceVerdict = Literal["supported", "contradicted", "unsupported"]
+"""What the contexts say about one sentence of the answer."""
+GroundednessAggregate = Literal["mean", "min"]
+"""How sentence scores become the answer's ``aggregate_score``: their mean or their minimum."""
+
+
+class Evidence(_Frozen):
+    """The context window that best supports (or contradicts) a sentence."""
+
+    context_index: int
+    """Index of the context passage in the ``contexts`` given to ``check``."""
+    span: Span
+    """Character span of the window inside that context passage."""
+    text: str
+    entailment: float
+    contradiction: float | None = None
+
+
+class SentenceCheck(_Frozen):
+    """The verdict on one sentence (or claim) of an answer."""
+
+    index: int
+    text: str
+    span: Span | None
+    """Character span in the answer; None when a custom splitter returned text not found in it."""
+    verdict: SentenceVerdict
+    score: float
+    """Support in [0, 1]: the best entailment over all context windows, calibrated if a calibrator is set."""
+    entailment: float
+    """Best raw entailment probability over all context windows."""
+    contradiction: float | None = None
+    """Best contradiction probability over all windows (3-label models only)."""
+    supporting: Evidence | None = None
+    contradicting: Evidence | None = None
+    num_windows: int = 0
+    """How many context windows the sentence was scored against."""
+
+    @property
+    def evidence(self) -> Evidence | None:
+        """The evidence behind the verdict: the contradicting window if contradicted, else the supporting."""
+        return self.contradicting if self.verdict == "contradicted" else self.supporting
+
+
+class GroundednessReport(_Frozen):
+    """How well an answer is supported by its contexts, sentence by sentence."""
+
+    answer: str
+    question: str | None = None
+    sentences: tuple[SentenceCheck, ...] = ()
+    score: float
+    """Fraction of sentences that are supported (0.0 for an answer without a checkable sentence)."""
+    min_score: float
+    mean_score: float
+    aggregate: GroundednessAggregate
+    aggregate_score: float
+    """``mean_score`` or ``min_score``, as ``aggregate`` says."""
+    grounded: bool
+    """``aggregate_score >= threshold``, no sentence contradicted, and at least one sentence checked."""
+    threshold: float
+    head: HeadKind
+    num_contexts: int
+    no_sentences: bool = False
+    """True when the answer has no checkable sentence (empty, blank, or without a letter or digit, e.g.
+    emoji only): nothing could be verified, so it is not grounded and every score is 0.0."""
+
+    def _with(self, verdict: SentenceVerdict) -> list[SentenceCheck]:
+        return [s for s in self.sentences if s.verdict == verdict]
+
+    @property
+    def supported(self) -> list[SentenceCheck]:
+        """The sentences the contexts support."""
+        return self._with("supported")
+
+    @property
+    def contradicted(self) -> list[SentenceCheck]:
+        """The sentences a context contradicts."""
+        return self._with("contradicted")
+
+    @property
+    def unsupported(self) -> list[SentenceCheck]:
+        """The sentences neither supported nor contradicted."""
+        return self._with("unsupported")

@@ -1,0 +1,141 @@
+"""What scorers return and say about themselves: pair and label scores, scorer info, score literals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from entailkit.types._base import _Frozen
+
+Span = tuple[int, int]
+"""Character span ``(start, end)`` into a text, end exclusive."""
+
+ScorerKind = Literal["cross-encoder", "gliclass", "embedding"]
+"""The model family a scorer wraps (``load_scorer(kind=)``)."""
+HeadKind = Literal["relevance", "nli2", "nli3", "cosine", "gliclass"]
+"""What a model's output means: 1-logit relevance, 2-way NLI, 3-way NLI, embedding cosine, GLiClass."""
+Normalization = Literal["softmax", "entailment_vs_contradiction"]
+"""How NLI logits become probabilities: softmax over all classes, or entailment vs contradiction only
+(the formula of transformers' zero-shot pipeline with ``multi_label=True``)."""
+Truncation = Literal["window", "head", "error"]
+"""Policy for pairs longer than the model's max length: sliding windows over the premise (max over
+windows), cut the end of the premise (logged), or raise."""
+NativeCall = Literal["pairs", "labels"]
+"""The call a backend implements natively (the other is built on top of it)."""
+
+
+class PairScore(_Frozen):
+    """The scores of one (premise, hypothesis) pair.
+
+    ``score`` is the one number the head means: relevance for 1-logit heads, entailment for NLI heads,
+    clipped cosine for embedding models.
+    """
+
+    score: float
+    entailment: float | None = None
+    neutral: float | None = None
+    contradiction: float | None = None
+    relevance: float | None = None
+    logits: tuple[float, ...] = ()
+    window: Span | None = None
+    """Character span of the premise window that gave ``score`` (None when the whole premise fit)."""
+    num_windows: int = 1
+    truncated: bool = False
+    """True when the ``head`` policy cut this pair to fit."""
+
+
+class PairScores(_Frozen):
+    """Scores of a batch of pairs, in input order."""
+
+    items: tuple[PairScore, ...] = ()
+    head: HeadKind
+    normalization: Normalization | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[PairScore]:  # type: ignore[override]
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> PairScore:
+        return self.items[index]
+
+    @property
+    def scores(self) -> list[float]:
+        """The ``score`` of every pair, in input order."""
+        return [item.score for item in self.items]
+
+
+class TextLabelScores(_Frozen):
+    """The score of every candidate label for one text, labels in the order they were given."""
+
+    labels: tuple[str, ...]
+    scores: tuple[float, ...]
+    multi_label: bool
+
+    def as_dict(self) -> dict[str, float]:
+        """Label -> score, in the given order."""
+        return dict(zip(self.labels, self.scores, strict=True))
+
+    def ranked(self) -> list[tuple[str, float]]:
+        """Labels sorted by descending score (stable: ties keep the given order)."""
+        return sorted(zip(self.labels, self.scores, strict=True), key=lambda pair: -pair[1])
+
+    @property
+    def top(self) -> str | None:
+        """The best label, or None when there are no labels."""
+        ranked = self.ranked()
+        return ranked[0][0] if ranked else None
+
+
+class LabelScores(_Frozen):
+    """Label scores of a batch of texts, in input order."""
+
+    items: tuple[TextLabelScores, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[TextLabelScores]:  # type: ignore[override]
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> TextLabelScores:
+        return self.items[index]
+
+
+FIRST_STAGE_CONFIG_KEY = "entailkit_first_stage"
+"""Key of the model config entry that holds a relevance model's ``FirstStageFusion``."""
+
+
+class FirstStageFusion(_Frozen):
+    """How a relevance model trained on top of a retriever adds the retriever's score to its logit.
+
+    The fused relevance is ``sigmoid(logit + scale * first_stage_score + bias)``: ``scale`` and ``bias``
+    are the logistic fit of the retriever's scores to the training labels, and the cross-encoder learned
+    the rest (what the retriever gets wrong), so it ranks best with the retriever's score beside it.
+    """
+
+    scale: float
+    bias: float
+    source: str = "first-stage retriever score"
+    """What the score was in training (e.g. the all-MiniLM-L6-v2 cosine): pass the same at inference."""
+
+
+class ScorerInfo(_Frozen):
+    """What a loaded scorer is: shown by ``entailkit info`` and saved with calibrations."""
+
+    model: str
+    kind: ScorerKind
+    head: HeadKind
+    native: NativeCall
+    id2label: dict[int, str] = Field(default_factory=dict)
+    label_map: dict[str, int] = Field(default_factory=dict)
+    """NLI role ("entailment", "neutral", "contradiction", "not_entailment") -> output index."""
+    max_length: int
+    device: str
+    dtype: str
+    revision: str | None = None
+    first_stage: FirstStageFusion | None = None
+    """Set for relevance models trained on top of a retriever's scores (``Reranker(first_stage_scores=)``)."""
