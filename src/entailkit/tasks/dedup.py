@@ -20,7 +20,6 @@ from entailkit.types import PairScore, PassageDecision, PassageFilterResult
 logger = logging.getLogger(__name__)
 
 OnContradiction = Literal["flag", "drop", "keep"]
-_HEADS = ("nli2", "nli3", "gliclass", "cosine")
 
 
 def filter_passages(
@@ -45,7 +44,7 @@ def filter_passages(
             "build one with entailkit.load_scorer(model)."
         )
     head = scorer.info.head
-    if head not in _HEADS:
+    if not (scorer.info.can("entailment") or scorer.info.can("similarity")):
         raise InvalidInputError(
             f"filter_passages needs an NLI model (2 or 3 labels), GLiClass or an embedding model; "
             f"{scorer.info.model!r} has a {head!r} head (a relevance reranker cannot tell duplicates)."
@@ -57,7 +56,8 @@ def filter_passages(
     passages = check_texts(texts, "texts")
     if not passages:
         return PassageFilterResult(decisions=(), head=head)
-    if on_contradiction != "keep" and head != "nli3":
+    contradicts = scorer.info.can("contradiction")
+    if on_contradiction != "keep" and not contradicts:
         logger.info("filter_passages: %s has no contradiction class; only duplicates are filtered.", head)
 
     pairs = [
@@ -77,7 +77,7 @@ def filter_passages(
     decisions: list[PassageDecision] = []
     kept: list[int] = []
     for i, text in enumerate(passages):
-        decision = _decide(i, text, kept, passages, scored, head, dup, contra, on_contradiction)
+        decision = _decide(i, text, kept, passages, scored, contradicts, dup, contra, on_contradiction)
         decisions.append(decision)
         if decision.action != "drop":
             kept.append(i)
@@ -90,7 +90,7 @@ def _decide(
     kept: list[int],
     passages: list[str],
     scored: dict[tuple[int, int], PairScore],
-    head: str,
+    contradicts: bool,
     dup: float,
     contra: float,
     on_contradiction: OnContradiction,
@@ -106,7 +106,7 @@ def _decide(
         elif (j, i) in scored:
             item = scored[(j, i)]
             entail = item.entailment if item.entailment is not None else item.score
-            contradiction = item.contradiction if head == "nli3" else None
+            contradiction = item.contradiction if contradicts else None
         else:
             continue
         if entail >= dup and (best_dup is None or entail > best_dup[0]):

@@ -29,8 +29,6 @@ from entailkit.types import (
 
 logger = logging.getLogger(__name__)
 
-_ACCEPTED_HEADS = ("nli2", "nli3", "gliclass")
-
 
 @dataclass
 class _Job:
@@ -74,7 +72,7 @@ class GroundednessChecker:
                 "build one with entailkit.load_scorer(model)."
             )
         head = scorer.info.head
-        if head not in _ACCEPTED_HEADS:
+        if not scorer.info.can("entailment"):
             what = {
                 "relevance": "a 1-logit relevance model (a reranker): it says how relevant a passage is, "
                 "not whether it supports a claim",
@@ -171,7 +169,7 @@ class GroundednessChecker:
     def _report(
         self, job: _Job, pair_index: Mapping[tuple[str, str], int], scores: Sequence[PairScore]
     ) -> GroundednessReport:
-        head = self.scorer.info.head
+        contradicts = self.scorer.info.can("contradiction")
         raw_entailment: list[float] = []
         found: list[tuple[Evidence | None, Evidence | None, float | None]] = []
         for hypothesis in job.hypotheses:
@@ -188,12 +186,12 @@ class GroundednessChecker:
                     span=span,
                     text=context[span[0] : span[1]],
                     entailment=entail,
-                    contradiction=item.contradiction if head == "nli3" else None,
+                    contradiction=item.contradiction if contradicts else None,
                 )
                 if support is None or entail > support.entailment:
                     support = evidence
                 if (
-                    head == "nli3"
+                    contradicts
                     and item.contradiction is not None
                     and (best_c is None or item.contradiction > best_c)
                 ):
@@ -224,7 +222,7 @@ class GroundednessChecker:
                     verdict=verdict,
                     score=score,
                     entailment=entail,
-                    contradiction=best_c if head == "nli3" else None,
+                    contradiction=best_c if contradicts else None,
                     supporting=support,
                     contradicting=contra,
                     num_windows=len(job.windows),

@@ -32,7 +32,6 @@ DEFAULT_QUERY_TEMPLATE = "This text is about {}."
 "the passage is about <topic>" is what an NLI model can judge. Questions may read better with e.g.
 ``"This text answers the question: {}"``."""
 
-_NLI_HEADS = ("nli2", "nli3")
 _TEXT_ATTRIBUTES = ("page_content", "text", "content")
 
 
@@ -75,20 +74,20 @@ class Reranker:
             raise InvalidInputError(f"text_key must be a non-empty str or None, got {text_key!r}.")
         self.text_key = text_key
         self.show_progress = check_bool(show_progress, "show_progress")
-        if query_template is not None and scorer.info.head == "relevance":
+        if query_template is not None and scorer.info.can("relevance"):
             logger.warning(
                 "query_template is ignored: %s is a relevance model and is fed the raw query.",
                 scorer.info.model,
             )
 
     def hypothesis_for(self, query: str) -> str:
-        """The text the model scores each passage against: the templated query for NLI heads."""
-        head = self.scorer.info.head
-        if head == "relevance":
+        """The text the model scores each passage against: the templated query for models that read hypotheses."""
+        info = self.scorer.info
+        if info.can("relevance"):
             return query
         if self.query_template is not None:
             return self.query_template.format(query)
-        return DEFAULT_QUERY_TEMPLATE.format(query) if head in _NLI_HEADS else query
+        return DEFAULT_QUERY_TEMPLATE.format(query) if info.query_input == "hypothesis" else query
 
     def rerank(
         self,

@@ -28,6 +28,8 @@ from entailkit.types.rerank import RerankItem, RerankResult
 from entailkit.types.routing import Route, RouteDecision, RouteMetrics, RouterReport, RouteSignal
 from entailkit.types.scores import (
     FIRST_STAGE_CONFIG_KEY,
+    HEAD_QUERY_INPUT,
+    HEAD_ROLES,
     FirstStageFusion,
     HeadKind,
     LabelScores,
@@ -35,6 +37,8 @@ from entailkit.types.scores import (
     Normalization,
     PairScore,
     PairScores,
+    QueryInput,
+    Role,
     ScorerInfo,
     ScorerKind,
     Span,
@@ -44,6 +48,8 @@ from entailkit.types.scores import (
 
 __all__ = [
     "FIRST_STAGE_CONFIG_KEY",
+    "HEAD_QUERY_INPUT",
+    "HEAD_ROLES",
     "CalibrationMethod",
     "CalibrationReport",
     "Classification",
@@ -64,8 +70,10 @@ __all__ = [
     "PassageFilterResult",
     "PassageReason",
     "PrecisionPoint",
+    "QueryInput",
     "RerankItem",
     "RerankResult",
+    "Role",
     "Route",
     "RouteDecision",
     "RouteMetrics",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from entailkit.types._base import _Frozen
 
@@ -15,6 +15,28 @@ Span = tuple[int, int]
 ScorerKind = Literal["cross-encoder", "gliclass", "embedding"]
 """The model family a scorer wraps (``load_scorer(kind=)``)."""
 HeadKind = Literal["relevance", "nli2", "nli3", "cosine", "gliclass"]
+Role = Literal["entailment", "contradiction", "relevance", "similarity"]
+"""What a scorer can judge: support of a claim, its contradiction, a passage's relevance to a query, or
+closeness of two texts."""
+QueryInput = Literal["query", "hypothesis"]
+"""How a reranker hands a model the query: as it is (relevance, GLiClass, embedding models) or as a
+templated hypothesis ("This text is about {query}.", NLI models)."""
+
+HEAD_ROLES: dict[str, tuple[Role, ...]] = {
+    "relevance": ("relevance",),
+    "nli2": ("entailment",),
+    "nli3": ("entailment", "contradiction"),
+    "gliclass": ("entailment",),
+    "cosine": ("similarity",),
+}
+"""The roles each head can play: the one table tasks read (through ``ScorerInfo.roles``), never head names."""
+HEAD_QUERY_INPUT: dict[str, QueryInput] = {
+    "relevance": "query",
+    "nli2": "hypothesis",
+    "nli3": "hypothesis",
+    "gliclass": "query",
+    "cosine": "query",
+}
 """What a model's output means: 1-logit relevance, 2-way NLI, 3-way NLI, embedding cosine, GLiClass."""
 Normalization = Literal["softmax", "entailment_vs_contradiction"]
 """How NLI logits become probabilities: softmax over all classes, or entailment vs contradiction only
@@ -139,3 +161,21 @@ class ScorerInfo(_Frozen):
     revision: str | None = None
     first_stage: FirstStageFusion | None = None
     """Set for relevance models trained on top of a retriever's scores (``Reranker(first_stage_scores=)``)."""
+    roles: tuple[Role, ...] = ()
+    """What the scorer can judge (from its head unless the backend says otherwise); tasks read this."""
+    query_input: QueryInput = "query"
+    """How a reranker hands it the query (from its head unless the backend says otherwise)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _roles_from_head(cls, data: Any) -> Any:
+        """A backend that does not state roles or query input gets those of its head."""
+        if isinstance(data, dict) and data.get("head") in HEAD_ROLES:
+            data = dict(data)
+            data.setdefault("roles", HEAD_ROLES[data["head"]])
+            data.setdefault("query_input", HEAD_QUERY_INPUT[data["head"]])
+        return data
+
+    def can(self, role: Role) -> bool:
+        """Whether the scorer can judge ``role`` (e.g. ``info.can("contradiction")``)."""
+        return role in self.roles
