@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from entailkit.types import GroundednessReport, SentenceCheck
+
 
 class EntailkitError(Exception):
     """Base class of every error entailkit raises on purpose."""
@@ -17,3 +23,13 @@ class ModelLoadError(EntailkitError):
 
 class MissingDependencyError(EntailkitError, ImportError):
     """An optional dependency is needed for this feature; the message names the pip command."""
+
+
+class UngroundedAnswerError(EntailkitError):
+    """An answer has unsupported or contradicted sentences (raised by guards such as LangChain's ``mode="raise"``)."""
+
+    def __init__(self, report: GroundednessReport, failing: Sequence[SentenceCheck]) -> None:
+        self.report = report
+        self.failing = tuple(failing)
+        listed = "; ".join(f"{s.verdict}: {s.text!r:.80}" for s in failing)
+        super().__init__(f"{len(failing)} of {len(report.sentences)} answer sentence(s) failed: {listed}")

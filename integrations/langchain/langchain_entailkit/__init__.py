@@ -6,14 +6,11 @@ return copies (never the caller's documents) and report scores to callbacks as c
 
 from __future__ import annotations
 
+from entailkit.errors import UngroundedAnswerError
 from langchain_entailkit._scorers import clear_scorer_cache, shared_scorer
 from langchain_entailkit.document_filter import FILTER_EVENT, EntailkitDocumentFilter
 from langchain_entailkit.embeddings import EntailkitEmbeddings
-from langchain_entailkit.groundedness import (
-    GROUNDEDNESS_EVENT,
-    EntailkitGroundednessCheck,
-    UngroundedAnswerError,
-)
+from langchain_entailkit.groundedness import GROUNDEDNESS_EVENT, EntailkitGroundednessCheck
 from langchain_entailkit.rerank import RERANK_EVENT, EntailkitRerank
 from langchain_entailkit.router import ROUTE_EVENT, EntailkitRoutedRunnable, EntailkitRouter
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from entailkit.errors import EntailkitError, InvalidInputError
+from entailkit.errors import InvalidInputError, UngroundedAnswerError
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.types import GroundednessReport, SentenceCheck, SentenceVerdict
 from langchain_entailkit._documents import context_texts, text_of
@@ -21,15 +21,6 @@ GROUNDEDNESS_EVENT = "entailkit_groundedness"
 
 Mode = Literal["report", "flag", "strip", "raise"]
 _MODES = ("report", "flag", "strip", "raise")
-
-
-class UngroundedAnswerError(EntailkitError):
-    """Raised in ``mode="raise"`` when an answer has unsupported or contradicted sentences."""
-
-    def __init__(self, report: GroundednessReport, failing: Sequence[SentenceCheck]) -> None:
-        self.report = report
-        listed = "; ".join(f"{s.verdict}: {s.text!r:.80}" for s in failing)
-        super().__init__(f"{len(failing)} of {len(report.sentences)} answer sentence(s) failed: {listed}")
 
 
 class EntailkitGroundednessCheck(Runnable[Any, Any]):
