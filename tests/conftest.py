@@ -45,6 +45,14 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def tiny_multilingual_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """name -> directory of the tiny XLM-R and ModernBERT cross-encoders in ``fixtures.tiny_multilingual``."""
+    from fixtures.tiny_multilingual import build_all
+
+    return build_all(tmp_path_factory.mktemp("tiny-multilingual"))
+
+
+@pytest.fixture(scope="session")
 def tiny_embed_path(tiny_models: dict[str, Path]) -> Path:
     """A tiny plain BertModel encoder (an embedding model)."""
     return tiny_models["bert-embed"]
