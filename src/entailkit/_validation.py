@@ -220,6 +220,25 @@ def check_template(template: Any, name: str = "hypothesis_template") -> str:
     return template
 
 
+def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
+    """Validate an option that must be one of ``choices`` (a policy, a normalization, a mode).
+
+    Args:
+        value: The option.
+        name: Its argument name in messages.
+        choices: The accepted values.
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        InvalidInputError: ``value`` is not one of ``choices``.
+    """
+    if isinstance(value, bool) or value not in choices:
+        raise InvalidInputError(f"{name} must be one of {tuple(choices)}, got {value!r:.60}.")
+    return value
+
+
 def check_bool(value: Any, name: str) -> bool:
     """Validate a flag: True or False, nothing merely truthy.
 

@@ -45,29 +45,6 @@ TOL = 1e-5
 
 # --- the backends ---------------------------------------------------------------------------------------
 
-_EMBEDDING_TRUNCATION = (
-    "EmbeddingScorer.score_pairs ignores its truncation= argument: a text over max_length is cut to "
-    "max_length (logged at INFO only), with truncated=False, num_windows=1 and window=None, whatever "
-    "the policy; truncation='error' does not raise, and an unknown policy ('cut') is accepted."
-)
-_NORMALIZATION_UNCHECKED = (
-    "score_pairs accepts any normalization= value (e.g. 'max') without an InvalidInputError; "
-    "CrossEncoderScorer refuses it."
-)
-_WINDOW_SPANS_UNCHECKED = (
-    "window_spans() hands text and hypothesis to the tokenizer unchecked (CrossEncoderScorer, "
-    "EmbeddingScorer, GLiClassScorer): a lone surrogate gives tokenizers' TypeError 'TextEncodeInput must "
-    "be Union[...]', a non-str a ValueError (transformers), TypeError or AttributeError (GLiClass), not "
-    "InvalidInputError; EmbeddingScorer.window_spans does not look at its hypothesis at all."
-)
-_WINDOWS_RETOKENIZED = (
-    "windows are planned on the token offsets of the whole premise, then scored as premise[start:end] "
-    "re-tokenized on its own, which can be 1-3 tokens more than planned: with XLM-R's Unigram a window that "
-    "starts inside a word gets an extra '▁' piece; with ModernBERT's byte-level BPE a window that starts or "
-    "ends inside a multi-byte character (byte tokens sharing its character offsets) takes all of its bytes. "
-    "The pair is then over max_length and the tokenizer's truncation (only_first, or only_second for "
-    "relevance heads) silently drops the window's last tokens."
-)
 
 
 @dataclass(frozen=True)
@@ -94,7 +71,7 @@ class Backend:
 
 
 def _ce(source: str, model: str, head: str) -> Backend:
-    defects = (("test_every_window_fits_the_model", _WINDOWS_RETOKENIZED),) if source == "multilingual" else ()
+    defects: tuple[tuple[str, str], ...] = ()
     return Backend(model, source, model, head, defects=defects)
 
 
@@ -124,7 +101,6 @@ BACKENDS: tuple[Backend, ...] = (
         label_order_free=False,
         # A hypothesis is a label to GLiClass; an empty label is refused.
         empty_hypothesis=False,
-        defects=(("test_bad_input_raises_a_typed_error[pairs-unknown-normalization]", _NORMALIZATION_UNCHECKED),),
     ),
     Backend(
         "onnx-fp32:bert-rel1", "tiny", "bert-rel1", "relevance", dtype="onnx-float32", options=(("backend", "onnx"),)
@@ -139,7 +115,6 @@ BACKENDS: tuple[Backend, ...] = (
         "nli3",
         dtype="onnx-float32",
         options=(("backend", "onnx"),),
-        defects=(("test_every_window_fits_the_model", _WINDOWS_RETOKENIZED),),
     ),
     Backend(
         "onnx-fp32:modernbert-nli2-ent1",
@@ -148,7 +123,6 @@ BACKENDS: tuple[Backend, ...] = (
         "nli2",
         dtype="onnx-float32",
         options=(("backend", "onnx"),),
-        defects=(("test_every_window_fits_the_model", _WINDOWS_RETOKENIZED),),
     ),
     Backend(
         "onnx-int8:bert-nli3-cen",
@@ -167,13 +141,6 @@ BACKENDS: tuple[Backend, ...] = (
         "bert-embed",
         head="cosine",
         kind="embedding",
-        defects=(
-            ("test_window_policy_scores_windows", _EMBEDDING_TRUNCATION),
-            ("test_error_policy_raises", _EMBEDDING_TRUNCATION),
-            ("test_head_policy_marks_the_cut", _EMBEDDING_TRUNCATION),
-            ("test_bad_input_raises_a_typed_error[pairs-unknown-truncation]", _EMBEDDING_TRUNCATION),
-            ("test_bad_input_raises_a_typed_error[pairs-unknown-normalization]", _NORMALIZATION_UNCHECKED),
-        ),
     ),
 )
 
@@ -516,10 +483,6 @@ BAD_SPANS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-# Failed: EmbeddingScorer.window_spans ignores its hypothesis, so a bad one passes (DID NOT RAISE).
-@pytest.mark.xfail(
-    strict=True, raises=(TypeError, ValueError, AttributeError, pytest.fail.Exception), reason=_WINDOW_SPANS_UNCHECKED
-)
 @pytest.mark.parametrize("bad", list(BAD_SPANS))
 def test_window_spans_refuses_bad_text(backend: Backend, scorer: Any, bad: str) -> None:
     with pytest.raises(InvalidInputError, match=r"surrogate|must be a str"):

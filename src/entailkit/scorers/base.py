@@ -17,6 +17,9 @@ from entailkit.types import (
 )
 
 DEFAULT_HYPOTHESIS_TEMPLATE = "This example is {}."
+NORMALIZATIONS: tuple[Normalization, ...] = ("softmax", "entailment_vs_contradiction")
+TRUNCATIONS: tuple[Truncation, ...] = ("window", "head", "error")
+"""The truncation policies of every scorer (see docs/concepts.md, truncation of long inputs)."""
 
 LabelsArg = Sequence[str] | Sequence[Sequence[str]]
 """One label list shared by all texts, or one label list per text."""

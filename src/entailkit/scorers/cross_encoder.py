@@ -9,12 +9,26 @@ from typing import Any
 import numpy as np
 import torch
 
-from entailkit._validation import check_bool, check_labels_per_text, check_pairs, check_template, check_texts
-from entailkit.errors import InvalidInputError
+from entailkit._validation import (
+    check_bool,
+    check_choice,
+    check_labels_per_text,
+    check_pairs,
+    check_template,
+    check_text,
+    check_texts,
+)
 from entailkit.scorers import heads
-from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
-from entailkit.scorers.pairs import MIN_PREMISE_TOKENS, Unit, plan_units, tokenize_texts, window_char_spans
+from entailkit.scorers.pairs import (
+    MIN_PREMISE_TOKENS,
+    Unit,
+    fit_windows,
+    plan_units,
+    tokenize_texts,
+    window_char_spans,
+)
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
     LabelScores,
@@ -29,9 +43,6 @@ from entailkit.types import (
 )
 
 logger = logging.getLogger(__name__)
-
-_NORMALIZATIONS = ("softmax", "entailment_vs_contradiction")
-_TRUNCATIONS = ("window", "head", "error")
 
 
 class CrossEncoderScorer:
@@ -53,8 +64,7 @@ class CrossEncoderScorer:
         token_budget: int | None = None,
         truncation: Truncation = "window",
     ) -> None:
-        if truncation not in _TRUNCATIONS:
-            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {truncation!r}.")
+        check_choice(truncation, "truncation", TRUNCATIONS)
         self.model = model
         self.tokenizer = tokenizer
         self._info = info
@@ -85,8 +95,7 @@ class CrossEncoderScorer:
         show_progress: bool = False,
     ) -> PairScores:
         """Probabilities for each pair, in input order; long premises follow the truncation policy."""
-        if normalization not in _NORMALIZATIONS:
-            raise InvalidInputError(f"normalization must be one of {_NORMALIZATIONS}, got {normalization!r}.")
+        check_choice(normalization, "normalization", NORMALIZATIONS)
         policy = self._policy(truncation)
         p, h = check_pairs(premises, hypotheses)
         norm = None if self.head == "relevance" else normalization
@@ -107,8 +116,7 @@ class CrossEncoderScorer:
 
     def _policy(self, truncation: Truncation | None) -> Truncation:
         policy = truncation or self.truncation
-        if policy not in _TRUNCATIONS:
-            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {policy!r}.")
+        check_choice(policy, "truncation", TRUNCATIONS)
         return policy
 
     def _forward_units(self, units: Sequence[Unit], show_progress: bool) -> np.ndarray:
@@ -192,7 +200,9 @@ class CrossEncoderScorer:
             # Entailment vs contradiction from the logits: with mixed per-text label counts the pairs
             # were scored with a 3-way softmax, which is not the pipeline's single-label formula.
             lm = self._info.label_map
-            two = np.array([[item.logits[heads.contradiction_index(lm)], item.logits[lm["entailment"]]] for item in chunk])
+            two = np.array(
+                [[item.logits[heads.contradiction_index(lm)], item.logits[lm["entailment"]]] for item in chunk]
+            )
             return [float(x) for x in heads.softmax(two)[:, 1]]
         index = self._info.label_map.get("entailment", 0)
         logits = np.array([item.logits[index] for item in chunk], dtype=np.float32)
@@ -202,12 +212,17 @@ class CrossEncoderScorer:
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
         """Character spans of the premise windows used when ``text`` is paired with ``hypothesis``."""
-        (t_tokens, h_tokens) = tokenize_texts(self.tokenizer, [text, hypothesis])
+        pair = [check_text(text, "text"), check_text(hypothesis, "hypothesis")]
+        (t_tokens, h_tokens) = tokenize_texts(self.tokenizer, pair)
         budget = self._info.max_length - self._special_tokens
         hyp_keep = h_tokens.n_tokens
         if budget - hyp_keep < MIN_PREMISE_TOKENS:  # the same rule as plan_units: cut the hypothesis to half
             hyp_keep = max(1, budget // 2)
-        return window_char_spans(text, t_tokens, budget - hyp_keep)
+        room = budget - hyp_keep
+        return [
+            span
+            for span, _ in fit_windows(self.tokenizer, text, t_tokens, window_char_spans(text, t_tokens, room), room)
+        ]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [t.n_tokens for t in tokenize_texts(self.tokenizer, check_texts(texts))]

@@ -9,11 +9,19 @@ from typing import Any
 import numpy as np
 import torch
 
-from entailkit._validation import check_bool, check_labels_per_text, check_pairs, check_template, check_texts
+from entailkit._validation import (
+    check_bool,
+    check_choice,
+    check_labels_per_text,
+    check_pairs,
+    check_template,
+    check_text,
+    check_texts,
+)
 from entailkit.errors import InvalidInputError
-from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
-from entailkit.scorers.pairs import tokenize_texts, window_char_spans
+from entailkit.scorers.pairs import fit_windows, tokenize_texts, window_char_spans
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
     LabelScores,
@@ -103,17 +111,66 @@ class EmbeddingScorer:
         truncation: Truncation | None = None,
         show_progress: bool = False,
     ) -> PairScores:
-        """Cosine similarity of each pair; ``score`` = max(cosine, 0), the raw cosine in ``logits``."""
+        """Cosine similarity of each pair; ``score`` = max(cosine, 0), the raw cosine in ``logits``.
+
+        A premise longer than the model reads follows ``truncation`` (default: the scorer's): ``"window"``
+        embeds overlapping windows and keeps the best cosine, ``"head"`` embeds the first window only and
+        marks the pair truncated, ``"error"`` refuses it. ``normalization`` does not apply to cosines.
+        """
+        check_choice(normalization, "normalization", NORMALIZATIONS)
+        policy = check_choice(truncation or self.truncation, "truncation", TRUNCATIONS)
         p, h = check_pairs(premises, hypotheses)
         if not p:
             return PairScores(items=(), head="cosine")
-        vectors = self.embed(list(dict.fromkeys(p + h)), show_progress=show_progress)
-        row = {text: i for i, text in enumerate(dict.fromkeys(p + h))}
-        cosines = [float(np.dot(vectors[row[a]], vectors[row[b]])) for a, b in zip(p, h, strict=True)]
-        items = tuple(
-            PairScore(score=min(max(c, 0.0), 1.0), relevance=min(max(c, 0.0), 1.0), logits=(c,)) for c in cosines
-        )
-        return PairScores(items=items, head="cosine")
+        units = self._premise_units(p, policy)
+        texts = list(dict.fromkeys([p[i][s:e] for i, (s, e), _ in units] + h))
+        row = {text: n for n, text in enumerate(texts)}
+        vectors = self.embed(texts, show_progress=show_progress)
+        best: dict[int, tuple[float, Span, bool]] = {}
+        counts = [0] * len(p)
+        for i, (start, end), cut in units:
+            counts[i] += 1
+            cosine = float(np.dot(vectors[row[p[i][start:end]]], vectors[row[h[i]]]))
+            if i not in best or cosine > best[i][0]:
+                best[i] = (cosine, (start, end), cut)
+        items = []
+        for i in range(len(p)):
+            cosine, span, cut = best[i]
+            score = min(max(cosine, 0.0), 1.0)
+            window = span if counts[i] > 1 or cut else None
+            items.append(
+                PairScore(
+                    score=score, relevance=score, logits=(cosine,), window=window, num_windows=counts[i], truncated=cut
+                )
+            )
+        return PairScores(items=tuple(items), head="cosine")
+
+    def _premise_units(self, premises: list[str], policy: str) -> list[tuple[int, Span, bool]]:
+        """(pair, character span, cut) of every premise window the policy asks for."""
+        limit = self._info.max_length - 2
+        units: list[tuple[int, Span, bool]] = []
+        cuts = 0
+        for i, (text, tokens) in enumerate(zip(premises, tokenize_texts(self.tokenizer, premises), strict=True)):
+            if tokens.n_tokens <= limit:
+                units.append((i, (0, len(text)), False))
+            elif policy == "error":
+                raise InvalidInputError(
+                    f"premises[{i}] is {tokens.n_tokens} tokens, over max_length={self._info.max_length}; shorten it, "
+                    "or use truncation='window' (best window) or 'head' (cut)."
+                )
+            elif policy == "head":
+                cuts += 1
+                units.append((i, (0, tokens.offsets[limit - 1][1]), True))
+            else:
+                spans = fit_windows(self.tokenizer, text, tokens, window_char_spans(text, tokens, limit), limit)
+                units.extend((i, span, False) for span, _ in spans)
+        if cuts:
+            logger.warning(
+                "embedding: cut %d premise(s) to max_length=%d tokens; use truncation='window' to score them in full.",
+                cuts,
+                self._info.max_length,
+            )
+        return units
 
     def score_labels(
         self,
@@ -150,8 +207,13 @@ class EmbeddingScorer:
         return LabelScores(items=tuple(items))
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
-        (tokens,) = tokenize_texts(self.tokenizer, [text])
-        return window_char_spans(text, tokens, self._info.max_length - 2)
+        """Character spans of the windows ``text`` is embedded in (the hypothesis is embedded on its own)."""
+        check_text(hypothesis, "hypothesis")
+        (tokens,) = tokenize_texts(self.tokenizer, [check_text(text, "text")])
+        limit = self._info.max_length - 2
+        return [
+            span for span, _ in fit_windows(self.tokenizer, text, tokens, window_char_spans(text, tokens, limit), limit)
+        ]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [t.n_tokens for t in tokenize_texts(self.tokenizer, check_texts(texts))]

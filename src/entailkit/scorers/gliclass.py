@@ -17,15 +17,17 @@ import torch
 
 from entailkit._validation import (
     check_bool,
+    check_choice,
     check_labels_per_text,
     check_pairs,
     check_positive_int,
     check_template,
+    check_text,
     check_texts,
 )
 from entailkit.errors import InvalidInputError
 from entailkit.scorers import gliclass_inputs as gi
-from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
 from entailkit.scorers.loading import load_scorer
 from entailkit.scorers.tokenizer_lock import tokenize
@@ -44,7 +46,6 @@ from entailkit.types import (
 
 logger = logging.getLogger(__name__)
 
-_TRUNCATIONS = ("window", "head", "error")
 
 
 @dataclass
@@ -76,8 +77,7 @@ class GLiClassScorer:
         example_format: gi.ExampleFormat = "rac",
         min_text_tokens: int | None = None,
     ) -> None:
-        if truncation not in _TRUNCATIONS:
-            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {truncation!r}.")
+        check_choice(truncation, "truncation", TRUNCATIONS)
         if example_format not in gi.EXAMPLE_FORMATS:
             raise InvalidInputError(f"example_format must be one of {gi.EXAMPLE_FORMATS}, got {example_format!r}.")
         check_positive_int(batch_size, "batch_size", allow_none=False)
@@ -173,8 +173,8 @@ class GLiClassScorer:
         ``normalization`` does not apply (GLiClass has no NLI classes); it is accepted for the protocol.
         """
         policy = truncation or self.truncation
-        if policy not in _TRUNCATIONS:
-            raise InvalidInputError(f"truncation must be one of {_TRUNCATIONS}, got {policy!r}.")
+        check_choice(policy, "truncation", TRUNCATIONS)
+        check_choice(normalization, "normalization", NORMALIZATIONS)
         p, h = check_pairs(premises, hypotheses)
         if not p:
             return PairScores(items=(), head="gliclass")
@@ -361,6 +361,7 @@ class GLiClassScorer:
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
         """Character spans of the windows ``text`` is cut into when scored with ``hypothesis`` as its label."""
+        text, hypothesis = check_text(text, "text"), check_text(hypothesis, "hypothesis")
         labels = [hypothesis] if hypothesis.strip() else []
         prompt = gi.build_prompt(text, labels, "", example_format=self.example_format, prompt_first=self.prompt_first)
         rows, _ = gi.make_rows(self.tokenizer, [prompt], [(0, 0, len(labels))], self._info.max_length, "window")

@@ -127,17 +127,36 @@ def plan_units(
         room = budget - hyp_keep
         if truncation == "head":
             cuts.premises += int(pt.n_tokens > room)
-            cut = cut_text(premise, pt, room)
-            units.append(
-                Unit(i, cut, hypothesis, (0, len(cut)), min(pt.n_tokens, room) + hyp_keep + special_tokens, True)
-            )
+            ((_, end), n) = fit_windows(tokenizer, premise, pt, [(0, len(cut_text(premise, pt, room)))], room)[0]
+            units.append(Unit(i, premise[:end], hypothesis, (0, end), n + hyp_keep + special_tokens, True))
             continue
-        for start, end in window_char_spans(premise, pt, room):
-            n = _tokens_in_span(pt, start, end)
+        for (start, end), n in fit_windows(tokenizer, premise, pt, window_char_spans(premise, pt, room), room):
             units.append(Unit(i, premise[start:end], hypothesis, (start, end), n + hyp_keep + special_tokens))
     cuts.flush(max_length)
     return units
 
 
-def _tokens_in_span(tokens: TokenizedText, start: int, end: int) -> int:
-    return sum(1 for s, e in tokens.offsets if s >= start and e <= end)
+def fit_windows(
+    tokenizer: Any, text: str, tokens: TokenizedText, spans: Sequence[Span], room: int
+) -> list[tuple[Span, int]]:
+    """Each span with its end moved back until ``text[start:end]``, tokenized on its own, fits ``room``.
+
+    Windows are planned on the offsets of the whole text, but each is scored as its own string. Unigram
+    tokenizers (XLM-R) add a word-start piece to a window that begins inside a word, and byte-level BPE
+    (ModernBERT) takes every byte of a character cut by the window, so a window can come out 1-3 tokens
+    longer than planned; the model's truncation would then drop its last tokens without a word.
+
+    Returns:
+        ``((start, end), n_tokens)`` per span, ``n_tokens`` counted on the window's own string.
+    """
+    fitted: list[tuple[Span, int]] = []
+    for (start, end), counted in zip(spans, tokenize_texts(tokenizer, [text[s:e] for s, e in spans]), strict=True):
+        n = counted.n_tokens
+        while n > room:
+            ends = [e for s, e in tokens.offsets if start <= s and start < e < end]
+            if not ends:
+                break  # one token wider than the room: nothing shorter exists; the model's truncation cuts it
+            end = ends[-1]
+            n = tokenize_texts(tokenizer, [text[start:end]])[0].n_tokens
+        fitted.append(((start, end), n))
+    return fitted
