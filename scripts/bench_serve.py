@@ -82,16 +82,47 @@ def rss_mib(pid: int) -> float:
 
 
 class ServerProcess:
-    """``entailkit serve`` in a subprocess on a free loopback port."""
+    """``entailkit serve`` in a subprocess on a free loopback port.
 
-    def __init__(self, model: Path, threads: int, extra: list[str]) -> None:
+    ``log``: write the server's output there (default: this process's); ``nofile``: the server's
+    RLIMIT_NOFILE (soft and hard); ``nice``: its niceness increment.
+    """
+
+    def __init__(
+        self,
+        model: Path,
+        threads: int,
+        extra: list[str],
+        *,
+        log: Path | None = None,
+        nofile: int | None = None,
+        nice: int = 0,
+        log_level: str = "warning",
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
         env.pop("ENTAILKIT_API_KEY", None)
         command = [sys.executable, "-m", "entailkit.cli", "serve", "--model", str(model), "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--log-level", "warning", *extra]
-        self.process = subprocess.Popen(command, env=env)
+        command += ["--port", str(self.port), "--log-level", log_level, *extra]
+
+        def limit() -> None:  # in the child, before exec
+            if nofile is not None:
+                import resource
+
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+            if nice:
+                os.nice(nice)
+
+        self.log = log
+        output = log.open("wb") if log is not None else None
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
+            preexec_fn=limit if (nofile is not None or nice) else None,
+        )
         deadline = time.monotonic() + 300
         while True:
             if self.process.poll() is not None:

@@ -22,12 +22,35 @@ def serve(
         typer.Option(help="Require 'Authorization: Bearer <key>' (default: $ENTAILKIT_API_KEY)."),
     ] = None,
     max_batch_wait_ms: Annotated[float, typer.Option(help="How long to wait for requests to merge (ms).")] = 5.0,
-    max_batch_pairs: Annotated[int, typer.Option(help="Most pairs in one merged model call.")] = 256,
+    max_batch_pairs: Annotated[
+        int, typer.Option(help="Most estimated pairs in one model call; bigger jobs are cut into sub-calls.")
+    ] = 256,
     max_queue: Annotated[int, typer.Option(help="Requests admitted at once; more get 503 + Retry-After.")] = 64,
     request_timeout: Annotated[float, typer.Option(help="Seconds before a request gets 504.")] = 30.0,
     max_body_bytes: Annotated[int, typer.Option(help="Largest request body (413 above).")] = 4 * 1024 * 1024,
     max_documents: Annotated[int, typer.Option(help="Documents (texts, contexts) per request.")] = 1000,
     max_document_chars: Annotated[int, typer.Option(help="Characters per document.")] = 50_000,
+    max_labels: Annotated[int, typer.Option(help="Labels per classify request.")] = 100,
+    max_request_pairs: Annotated[
+        int, typer.Option(help="Estimated pairs per request (items x windows x labels); more get 413.")
+    ] = 8192,
+    max_query_chars: Annotated[int, typer.Option(help="Characters of a query or question.")] = 2000,
+    max_label_chars: Annotated[int, typer.Option(help="Characters of a label, description or template.")] = 1000,
+    max_connections: Annotated[
+        int, typer.Option(help="Requests open at once (reading or waiting); more get 503 + Connection: close.")
+    ] = 256,
+    backlog: Annotated[int, typer.Option(help="Listen backlog (connections accepted per event-loop turn).")] = 128,
+    body_timeout: Annotated[float, typer.Option(help="Seconds to send the whole body (then 408).")] = 10.0,
+    header_timeout: Annotated[float, typer.Option(help="Seconds a new connection has to send its headers.")] = 10.0,
+    keep_alive_timeout: Annotated[float, typer.Option(help="Seconds an idle keep-alive connection stays.")] = 5.0,
+    graceful_timeout: Annotated[
+        float, typer.Option(help="At shutdown, seconds requests in flight get to finish; the rest is dropped.")
+    ] = 10.0,
+    log_interval: Annotated[float, typer.Option(help="At most one warning line per kind per this many s.")] = 10.0,
+    model_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="The model name /health and responses report (default: the model's directory name)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Pairs per forward pass (also capped by a token budget).")] = 32,
     device: Annotated[Optional[str], typer.Option(help="cpu, cuda or mps (default: best available).")] = None,  # noqa: UP045
     dtype: Annotated[
@@ -52,6 +75,18 @@ def serve(
             max_body_bytes=max_body_bytes,
             max_documents=max_documents,
             max_document_chars=max_document_chars,
+            max_labels=max_labels,
+            max_request_pairs=max_request_pairs,
+            max_query_chars=max_query_chars,
+            max_label_chars=max_label_chars,
+            max_connections=max_connections,
+            backlog=backlog,
+            body_timeout_s=body_timeout,
+            header_timeout_s=header_timeout,
+            keep_alive_timeout_s=keep_alive_timeout,
+            graceful_timeout_s=graceful_timeout,
+            log_interval_s=log_interval,
+            model_name=model_name,
         ).with_env_key()
         config.check_exposure()  # before loading the model: refuse fast
     except EntailkitError as exc:

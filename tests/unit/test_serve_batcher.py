@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -10,8 +11,12 @@ from typing import Any
 import pytest
 
 from entailkit.errors import InvalidInputError
-from entailkit.serve.batcher import BatchingScorer, MicroBatcher, Overloaded, RequestTimeout, request_deadline
+from entailkit.serve.batcher import MicroBatcher, Overloaded, RequestTimeout, request_deadline
+from entailkit.serve.jobs import BatcherClosed, CancelToken, RequestCancelled, request_context
+from entailkit.serve.logs import RateLimitFilter, install_rate_limit
 from entailkit.serve.metrics import Histogram, ServerMetrics
+from entailkit.serve.scoring import BatchingScorer
+from entailkit.serve.work import estimated_windows, label_pairs
 from entailkit.tasks.rerank import Reranker
 from fakes import FakeScorer
 
@@ -171,3 +176,185 @@ def test_histogram_is_cumulative_and_metrics_render() -> None:
     text = metrics.render()
     assert 'entailkit_requests_total{endpoint="/a\\"b",status="200"} 1' in text
     assert "# TYPE depth gauge\ndepth 3" in text
+
+
+# -- bounded sub-calls, round robin, cancellation, shutdown ------------------------------------------
+
+
+def _small_batcher(fake: GatedFake, **kwargs: Any) -> MicroBatcher:
+    options: dict[str, Any] = {"max_wait_ms": 0, "max_batch_pairs": 2, "max_queue": 8, "metrics": ServerMetrics()}
+    options.update(kwargs)
+    b = MicroBatcher(fake, **options)
+    b.start()
+    return b
+
+
+def _pair_calls(fake: GatedFake) -> list[list[str]]:
+    return [c.premises for c in fake.calls if c.method == "score_pairs"]
+
+
+def test_a_big_job_is_cut_into_sub_calls_with_the_same_results(fake: GatedFake) -> None:
+    batcher = _small_batcher(fake)
+    try:
+        docs = ["a guitar", "a dog", "guitar solo", "dog food", "nothing"]
+        threads, out = _in_threads(batcher, [lambda: Reranker(BatchingScorer(batcher)).rerank("music", docs)])
+        threads[0].join(10)
+        assert [len(p) for p in _pair_calls(fake)] == [2, 2, 1]  # 5 pairs in sub-calls of max_batch_pairs=2
+        want = Reranker(FakeScorer(table=TABLE)).rerank("music", docs)
+        assert out[0].indices == want.indices and out[0].scores == want.scores
+        assert [item.pair for item in out[0].items] == [item.pair for item in want.items]
+    finally:
+        batcher.close()
+
+
+def test_label_jobs_are_cut_between_texts_never_inside_one(fake: GatedFake) -> None:
+    batcher = _small_batcher(fake)
+    try:
+        scorer = BatchingScorer(batcher)
+        texts = ["a guitar", "a dog", "guitar and dog"]
+        with batcher.admit():
+            got = scorer.score_labels(texts, ["music", "pets", "food"])
+        label_calls = [c for c in fake.calls if c.method == "score_labels"]
+        assert [c.premises for c in label_calls] == [[t] for t in texts]  # 3 labels each: one text per call
+        assert got == FakeScorer(table=TABLE).score_labels(texts, ["music", "pets", "food"])
+    finally:
+        batcher.close()
+
+
+def test_a_small_job_is_served_between_the_sub_calls_of_a_big_one(fake: GatedFake) -> None:
+    batcher = _small_batcher(fake)
+    try:
+        scorer = BatchingScorer(batcher)
+        fake.gate.clear()
+        big = _in_threads(batcher, [lambda: scorer.score_pairs([f"big {i}" for i in range(6)], ["h"] * 6)])
+        _wait(lambda: fake.entered == 1)  # the first sub-call of the big job is in the model
+        small = _in_threads(batcher, [lambda: scorer.score_pairs(["small"], ["h"])])
+        _wait(lambda: batcher.depth == 1)
+        fake.gate.set()
+        for t in [*big[0], *small[0]]:
+            t.join(10)
+        # round robin: the small job goes right after the big job's first sub-call (its free room takes big 2)
+        assert _pair_calls(fake) == [["big 0", "big 1"], ["small", "big 2"], ["big 3", "big 4"], ["big 5"]]
+        assert len(big[1][0]) == 6 and len(small[1][0]) == 1
+    finally:
+        batcher.close()
+
+
+def test_a_timed_out_job_drops_its_remaining_sub_calls(fake: GatedFake) -> None:
+    batcher = _small_batcher(fake)
+    try:
+        scorer = BatchingScorer(batcher)
+        fake.gate.clear()
+        out: list[Any] = []
+
+        def timed() -> None:
+            with batcher.admit(), request_deadline(2.0):
+                try:
+                    scorer.score_pairs([f"p{i}" for i in range(8)], ["h"] * 8)
+                except RequestTimeout as exc:
+                    out.append(exc)
+
+        thread = threading.Thread(target=timed)
+        thread.start()
+        _wait(lambda: fake.entered == 1)
+        thread.join(10)
+        assert isinstance(out[0], RequestTimeout)
+        assert fake.entered == 1  # the first sub-call is still in the model
+        fake.gate.set()
+        assert batcher.metrics is not None
+        _wait(lambda: batcher.metrics.dropped_pairs.value("timeout") == 6)  # type: ignore[union-attr]
+        with batcher.admit():
+            assert len(scorer.score_pairs(["next"], ["h"])) == 1
+        # 1 sub-call of the timed-out job, then the next request: its other 3 sub-calls never ran
+        assert _pair_calls(fake) == [["p0", "p1"], ["next"]]
+        assert batcher.metrics is not None and batcher.metrics.dropped_pairs.value("timeout") == 6
+    finally:
+        batcher.close()
+
+
+def test_a_cancelled_request_frees_the_worker_at_the_next_sub_call(fake: GatedFake) -> None:
+    batcher = _small_batcher(fake)
+    try:
+        scorer = BatchingScorer(batcher)
+        token = CancelToken()
+        fake.gate.clear()
+        out: list[Any] = []
+
+        def cancellable() -> None:
+            with batcher.admit(), request_context(None, token):
+                try:
+                    scorer.score_pairs([f"p{i}" for i in range(8)], ["h"] * 8)
+                except RequestCancelled as exc:
+                    out.append(exc)
+
+        thread = threading.Thread(target=cancellable)
+        thread.start()
+        _wait(lambda: fake.entered == 1)
+        token.cancel("the client disconnected")
+        thread.join(10)
+        assert isinstance(out[0], RequestCancelled) and "disconnected" in str(out[0])
+        fake.gate.set()
+        assert batcher.metrics is not None
+        _wait(lambda: batcher.metrics.dropped_pairs.value("cancelled") == 6)  # type: ignore[union-attr]
+        assert _pair_calls(fake) == [["p0", "p1"]]
+        assert batcher.metrics is not None and batcher.metrics.dropped_pairs.value("cancelled") == 6
+        with pytest.raises(RequestCancelled), batcher.admit(), request_context(None, token):
+            scorer.count_tokens(["later calls of a cancelled request fail at once"])
+    finally:
+        batcher.close()
+
+
+def test_shutdown_grace_drops_work_left_and_refuses_new_requests(fake: GatedFake) -> None:
+    batcher = _small_batcher(fake)
+    try:
+        scorer = BatchingScorer(batcher)
+        fake.gate.clear()
+        threads, out = _in_threads(batcher, [lambda: scorer.score_pairs([f"p{i}" for i in range(8)], ["h"] * 8)])
+        _wait(lambda: fake.entered == 1)
+        batcher.begin_shutdown(0.0)
+        with pytest.raises(BatcherClosed), batcher.admit():
+            pass
+        fake.gate.set()
+        threads[0].join(10)
+        assert isinstance(out[0], BatcherClosed)
+        assert _pair_calls(fake) == [["p0", "p1"]]
+        assert batcher.metrics is not None and batcher.metrics.dropped_pairs.value("shutdown") == 6
+    finally:
+        batcher.close()
+
+
+def test_long_texts_weigh_their_windows() -> None:
+    assert estimated_windows(40, 128) == 1
+    assert estimated_windows(4 * 125, 128) == 1  # 125 tokens fit a window of 128 - 3
+    assert estimated_windows(4 * 126, 128) == 2
+    many = estimated_windows(50_000, 512, 40)
+    assert 30 <= many <= 40  # 12,500 tokens in windows of ~499 tokens, 25 % overlap
+    assert estimated_windows(4000, 128, hypothesis_chars=10_000) > estimated_windows(4000, 128)  # long hypothesis
+    # a pair model scores one pair per label; a single-pass model (GLiClass) one pass per window
+    assert label_pairs(40, [10] * 100, 512, single_pass=False) == 100
+    assert label_pairs(40, [10] * 100, 512, single_pass=True) < 10
+    assert label_pairs(40, [], 512, single_pass=False) == 0
+
+
+def test_rate_limit_filter_keeps_one_line_per_kind_and_counts_the_rest() -> None:
+    limiter = RateLimitFilter(interval_s=3600)
+    records = [logging.LogRecord("x", logging.ERROR, __file__, 1, "accept failed: %s", ("EMFILE",), None) for _ in range(5)]
+    assert [limiter.filter(r) for r in records] == [True, False, False, False, False]
+    assert limiter.suppressed() == 4
+    info = logging.LogRecord("x", logging.INFO, __file__, 1, "accept failed: %s", ("EMFILE",), None)
+    assert limiter.filter(info)  # INFO is never held back
+    limiter.interval_s = 0.0001
+    time.sleep(0.001)
+    again = logging.LogRecord("x", logging.ERROR, __file__, 1, "accept failed: %s", ("EMFILE",), None)
+    assert limiter.filter(again) and "4 more like this" in again.getMessage()
+
+
+def test_suppressed_lines_are_reported_when_the_filter_is_removed(caplog: pytest.LogCaptureFixture) -> None:
+    remove = install_rate_limit(3600, names=["entailkit.test.flood"])
+    flood = logging.getLogger("entailkit.test.flood")
+    with caplog.at_level(logging.WARNING):
+        for _ in range(5):
+            flood.warning("connection refused")
+        remove()
+    assert [r.getMessage() for r in caplog.records if r.name == "entailkit.test.flood"] == ["connection refused"]
+    assert any("4 more 'connection refused' lines" in r.getMessage() for r in caplog.records)

@@ -15,7 +15,7 @@ _LAZY = {
     "serve": "entailkit.serve.server",
     "BackgroundServer": "entailkit.serve.server",
     "MicroBatcher": "entailkit.serve.batcher",
-    "BatchingScorer": "entailkit.serve.batcher",
+    "BatchingScorer": "entailkit.serve.scoring",
 }
 
 __all__ = sorted(_LAZY)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -16,19 +17,22 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from entailkit._optional import require
-from entailkit.errors import EntailkitError, InvalidInputError
+from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
-from entailkit.serve.batcher import (
-    BatcherClosed,
-    BatchingScorer,
-    MicroBatcher,
-    Overloaded,
-    RequestTimeout,
-    request_deadline,
-)
+from entailkit.serve.batcher import MicroBatcher
 from entailkit.serve.config import ServeConfig
-from entailkit.serve.guard import GuardMiddleware, error_body
+from entailkit.serve.guard import ApiError, GuardMiddleware, current_cancel_token, error_body
+from entailkit.serve.jobs import (
+    BatcherClosed,
+    CancelToken,
+    Overloaded,
+    RequestCancelled,
+    RequestTimeout,
+    request_context,
+)
+from entailkit.serve.limits import RequestLimits
 from entailkit.serve.metrics import ServerMetrics
+from entailkit.serve.scoring import BatchingScorer
 from entailkit.tasks.classify import ZeroShotClassifier
 from entailkit.tasks.rerank import Reranker
 from entailkit.tasks.routing import Router
@@ -53,12 +57,11 @@ ENDPOINTS = frozenset(
 )
 
 
-class ApiError(EntailkitError):
-    """An error answered with ``status`` and the JSON error body."""
-
-    def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.error_type, self.message, self.headers = status, error_type, message, headers or {}
+def public_model_name(model: str) -> str:
+    """The name to show for ``model``: a local path's last component, a hub id as given; never a full path."""
+    text = str(model).rstrip("/\\")
+    local = os.path.isabs(text) or text.startswith((".", "~")) or "\\" in text or os.path.exists(text)
+    return (Path(text).name or text) if local else text
 
 
 class ServerState:
@@ -74,25 +77,38 @@ class ServerState:
             max_queue=config.max_queue,
             metrics=metrics,
         )
-        self.scorer = BatchingScorer(self.batcher)
+        self.model_name = config.model_name or public_model_name(scorer.info.model)
+        self.scorer = BatchingScorer(self.batcher, model_name=self.model_name)
         self.reranker = Reranker(self.scorer)
         self.classifier = ZeroShotClassifier(self.scorer)
         self.router = router
-        self.model_name = config.model_name or scorer.info.model
+        self.limits = RequestLimits(
+            config, scorer.info.max_length, metrics, single_pass=scorer.info.native == "labels"
+        )
         self.limiter: Any = None
+        self.guard: GuardMiddleware | None = None
         metrics.gauge("entailkit_queue_depth", "Scorer jobs waiting for the model worker.", lambda: self.batcher.depth)
         metrics.gauge(
             "entailkit_requests_in_flight", "Requests admitted and not finished.", lambda: self.batcher.admitted
         )
 
     async def run(self, function: Callable[[], T]) -> T:
-        """Run a task call in a worker thread, inside an admission slot and the request deadline."""
+        """Run a task call in a worker thread, inside an admission slot, the request deadline and its token.
+
+        The token is the guard's (set when the client disconnects); when this coroutine is cancelled (the
+        graceful shutdown timed out) it is set too, so the worker drops the request's remaining work.
+        """
         anyio = require("anyio", extra="serve")
+        token = current_cancel_token() or CancelToken()
         try:
             with self.batcher.admit():
                 timeout = self.config.request_timeout_s or None
-                call = functools.partial(_with_deadline, function, timeout)
-                result: T = await anyio.to_thread.run_sync(call, limiter=self.limiter)
+                call = functools.partial(_in_context, function, timeout, token)
+                try:
+                    result: T = await anyio.to_thread.run_sync(call, limiter=self.limiter, abandon_on_cancel=True)
+                except anyio.get_cancelled_exc_class():
+                    token.cancel("the server cancelled the request (shutdown).")
+                    raise
                 return result
         except (Overloaded, BatcherClosed) as exc:
             self.metrics.rejected.inc("overloaded" if isinstance(exc, Overloaded) else "closing")
@@ -102,41 +118,16 @@ class ServerState:
             raise ApiError(
                 504, "timeout", f"no result within {self.config.request_timeout_s:g} s ({exc}); retry later."
             ) from exc
+        except RequestCancelled as exc:
+            self.metrics.rejected.inc("cancelled")
+            raise ApiError(499, "cancelled", str(exc)) from exc
         except InvalidInputError as exc:
             raise ApiError(422, "invalid_request", str(exc)) from exc
 
-    # -- limits ------------------------------------------------------------------------------------
 
-    def check_texts(self, texts: Sequence[Any], what: str, *, max_items: int | None = None) -> None:
-        """422 when there are too many items or one is too long."""
-        limit = max_items or self.config.max_documents
-        if len(texts) > limit:
-            raise ApiError(
-                422,
-                "too_many_items",
-                f"{len(texts)} {what} in one request; the limit is {limit}. Split the request.",
-            )
-        for i, item in enumerate(texts):
-            text = item if isinstance(item, str) else _text_of(item)
-            if text is not None and len(text) > self.config.max_document_chars:
-                raise ApiError(
-                    422,
-                    "document_too_long",
-                    f"{what}[{i}] has {len(text)} characters; the limit is {self.config.max_document_chars}.",
-                )
-
-
-def _with_deadline(function: Callable[[], T], timeout: float | None) -> T:
-    with request_deadline(timeout):
+def _in_context(function: Callable[[], T], timeout: float | None, token: CancelToken) -> T:
+    with request_context(timeout, token):
         return function()
-
-
-def _text_of(item: Any) -> str | None:
-    if isinstance(item, dict):
-        for key in ("text", "page_content", "content"):
-            if isinstance(item.get(key), str):
-                return str(item[key])
-    return None
 
 
 def create_app(
@@ -146,7 +137,7 @@ def create_app(
 
     ``routes`` (a routes YAML file, or a list of Route / dicts) enables ``/v1/route``.
 
-    The batcher's worker starts with the app (lifespan) and drains its queue at shutdown.
+    The batcher's worker starts with the app (lifespan) and stops at shutdown, after the sub-call in progress.
     """
     fastapi = require("fastapi", extra="serve")
     anyio = require("anyio", extra="serve")
@@ -171,8 +162,9 @@ def create_app(
         try:
             yield
         finally:
-            state.batcher.close(timeout=cfg.graceful_timeout_s)
-            logger.info("batcher drained and stopped")
+            # Off the event loop: the worker may still finish a sub-call, and responses must still go out.
+            await anyio.to_thread.run_sync(functools.partial(state.batcher.close, timeout=cfg.graceful_timeout_s))
+            logger.info("batcher stopped")
 
     app = fastapi.FastAPI(
         title="entailkit",
@@ -181,7 +173,7 @@ def create_app(
     )
     app.state.entailkit = state
     endpoints.install(app, state)
-    return GuardMiddleware(
+    guard = state.guard = GuardMiddleware(
         app,
         api_key=cfg.api_key,
         max_body_bytes=cfg.max_body_bytes,
@@ -189,7 +181,11 @@ def create_app(
         endpoints=ENDPOINTS,
         is_full=lambda: state.batcher.admitted >= cfg.max_queue,
         retry_after_s=cfg.retry_after_s,
+        max_connections=cfg.max_connections,
+        body_timeout_s=cfg.body_timeout_s,
     )
+    metrics.gauge("entailkit_open_requests", "HTTP requests open (reading or waiting).", lambda: guard.open_requests)
+    return guard
 
 
 def rerank_payload(result: RerankResult, *, return_documents: bool, version: str, model: str) -> dict[str, Any]:
@@ -208,4 +204,4 @@ def rerank_payload(result: RerankResult, *, return_documents: bool, version: str
     }
 
 
-__all__ = ["ApiError", "ServerState", "create_app", "error_body", "rerank_payload"]
+__all__ = ["ApiError", "ServerState", "create_app", "error_body", "public_model_name", "rerank_payload"]

@@ -1,11 +1,17 @@
-"""Dynamic micro-batching: one worker thread owns the model and merges concurrent scorer calls.
+"""Dynamic micro-batching in bounded, cancellable sub-calls: one worker thread owns the model.
 
 Request threads call a :class:`BatchingScorer` (a Scorer) exactly as they would call the real one; the
 task classes (Reranker, GroundednessChecker, ...) run unchanged on top of it. Each ``score_pairs`` /
-``score_labels`` call becomes a job; the worker takes the oldest job, collects compatible jobs (same
-options) for up to ``max_wait_ms`` or until ``max_batch_pairs`` pairs, makes ONE call to the real
-scorer and hands each job its slice. Tokenizer calls (``count_tokens``, ``window_spans``) also run on
-the worker, so the model and its tokenizer are only ever used from one thread.
+``score_labels`` call becomes a :class:`~entailkit.serve.jobs.Job` of units (a pair; a text with all its
+labels), each with an estimated cost in pairs (long texts count once per window). The worker builds
+every model call from the oldest job plus compatible queued jobs (same options), waiting up to
+``max_wait_ms`` for more, until ``max_batch_pairs`` estimated pairs: a big job is cut into sub-calls
+and, partly done, goes to the back of the queue, so small requests are served between its sub-calls.
+Before each sub-call the worker drops the jobs whose request timed out, was cancelled (client gone) or
+outlived the shutdown grace, so such a request frees the model within one sub-call. Scores are per
+pair (per text for labels), so the sub-calls' results joined equal one big call's.
+
+The Scorer that request threads call is :class:`entailkit.serve.scoring.BatchingScorer`.
 """
 
 from __future__ import annotations
@@ -14,56 +20,39 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from entailkit.errors import EntailkitError
-from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg, Scorer
+from entailkit.scorers.base import Scorer
+from entailkit.serve.jobs import (
+    BatcherClosed,
+    CancelToken,
+    Job,
+    Overloaded,
+    RequestCancelled,
+    RequestTimeout,
+    check_alive,
+    current_request,
+    request_context,
+    request_deadline,
+)
 from entailkit.serve.metrics import ServerMetrics
-from entailkit.types import LabelScores, NativeCall, Normalization, PairScores, ScorerInfo, Span, Truncation
+from entailkit.types import LabelScores, PairScores
 
 logger = logging.getLogger(__name__)
 
 
-class Overloaded(EntailkitError):
-    """The server already holds ``max_queue`` requests; the caller should retry later (HTTP 503)."""
+@dataclass
+class _Piece:
+    """Units ``[start, end)`` of ``job`` in one model call."""
 
-
-class RequestTimeout(EntailkitError):
-    """A request did not get its scores before its deadline (HTTP 504)."""
-
-
-class BatcherClosed(EntailkitError):
-    """The batcher is shutting down and takes no new work (HTTP 503)."""
-
-
-_local = threading.local()
-
-
-@contextmanager
-def request_deadline(seconds: float | None) -> Iterator[None]:
-    """Give the scorer calls made by this thread (one request) a deadline ``seconds`` from now."""
-    previous = getattr(_local, "deadline", None)
-    _local.deadline = None if seconds is None else time.monotonic() + seconds
-    try:
-        yield
-    finally:
-        _local.deadline = previous
-
-
-@dataclass(eq=False)
-class _Job:
-    kind: str
-    """"pairs", "labels" (merged) or "call" (run alone)."""
-    key: Any
-    size: int
-    args: Any
-    deadline: float | None
-    future: Future[Any] = field(default_factory=Future)
+    job: Job
+    start: int
+    end: int
+    weight: int
 
 
 class MicroBatcher:
@@ -83,22 +72,31 @@ class MicroBatcher:
         self.max_batch_pairs = max(1, int(max_batch_pairs))
         self.max_queue = max(1, int(max_queue))
         self.metrics = metrics
-        self._pending: deque[_Job] = deque()
+        self._pending: deque[Job] = deque()
         self._cond = threading.Condition()
         self._admitted = 0
         self._closing = False
+        self._shutdown_at: float | None = None
+        self._resume: Job | None = None
+        """The job whose first units are in the current model call and whose rest waits for it."""
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         if self._thread is None:
-            self._closing = False
+            self._closing, self._shutdown_at = False, None
             self._thread = threading.Thread(target=self._run, name="entailkit-batcher", daemon=True)
             self._thread.start()
 
+    def begin_shutdown(self, grace_s: float) -> None:
+        """Admit no new request; work of the admitted ones still queued after ``grace_s`` seconds is dropped."""
+        with self._cond:
+            self._shutdown_at = time.monotonic() + max(0.0, grace_s)
+            self._cond.notify_all()
+
     def close(self, timeout: float | None = 30.0) -> None:
-        """Stop taking jobs, finish the queued ones, and join the worker."""
+        """Stop: fail the jobs still queued (BatcherClosed), let the sub-call in progress end, join the worker."""
         with self._cond:
             self._closing = True
             self._cond.notify_all()
@@ -110,7 +108,7 @@ class MicroBatcher:
 
     @property
     def depth(self) -> int:
-        """Jobs waiting for the worker."""
+        """Jobs waiting for the worker (a big job partly scored counts between its sub-calls)."""
         return len(self._pending)
 
     @property
@@ -122,7 +120,7 @@ class MicroBatcher:
     def admit(self) -> Iterator[None]:
         """Hold one of ``max_queue`` request slots for the duration of a request, or raise Overloaded."""
         with self._cond:
-            if self._closing:
+            if self._closing or self._shutdown_at is not None:
                 raise BatcherClosed("the server is shutting down; retry on another replica or later.")
             if self._admitted >= self.max_queue:
                 raise Overloaded(f"the server is at its limit of {self.max_queue} queued requests; retry later.")
@@ -136,200 +134,223 @@ class MicroBatcher:
 
     # -- submitting --------------------------------------------------------------------------------
 
-    def submit(self, kind: str, key: Any, size: int, args: Any) -> Any:
-        """Queue a job and block until its result (or the request's deadline: RequestTimeout)."""
-        deadline: float | None = getattr(_local, "deadline", None)
-        job = _Job(kind, key, size, args, deadline)
-        with self._cond:
-            if self._thread is None:
-                raise BatcherClosed("the batcher is not running (server not started or shutting down).")
-            self._pending.append(job)
-            self._cond.notify_all()
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+    def submit(
+        self,
+        kind: str,
+        key: Any,
+        args: tuple[list[Any], list[Any]],
+        weights: list[int],
+        sizes: list[int],
+        *,
+        splittable: bool = True,
+    ) -> Any:
+        """Queue a job and block until its result, its deadline (RequestTimeout) or its cancellation."""
+        deadline, token = current_request()
+        check_alive(deadline, token)
+        job = Job(kind, key, args, weights, sizes, deadline, splittable)
+        if token is not None and not token.attach(job):
+            raise RequestCancelled(token.reason or "cancelled")
         try:
-            return job.future.result(timeout=timeout)
-        except FutureTimeout:
-            job.future.cancel()  # dropped by the worker if it has not started it yet
-            raise RequestTimeout(f"no result within the request timeout ({kind} job of {size} pairs).") from None
+            with self._cond:
+                if self._thread is None or self._closing:
+                    raise BatcherClosed("the batcher is not running (server not started or shutting down).")
+                self._pending.append(job)
+                self._cond.notify_all()
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return job.future.result(timeout=timeout)
+            except FutureTimeout:
+                # The worker sees the failed future before its next sub-call and drops the rest of the job.
+                job.fail(RequestTimeout(f"no result within the request timeout ({kind} job of {sum(sizes)} pairs)."))
+                return job.future.result()  # the RequestTimeout, or the result that won the race
+        finally:
+            if token is not None:
+                token.detach(job)
 
     # -- the worker --------------------------------------------------------------------------------
 
     def _run(self) -> None:
         while True:
+            pieces = self._next_batch()
+            if pieces is None:
+                return
+            if pieces:
+                self._execute(pieces)
             with self._cond:
-                while not self._pending and not self._closing:
-                    self._cond.wait()
-                if not self._pending:
-                    return
-                first = self._pending.popleft()
-            batch = [first] if first.kind == "call" else self._collect(first)
-            self._execute(batch)
+                if self._resume is not None:
+                    # Round robin: the rest of a big job goes behind the jobs that came during its sub-call.
+                    self._pending.append(self._resume)
+                    self._resume = None
 
-    def _collect(self, first: _Job) -> list[_Job]:
-        """``first`` plus compatible queued jobs, waiting up to max_wait while more requests may come."""
-        batch, size = [first], first.size
-        end = time.monotonic() + self.max_wait
+    def _next_batch(self) -> list[_Piece] | None:
+        """The pieces of the next model call ([] when all were dropped), or None when closed and empty."""
         with self._cond:
-            while size < self.max_batch_pairs:
+            while True:
+                self._drop_dead()
+                if self._closing:
+                    self._fail_all(BatcherClosed("the server shut down before this request was scored."))
+                    return None
+                if self._pending:
+                    break
+                self._cond.wait()
+            first = self._pending.popleft()
+            head = self._take(first, self.max_batch_pairs, first_piece=True)
+            assert head is not None
+            if first.cursor < first.units:
+                self._resume = first
+            pieces, budget = [head], self.max_batch_pairs - head.weight
+            end = time.monotonic() + self.max_wait
+            while budget > 0:
                 for job in list(self._pending):
-                    if job.key == first.key and size + job.size <= self.max_batch_pairs:
-                        self._pending.remove(job)
-                        batch.append(job)
-                        size += job.size
+                    if budget <= 0 or job.key != first.key:
+                        continue
+                    piece = self._take(job, budget, first_piece=False)
+                    if piece is not None:
+                        pieces.append(piece)
+                        budget -= piece.weight
+                        if job.cursor >= job.units:
+                            self._pending.remove(job)
                 # Waiting only helps when admitted requests may still submit work.
                 remaining = end - time.monotonic()
-                if self._closing or remaining <= 0 or self._admitted <= len(batch) + len(self._pending):
+                if self._closing or remaining <= 0 or self._admitted <= len(pieces) + len(self._pending):
                     break
                 self._cond.wait(remaining)
-        return batch
+            live = [p for p in pieces if not p.job.future.done() and not self._expire(p.job)]
+            for piece in pieces:
+                if piece not in live:
+                    self._count_dropped(piece.job, sum(piece.job.sizes[piece.start : piece.end]))
+            return live
 
-    def _execute(self, batch: list[_Job]) -> None:
+    def _take(self, job: Job, budget: int, *, first_piece: bool) -> _Piece | None:
+        """The next units of ``job`` within ``budget`` estimated pairs (at least one for the first piece)."""
+        start = end = job.cursor
+        weight = 0
+        while end < job.units and (weight + job.weights[end] <= budget or (first_piece and end == start)):
+            weight += job.weights[end]
+            end += 1
+        if not job.splittable and (start > 0 or end < job.units):
+            if not first_piece:
+                return None
+            end, weight = job.units, sum(job.weights[start:])
+        if end == start:
+            return None
+        job.cursor = end
+        return _Piece(job, start, end, weight)
+
+    def _expire(self, job: Job) -> bool:
+        """Fail ``job`` when its request's deadline or the shutdown grace has passed; True when it did."""
         now = time.monotonic()
-        live: list[_Job] = []
-        for job in batch:
-            if not job.future.set_running_or_notify_cancel():
-                continue
-            if job.deadline is not None and now > job.deadline:
-                job.future.set_exception(RequestTimeout("the request timed out while queued."))
-                continue
-            live.append(job)
-        if not live:
+        if self._shutdown_at is not None and now >= self._shutdown_at:
+            return job.fail(BatcherClosed("the server is shutting down; the request did not finish in time."))
+        if job.deadline is not None and now >= job.deadline:
+            return job.fail(RequestTimeout("the request timed out while its work was queued."))
+        return False
+
+    def _drop_dead(self) -> None:
+        """Remove queued jobs that are finished (timed out, cancelled, failed) or past their deadline."""
+        for job in list(self._pending):
+            if job.future.done() or self._expire(job):
+                self._pending.remove(job)
+                self._count_dropped(job, job.remaining_pairs())
+
+    def _fail_all(self, exc: BaseException) -> None:
+        while self._pending:
+            job = self._pending.popleft()
+            job.fail(exc)
+            self._count_dropped(job, job.remaining_pairs())
+
+    def _count_dropped(self, job: Job, pairs: int) -> None:
+        if self.metrics is None or pairs <= 0:
             return
+        error = job.future.exception() if job.future.done() else None
+        reasons: dict[type[BaseException], str] = {
+            RequestTimeout: "timeout",
+            RequestCancelled: "cancelled",
+            BatcherClosed: "shutdown",
+        }
+        reason = reasons.get(type(error), "failed") if error is not None else "failed"
+        self.metrics.dropped_pairs.inc(reason, amount=pairs)
+
+    def _execute(self, pieces: list[_Piece]) -> None:
         started = time.perf_counter()
         try:
-            results = self._call(live)
+            outputs = self._call(pieces)
         except Exception as exc:
-            if len(live) == 1:
-                live[0].future.set_exception(exc)
+            if len(pieces) == 1:
+                pieces[0].job.fail(exc)
                 return
-            logger.info("batcher: merged call of %d jobs failed (%s); running them one by one", len(live), exc)
-            for job in live:
+            logger.info("batcher: merged call of %d jobs failed (%s); running them one by one", len(pieces), exc)
+            for piece in pieces:
                 try:
-                    job.future.set_result(self._call([job])[0])
+                    self._deliver(piece, self._call([piece])[0])
                 except Exception as one:
-                    job.future.set_exception(one)
+                    piece.job.fail(one)
             return
         finally:
-            if self.metrics is not None and live and live[0].kind != "call":
+            if self.metrics is not None:
                 self.metrics.batch_seconds.observe(time.perf_counter() - started)
-                self.metrics.batch_pairs.observe(sum(j.size for j in live))
-                self.metrics.batch_requests.observe(len(live))
-        for job, result in zip(live, results, strict=True):
-            job.future.set_result(result)
+                self.metrics.batch_pairs.observe(sum(sum(p.job.sizes[p.start : p.end]) for p in pieces))
+                self.metrics.batch_requests.observe(len(pieces))
+        for piece, output in zip(pieces, outputs, strict=True):
+            self._deliver(piece, output)
 
-    def _call(self, jobs: list[_Job]) -> list[Any]:
-        kind = jobs[0].kind
-        if kind == "call":
-            function: Callable[[], Any] = jobs[0].args
-            return [function()]
-        if kind == "pairs":
-            _, normalization, truncation = jobs[0].key
-            premises = [p for job in jobs for p in job.args[0]]
-            hypotheses = [h for job in jobs for h in job.args[1]]
-            out = self.scorer.score_pairs(premises, hypotheses, normalization=normalization, truncation=truncation)
-            results: list[Any] = []
+    def _deliver(self, piece: _Piece, output: Any) -> None:
+        """Keep one sub-call's slice; on the job's last slice, join them and hand the result over."""
+        job = piece.job
+        job.parts.append(output)
+        if piece.end < job.units:
+            return
+        if job.kind == "pairs":
+            first: PairScores = job.parts[0]
+            joined = [item for part in job.parts for item in part.items]
+            job.succeed(first if len(job.parts) == 1 else first.model_copy(update={"items": tuple(joined)}))
+        else:
+            job.succeed(LabelScores(items=tuple(item for part in job.parts for item in part.items)))
+        job.parts = []
+
+    def _call(self, pieces: list[_Piece]) -> list[Any]:
+        """One scorer call for all ``pieces``; the result cut back into one slice per piece."""
+        key = pieces[0].job.key
+        first_args = [a for p in pieces for a in p.job.args[0][p.start : p.end]]
+        second_args = [a for p in pieces for a in p.job.args[1][p.start : p.end]]
+        if pieces[0].job.kind == "pairs":
+            _, normalization, truncation = key
+            out = self.scorer.score_pairs(first_args, second_args, normalization=normalization, truncation=truncation)
+            slices: list[Any] = []
             offset = 0
-            for job in jobs:
-                n = len(job.args[0])
-                results.append(out.model_copy(update={"items": out.items[offset : offset + n]}))
+            for p in pieces:
+                n = p.end - p.start
+                slices.append(out.model_copy(update={"items": out.items[offset : offset + n]}))
                 offset += n
-            return results
-        _, template, multi_label, examples = jobs[0].key[:4]
-        texts = [t for job in jobs for t in job.args[0]]
-        labels = [ls for job in jobs for ls in job.args[1]]
+            return slices
+        _, template, multi_label, examples = key[:4]
         scored = self.scorer.score_labels(
-            texts, labels, hypothesis_template=template, multi_label=multi_label, examples=examples
+            first_args, second_args, hypothesis_template=template, multi_label=multi_label, examples=examples
         )
         results, offset = [], 0
-        for job in jobs:
-            n = len(job.args[0])
+        for p in pieces:
+            n = p.end - p.start
             results.append(LabelScores(items=scored.items[offset : offset + n]))
             offset += n
         return results
 
 
-class BatchingScorer:
-    """A Scorer whose calls go through a MicroBatcher: same results, merged with other requests' calls."""
-
-    def __init__(self, batcher: MicroBatcher) -> None:
-        self.batcher = batcher
-        self.inner = batcher.scorer
-
-    @property
-    def info(self) -> ScorerInfo:
-        return self.inner.info
-
-    @property
-    def native(self) -> NativeCall:
-        return self.inner.native
-
-    def score_pairs(
-        self,
-        premises: Sequence[str],
-        hypotheses: Sequence[str],
-        *,
-        normalization: Normalization = "softmax",
-        truncation: Truncation | None = None,
-        show_progress: bool = False,
-    ) -> PairScores:
-        p, h = list(premises), list(hypotheses)
-        if not p or len(p) != len(h) or isinstance(premises, str) or isinstance(hypotheses, str):
-            # Empty or malformed: the real scorer answers (or raises its own typed error) alone.
-            alone: PairScores = self._alone(
-                lambda: self.inner.score_pairs(premises, hypotheses, normalization=normalization, truncation=truncation)
-            )
-            return alone
-        result: PairScores = self.batcher.submit("pairs", ("pairs", normalization, truncation), len(p), (p, h))
-        return result
-
-    def score_labels(
-        self,
-        texts: Sequence[str],
-        labels: LabelsArg,
-        *,
-        hypothesis_template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
-        multi_label: bool = False,
-        examples: ExamplesArg = None,
-        show_progress: bool = False,
-    ) -> LabelScores:
-        text_list = list(texts) if not isinstance(texts, str) else []
-        per_text = _per_text_labels(labels, len(text_list))
-        if not text_list or per_text is None or isinstance(texts, str):
-            scored: LabelScores = self._alone(
-                lambda: self.inner.score_labels(
-                    texts, labels, hypothesis_template=hypothesis_template, multi_label=multi_label, examples=examples
-                )
-            )
-            return scored
-        # Jobs with few-shot examples are not merged (their key is unique); others merge on the options.
-        key: tuple[Any, ...] = ("labels", hypothesis_template, multi_label, None)
-        if examples:
-            key = ("labels", hypothesis_template, multi_label, examples, object())
-        size = sum(len(ls) for ls in per_text)
-        result: LabelScores = self.batcher.submit("labels", key, size, (text_list, per_text))
-        return result
-
-    def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
-        spans: list[Span] = self._alone(lambda: self.inner.window_spans(text, hypothesis))
-        return spans
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        counts: list[int] = self._alone(lambda: self.inner.count_tokens(texts))
-        return counts
-
-    def _alone(self, function: Callable[[], Any]) -> Any:
-        return self.batcher.submit("call", None, 0, function)
-
-    def __repr__(self) -> str:
-        return f"BatchingScorer({self.inner!r})"
+__all__ = [
+    "BatcherClosed",
+    "CancelToken",
+    "MicroBatcher",
+    "Overloaded",
+    "RequestCancelled",
+    "RequestTimeout",
+    "request_context",
+    "request_deadline",
+]
 
 
-def _per_text_labels(labels: Any, n: int) -> list[list[str]] | None:
-    """One label list per text, or None when ``labels`` is malformed (the real scorer then says why)."""
-    if isinstance(labels, str) or not isinstance(labels, Sequence):
-        return None
-    if all(isinstance(x, str) for x in labels):
-        return [list(labels) for _ in range(n)]
-    if len(labels) == n and all(isinstance(x, Sequence) and not isinstance(x, str) for x in labels):
-        return [list(x) for x in labels]
-    return None
+def __getattr__(name: str) -> Any:
+    """``BatchingScorer`` by its first module path (it lives in :mod:`entailkit.serve.scoring`)."""
+    if name == "BatchingScorer":
+        from entailkit.serve.scoring import BatchingScorer
+
+        return BatchingScorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from entailkit._optional import require
 from entailkit.errors import InvalidInputError
-from entailkit.serve.app import ApiError, ServerState, rerank_payload
-from entailkit.serve.guard import error_body
+from entailkit.serve.app import ServerState, rerank_payload
+from entailkit.serve.guard import ApiError, error_body
 from entailkit.serve.schemas import (
     CheckRequest,
     ClassifyRequest,
@@ -31,9 +33,16 @@ def install(app: FastAPI, state: ServerState) -> None:
     responses = require("fastapi.responses", extra="serve")
     exceptions = require("fastapi.exceptions", extra="serve")
     starlette_exceptions = require("starlette.exceptions", extra="serve")
-    JSONResponse = responses.JSONResponse
     PlainTextResponse = responses.PlainTextResponse
     config = state.config
+
+    from fastapi.responses import JSONResponse as BaseJSONResponse
+
+    class JSONResponse(BaseJSONResponse):
+        """Errors as ASCII-escaped JSON: a message may quote any string the client sent (lone surrogates too)."""
+
+        def render(self, content: Any) -> bytes:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Any, exc: ApiError) -> Any:
@@ -61,8 +70,10 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(_: Any, exc: Exception) -> Any:
-        logger.exception("internal error")
-        return JSONResponse(error_body("internal_error", f"{type(exc).__name__}: {exc}"), status_code=500)
+        reference = uuid.uuid4().hex[:12]
+        logger.error("internal error %s: %s: %s", reference, type(exc).__name__, exc, exc_info=exc)
+        message = f"internal error (reference {reference} in the server log)."  # no exception text: no local paths
+        return JSONResponse(error_body("internal_error", message), status_code=500)
 
     # -- rerank ------------------------------------------------------------------------------------
 
@@ -72,8 +83,9 @@ def install(app: FastAPI, state: ServerState) -> None:
         top_n: int | None,
         threshold: float | None,
         first_stage_scores: list[float] | None = None,
+        field: str = "documents",
     ) -> RerankResult:
-        state.check_texts(documents, "documents")
+        state.limits.rerank(query, documents, field=field)
         return await state.run(
             lambda: state.reranker.rerank(
                 query, documents, top_n=top_n, threshold=threshold, first_stage_scores=first_stage_scores
@@ -112,7 +124,7 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     @app.post("/rerank", tags=["rerank"], summary="Rerank (text-embeddings-inference shape)")
     async def rerank_tei(body: TeiRerankRequest) -> list[dict[str, Any]]:
-        result = await _rerank(body.query, list(body.texts), None, None)
+        result = await _rerank(body.query, list(body.texts), None, None, field="texts")
         label_map = state.scorer.info.label_map
         index = label_map.get("entailment", 0)
         out: list[dict[str, Any]] = []
@@ -129,14 +141,13 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     @app.post("/v1/check", tags=["tasks"], summary="Groundedness of an answer against its contexts")
     async def check(body: CheckRequest) -> dict[str, Any]:
-        state.check_texts([body.answer], "answer")
-        state.check_texts(body.contexts, "contexts")
+        state.limits.check(body.answer, body.contexts, body.question)
         try:
             checker = GroundednessChecker(
                 state.scorer,
                 threshold=body.threshold,
                 contradiction_threshold=body.contradiction_threshold,
-                aggregate=body.aggregate,  # type: ignore[arg-type]
+                aggregate=body.aggregate,
             )
         except InvalidInputError as exc:
             raise ApiError(422, "invalid_request", str(exc)) from exc
@@ -146,11 +157,7 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     @app.post("/v1/classify", tags=["tasks"], summary="Zero-shot classification")
     async def classify(body: ClassifyRequest) -> dict[str, Any]:
-        state.check_texts(body.texts, "texts")
-        if len(body.labels) > config.max_labels:
-            raise ApiError(
-                422, "too_many_items", f"{len(body.labels)} labels in one request; the limit is {config.max_labels}."
-            )
+        state.limits.classify(body.texts, body.labels, body.hypothesis_template)
         results = await state.run(
             lambda: state.classifier.classify(
                 body.texts,
@@ -170,7 +177,7 @@ def install(app: FastAPI, state: ServerState) -> None:
         if (body.query is None) == (body.queries is None):
             raise ApiError(422, "invalid_request", "give exactly one of 'query' (a str) or 'queries' (a list).")
         queries = [body.query] if body.query is not None else list(body.queries or [])
-        state.check_texts(queries, "queries")
+        state.limits.route(queries, [r.description for r in router.routes])
         decisions = await state.run(lambda: router.route_batch(queries))
         return {"results": [d.model_dump(mode="json") for d in decisions]}
 
@@ -189,7 +196,11 @@ def install(app: FastAPI, state: ServerState) -> None:
             "queue_depth": state.batcher.depth,
             "in_flight": state.batcher.admitted,
             "max_queue": config.max_queue,
+            "open_requests": state.guard.open_requests if state.guard is not None else 0,
+            "max_connections": config.max_connections,
         }
+
+    app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)  # load balancers probe with HEAD
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Any:

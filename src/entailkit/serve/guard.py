@@ -1,17 +1,28 @@
-"""ASGI middleware in front of every endpoint: API key, body size limit, request metrics, JSON errors.
+"""ASGI middleware in front of every endpoint: request cap, API key, body size and time limits, JSON errors.
 
-It runs before FastAPI parses anything, so an unauthenticated or oversized request costs no parsing.
+It runs before FastAPI parses anything, so a refused request (too many open, unauthenticated, oversized,
+too slow) costs no parsing. It also gives each request a :class:`~entailkit.serve.jobs.CancelToken`
+(read by the endpoints through :func:`current_cancel_token`) that is cancelled when the client
+disconnects before its response, and it closes the connection after every 5xx, 408 and 413 so that a
+keep-alive client never sends its next request into a connection the server is dropping.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hmac
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from entailkit.errors import EntailkitError
+from entailkit.serve.jobs import CancelToken
 from entailkit.serve.metrics import ServerMetrics
+
+logger = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -21,6 +32,25 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 """Paths served without the API key: liveness checks and the API documentation."""
+UNCAPPED_PATHS = OPEN_PATHS | {"/metrics"}
+"""Cheap paths that stay reachable when ``max_connections`` requests are open."""
+CLOSE_STATUSES = frozenset({408, 413})
+"""Statuses sent before the body was read to its end: the connection cannot be reused."""
+
+_cancel_token: contextvars.ContextVar[CancelToken | None] = contextvars.ContextVar("entailkit_cancel", default=None)
+
+
+def current_cancel_token() -> CancelToken | None:
+    """The cancel token of the HTTP request being handled (None outside the guard)."""
+    return _cancel_token.get()
+
+
+class ApiError(EntailkitError):
+    """An error answered with ``status`` and the JSON error body."""
+
+    def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.error_type, self.message, self.headers = status, error_type, message, headers or {}
 
 
 def error_body(error_type: str, message: str) -> dict[str, Any]:
@@ -29,19 +59,31 @@ def error_body(error_type: str, message: str) -> dict[str, Any]:
 
 
 async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-    payload = json.dumps(body).encode("utf-8")
+    """Send a complete JSON response (ASCII-escaped, so any string the client sent can be echoed)."""
+    payload = json.dumps(body).encode("ascii")
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": payload})
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _Abort(Exception):
+    """Raised into the app when the guard takes over the response (body too large or too slow)."""
+
+
+class _Exchange:
+    """What the guard knows of one request/response exchange."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.done = False
+        self.abort: tuple[int, str, str, str] | None = None
+        """(status, error type, message, metric reason) of the response the guard sends instead of the app's."""
+        self.replaced = False
 
 
 class GuardMiddleware:
-    """Checks ``Authorization: Bearer`` (when a key is set) and the body size; counts every request."""
+    """Caps open requests, checks ``Authorization: Bearer`` and the body (size, time); counts every request."""
 
     def __init__(
         self,
@@ -53,6 +95,8 @@ class GuardMiddleware:
         endpoints: frozenset[str],
         is_full: Callable[[], bool] | None = None,
         retry_after_s: int = 1,
+        max_connections: int | None = None,
+        body_timeout_s: float | None = None,
     ) -> None:
         self.app = app
         self.api_key = api_key
@@ -61,6 +105,10 @@ class GuardMiddleware:
         self.endpoints = endpoints
         self.is_full = is_full
         self.retry_after_s = retry_after_s
+        self.max_connections = max_connections
+        self.body_timeout_s = body_timeout_s
+        self.open_requests = 0
+        """Requests inside the app now (outside UNCAPPED_PATHS); only touched on the event loop."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,20 +117,60 @@ class GuardMiddleware:
         path = str(scope.get("path", ""))
         endpoint = path if path in self.endpoints else "other"
         started = time.perf_counter()
-        status = {"code": 500}
+        exchange = _Exchange()
 
         async def tracked_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = int(message["status"])
+                exchange.status = int(message["status"])
+                if exchange.status >= 500 or exchange.status in CLOSE_STATUSES:
+                    headers = list(message.get("headers", []))
+                    if not any(bytes(k).lower() == b"connection" for k, _ in headers):
+                        headers.append((b"connection", b"close"))
+                    message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                exchange.done = True
             await send(message)
 
+        capped = path not in UNCAPPED_PATHS
         try:
-            await self._guarded(scope, receive, tracked_send, path)
+            if capped and self.max_connections is not None and self.open_requests >= self.max_connections:
+                self.metrics.rejected.inc("too_many_connections")
+                message = (
+                    f"the server already has {self.open_requests} requests open, its limit (--max-connections); "
+                    "retry later."
+                )
+                await send_json(
+                    tracked_send, 503, error_body("overloaded", message), {"retry-after": str(self.retry_after_s)}
+                )
+                return
+            self.open_requests += capped
+            try:
+                await self._guarded(scope, receive, tracked_send, path, exchange)
+            except Exception:
+                if exchange.status == 0:
+                    logger.exception("unhandled error before any response")
+                    await send_json(
+                        tracked_send, 500, error_body("internal_error", "internal error; see the server log.")
+                    )
+                # else: answered already (the app's handler logged it); the 5xx carried Connection: close.
+            except asyncio.CancelledError:
+                # uvicorn cancels the requests still running when its graceful shutdown times out; the request's
+                # work was cancelled with it (ServerState.run). Answer 503 instead of a traceback and a bare 500.
+                if exchange.status == 0:
+                    await send_json(
+                        tracked_send,
+                        503,
+                        error_body("overloaded", "the server shut down before this request finished; retry."),
+                        {"retry-after": str(self.retry_after_s)},
+                    )
+                _uncancel()
+            finally:
+                self.open_requests -= capped
         finally:
-            self.metrics.requests.inc(endpoint, str(status["code"]))
+            self.metrics.requests.inc(endpoint, str(exchange.status or 500))
             self.metrics.latency.observe(time.perf_counter() - started, endpoint)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, path: str, exchange: _Exchange) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         if self.api_key and path not in OPEN_PATHS and not self._authorised(headers.get("authorization", "")):
             self.metrics.rejected.inc("unauthorized")
@@ -105,49 +193,105 @@ class GuardMiddleware:
             return
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(send)
+            exchange.abort = self._too_large()
+            await self._send_abort(send, exchange)
             return
+        await self._run_app(scope, receive, send, exchange)
+
+    async def _run_app(self, scope: Scope, receive: Receive, send: Send, exchange: _Exchange) -> None:
+        """The app, with a body that must arrive in time and within size, and a disconnect watcher after it."""
+        loop = asyncio.get_running_loop()
+        deadline = None if self.body_timeout_s is None else loop.time() + self.body_timeout_s
+        token = CancelToken()
         seen = 0
-        state = {"too_large": False, "replaced": False}
+        body_done = False
+        watcher: asyncio.Future[None] | None = None
 
         async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, body_done, watcher
+            if body_done:
+                return await receive()
+            try:
+                if deadline is None:
+                    message = await receive()
+                else:
+                    message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                exchange.abort = (
+                    408,
+                    "request_timeout",
+                    f"the request body did not arrive within {self.body_timeout_s:g} s (--body-timeout).",
+                    "body_timeout",
+                )
+                raise _Abort from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body_bytes:
-                    state["too_large"] = True
-                    raise _BodyTooLarge
+                    exchange.abort = self._too_large()
+                    raise _Abort
+                if not message.get("more_body", False):
+                    body_done = True
+                    watcher = asyncio.ensure_future(_watch_disconnect(receive, token, exchange))
+            elif message["type"] == "http.disconnect":
+                token.cancel("the client disconnected before sending its whole request.")
             return message
 
         async def replacing_send(message: Message) -> None:
-            # Once the body went over the limit, whatever the app answers becomes the 413.
-            if not state["too_large"]:
+            # Once the guard took over (body too large, too slow), whatever the app answers becomes its error.
+            if exchange.abort is None:
                 await send(message)
-            elif not state["replaced"]:
-                state["replaced"] = True
-                await self._too_large(send)
+            elif not exchange.replaced:
+                await self._send_abort(send, exchange)
 
+        reset = _cancel_token.set(token)
         try:
             await self.app(scope, limited_receive, replacing_send)
         except Exception:
-            if not state["too_large"]:
+            if exchange.abort is None:
                 raise
-        if state["too_large"] and not state["replaced"]:
-            await self._too_large(send)
+        finally:
+            _cancel_token.reset(reset)
+            if watcher is not None:
+                watcher.cancel()
+        if exchange.abort is not None and not exchange.replaced:
+            await self._send_abort(send, exchange)
 
     def _authorised(self, header: str) -> bool:
         scheme, _, token = header.partition(" ")
         return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), str(self.api_key).encode())
 
-    async def _too_large(self, send: Send) -> None:
-        self.metrics.rejected.inc("body_too_large")
-        await send_json(
-            send,
+    def _too_large(self) -> tuple[int, str, str, str]:
+        return (
             413,
-            error_body(
-                "payload_too_large",
-                f"request body is larger than the server's limit of {self.max_body_bytes} bytes; "
-                "send fewer or shorter documents per request.",
-            ),
+            "payload_too_large",
+            f"request body is larger than the server's limit of {self.max_body_bytes} bytes (--max-body-bytes); "
+            "send fewer or shorter documents per request.",
+            "body_too_large",
         )
+
+    async def _send_abort(self, send: Send, exchange: _Exchange) -> None:
+        assert exchange.abort is not None
+        status, error_type, message, reason = exchange.abort
+        exchange.replaced = True
+        self.metrics.rejected.inc(reason)
+        await send_json(send, status, error_body(error_type, message))
+
+
+def _uncancel() -> None:
+    """Clear the current task's pending cancellation (Python 3.11+), once the guard has handled it."""
+    task = asyncio.current_task()
+    if task is not None and hasattr(task, "uncancel"):
+        task.uncancel()
+
+
+async def _watch_disconnect(receive: Receive, token: CancelToken, exchange: _Exchange) -> None:
+    """After the body: wait for ``http.disconnect``; before the response is complete, cancel the request."""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                if not exchange.done:
+                    token.cancel("the client disconnected before its response.")
+                return
+    except Exception:  # the server is closing the connection; nothing to cancel
+        return

@@ -126,6 +126,11 @@ class ServerMetrics:
         )
         self.batch_seconds = Histogram("entailkit_batch_seconds", "Seconds per merged model call.", LATENCY_BUCKETS)
         self.rejected = Counter("entailkit_rejected_total", "Requests refused before scoring, by reason.", ("reason",))
+        self.dropped_pairs = Counter(
+            "entailkit_dropped_pairs_total",
+            "Pairs never scored because their request timed out, was cancelled, failed or outlived shutdown.",
+            ("reason",),
+        )
         self.gauges: list[Gauge] = []
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
@@ -136,6 +141,7 @@ class ServerMetrics:
         for metric in (self.requests, self.latency, self.batch_pairs, self.batch_requests, self.batch_seconds):
             lines.extend(metric.render())
         lines.extend(self.rejected.render())
+        lines.extend(self.dropped_pairs.render())
         for gauge in self.gauges:
             lines.extend(gauge.render())
         return "\n".join(lines) + "\n"

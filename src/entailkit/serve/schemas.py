@@ -1,14 +1,25 @@
-"""Request bodies of the HTTP API (pydantic); responses are built from entailkit's own result types."""
+"""Request bodies of the HTTP API (pydantic, strict); responses are built from entailkit's own result types.
+
+Strict like the library: no coercion (``true`` is not an int, ``"yes"`` is not a bool, ``1`` is not a
+str); an int is accepted where a number is expected. Short name-like fields have a fixed length cap here;
+the lengths that depend on the server's options (query, labels, texts) are checked in
+:mod:`entailkit.serve.limits`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+NAME_CHARS = 256
+"""Most characters of a name-like field (``model``, ``rank_fields`` entries, ``truncation_direction``)."""
+
+Name = Annotated[str, Field(max_length=NAME_CHARS)]
+
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 FirstStageScores = Annotated[
@@ -23,7 +34,7 @@ FirstStageScores = Annotated[
 class RerankRequest(_Body):
     """Cohere / Jina rerank (``/v1/rerank``, ``/v2/rerank``): documents as strings or ``{"text": ...}``."""
 
-    model: str | None = Field(None, description="Accepted for compatibility; the server's model is used.")
+    model: Name | None = Field(None, description="Accepted for compatibility; the server's model is used.")
     query: str
     documents: list[str | dict[str, Any]]
     top_n: int | None = Field(None, ge=1)
@@ -31,7 +42,7 @@ class RerankRequest(_Body):
     max_tokens_per_doc: int | None = Field(
         None, ge=1, description="Accepted for compatibility: long documents are scored in sliding windows."
     )
-    rank_fields: list[str] | None = Field(None, description="Cohere v1: the key of the text in object documents.")
+    rank_fields: list[Name] | None = Field(None, description="Cohere v1: the key of the text in object documents.")
     first_stage_scores: FirstStageScores = None
 
 
@@ -53,7 +64,7 @@ class TeiRerankRequest(_Body):
     raw_scores: bool = Field(False, description="Return the model's logit instead of the probability.")
     return_text: bool = False
     truncate: bool = Field(False, description="Accepted for compatibility: long texts are scored in windows.")
-    truncation_direction: str | None = None
+    truncation_direction: Name | None = None
 
 
 class ClassifyRequest(_Body):
@@ -74,7 +85,7 @@ class CheckRequest(_Body):
     question: str | None = None
     threshold: float = Field(0.5, ge=0.0, le=1.0)
     contradiction_threshold: float | None = Field(None, ge=0.0, le=1.0)
-    aggregate: str = Field("min", pattern="^(min|mean)$")
+    aggregate: Literal["min", "mean"] = "min"
 
 
 class RouteRequest(_Body):

@@ -1,10 +1,12 @@
 """Running the app: ``serve`` (blocking, for the CLI) and ``BackgroundServer`` (a thread, for tests and
-notebooks). Both use uvicorn, whose graceful shutdown lets requests in flight finish; the app's lifespan
-then drains the batcher."""
+notebooks). Both use uvicorn with the socket limits of :mod:`entailkit.serve.connections`; at shutdown
+the batcher gives requests in flight ``graceful_timeout_s`` to finish and drops the work left after it,
+uvicorn waits for their responses, and the app's lifespan stops the worker."""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from pathlib import Path
@@ -16,21 +18,51 @@ from entailkit.errors import EntailkitError
 from entailkit.scorers.base import Scorer
 from entailkit.serve.app import create_app
 from entailkit.serve.config import ServeConfig
+from entailkit.serve.connections import limited_protocol, socket_budget
+from entailkit.serve.logs import install_rate_limit
 
 logger = logging.getLogger(__name__)
 
 
-def _uvicorn_config(app: Any, config: ServeConfig, log_level: str) -> Any:
-    uvicorn = require("uvicorn", extra="serve")
-    return uvicorn.Config(
+def _uvicorn_server(app: Any, config: ServeConfig, log_level: str) -> Any:
+    """A uvicorn Server for ``app`` whose shutdown first starts the batcher's shutdown grace."""
+    require("uvicorn", extra="serve")
+    import uvicorn
+
+    budget = socket_budget(config)
+    logger.info(
+        "limits: %d open requests, %d open connections (RLIMIT_NOFILE %s), %d estimated pairs per request, "
+        "body %g s, headers %g s, keep-alive %g s",
+        config.max_connections,
+        budget.max_open,
+        budget.nofile if budget.nofile is not None else "unlimited",
+        config.max_request_pairs,
+        config.body_timeout_s,
+        config.header_timeout_s,
+        config.keep_alive_timeout_s,
+    )
+    uvicorn_config = uvicorn.Config(
         app,
         host=config.host,
         port=config.port,
         log_level=log_level,
-        timeout_graceful_shutdown=int(config.graceful_timeout_s) or None,
+        # One second past the batcher's grace, so the requests whose work it dropped still get their 503.
+        timeout_graceful_shutdown=math.ceil(config.graceful_timeout_s) + 1,
+        timeout_keep_alive=max(1, math.ceil(config.keep_alive_timeout_s)),
+        backlog=config.backlog,
+        http=limited_protocol(budget.max_open, config.header_timeout_s),
         access_log=False,
         lifespan="on",
     )
+    batcher = app.app.state.entailkit.batcher
+    grace = config.graceful_timeout_s
+
+    class _Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            batcher.begin_shutdown(grace)
+            await super().shutdown(sockets)
+
+    return _Server(uvicorn_config)
 
 
 def serve(
@@ -41,11 +73,15 @@ def serve(
     log_level: str = "info",
 ) -> None:
     """Serve ``scorer`` until SIGINT / SIGTERM (then finish requests in flight and stop)."""
-    uvicorn = require("uvicorn", extra="serve")
     cfg = (config or ServeConfig()).with_env_key()
     cfg.check_exposure()
     app = create_app(scorer, cfg, routes=routes)
-    uvicorn.Server(_uvicorn_config(app, cfg, log_level)).run()
+    server = _uvicorn_server(app, cfg, log_level)
+    remove_filter = install_rate_limit(cfg.log_interval_s)
+    try:
+        server.run()
+    finally:
+        remove_filter()
 
 
 class BackgroundServer:
@@ -63,15 +99,15 @@ class BackgroundServer:
         port: int = 0,
         log_level: str = "warning",
     ) -> None:
-        uvicorn = require("uvicorn", extra="serve")
         base = config or ServeConfig()
         from dataclasses import replace
 
         self.config = replace(base, port=port).with_env_key()
         self.config.check_exposure()
         self.app = create_app(scorer, self.config, routes=routes)
-        self.server = uvicorn.Server(_uvicorn_config(self.app, self.config, log_level))
+        self.server = _uvicorn_server(self.app, self.config, log_level)
         self._thread: threading.Thread | None = None
+        self._remove_filter: Any = None
         self.port: int | None = None
 
     @property
@@ -82,6 +118,7 @@ class BackgroundServer:
         return f"http://{host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> BackgroundServer:
+        self._remove_filter = install_rate_limit(self.config.log_interval_s)
         self._thread = threading.Thread(target=self.server.run, name="entailkit-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -104,6 +141,9 @@ class BackgroundServer:
             self.server.force_exit = True
             self._thread.join(5)
         self._thread = None
+        if self._remove_filter is not None:
+            self._remove_filter()
+            self._remove_filter = None
 
     def __enter__(self) -> BackgroundServer:
         return self.start() if self._thread is None else self
