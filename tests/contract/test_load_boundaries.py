@@ -267,3 +267,18 @@ def test_a_registered_backend_is_used_by_load_scorer(model_dir: Path, monkeypatc
     assert scorer.score_pairs(["a cat sleeps"], ["an animal rests"]).scores == reference
     with pytest.raises(InvalidInputError, match="supports cross-encoders only"):
         load_scorer(model_dir, kind="embedding", backend="traced")  # type: ignore[arg-type]
+
+
+# -- scorer calls: flags are real bools (issue 15, item 5) ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["bert-nli3-cen", "bert-embed", "gliclass"])
+@pytest.mark.parametrize("flag", [5, "no", None])
+def test_score_labels_multi_label_must_be_a_bool(tiny_models: dict[str, Path], name: str, flag: Any) -> None:
+    from fixtures.tiny_gliclass import tiny_gliclass_path
+
+    scorer = load_scorer(tiny_gliclass_path() if name == "gliclass" else tiny_models[name])
+    with pytest.raises(InvalidInputError, match="multi_label must be a bool"):
+        scorer.score_labels(["a text about cats"], ["animals", "finance"], multi_label=flag)
+    result = scorer.score_labels(["a text about cats"], ["animals", "finance"], multi_label=False)
+    assert result.items[0].multi_label is False
