@@ -109,7 +109,7 @@ class ExampleStore:
         """``search`` for each text, embedding all texts in one call."""
         text_list = check_texts(texts)
         check_positive_int(k, "k", allow_none=False)
-        min_similarity = check_finite(min_similarity, "min_similarity", low=-1.0, high=1.0, allow_none=True)
+        min_similarity = check_finite(min_similarity, "min_similarity", allow_none=True)
         if not text_list or self._index is None or not self._examples:
             return [[] for _ in text_list]
         queries = self._embed(text_list)

@@ -161,7 +161,7 @@ def test_routes_accept_dicts() -> None:
         ({"blend_weight": 1.5}, "blend weight must be a number in \\[0, 1\\]"),
         ({"k": 0}, "k must be a positive int"),
         ({"knn_temperature": 0}, "knn_temperature must be a finite number > 0"),
-        ({"min_similarity": 2}, r"min_similarity must be a finite number in \[-1, 1\]"),
+        ({"min_similarity": float("nan")}, r"min_similarity must be a finite number"),
         ({"threshold": -0.1}, "threshold must be a number in \\[0, 1\\]"),
         ({"calibrator": 3}, "calibrator must have a transform"),
         ({"embedding_scorer": object()}, "embedding_scorer must be an EmbeddingScorer"),

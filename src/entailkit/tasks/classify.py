@@ -95,7 +95,7 @@ class ZeroShotClassifier:
         check_bool(multi_label, "multi_label")
         k = check_positive_int(rac_k, "rac_k", allow_none=False)
         assert k is not None
-        min_similarity = check_finite(rac_min_similarity, "rac_min_similarity", low=-1.0, high=1.0, allow_none=True)
+        min_similarity = check_finite(rac_min_similarity, "rac_min_similarity", allow_none=True)
         text_list = check_texts(texts)
         specs = _label_specs(labels, len(text_list))
         if examples is not None and example_store is not None:

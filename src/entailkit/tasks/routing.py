@@ -99,7 +99,7 @@ class Router:
         self.blend_weight = check_weight(blend_weight)
         self.k = int(check_positive_int(k, "k", allow_none=False) or 1)
         self.knn_temperature = check_finite(knn_temperature, "knn_temperature", low=0.0, low_open=True)
-        self.min_similarity = check_finite(min_similarity, "min_similarity", low=-1.0, high=1.0)
+        self.min_similarity = check_finite(min_similarity, "min_similarity")
         self.threshold = check_probability(threshold, "threshold")
         self.calibrator = calibrator
         self._index: UtteranceIndex | None = None
