@@ -18,6 +18,7 @@ from typing import Any
 from entailkit._validation import check_labels_per_text, check_pairs, check_template, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE
+from entailkit.scorers.heads import first_stage_values, fuse_first_stage
 from entailkit.types import (
     HeadKind,
     LabelledExample,
@@ -137,8 +138,10 @@ class FakeScorer:
         normalization: Normalization = "softmax",
         truncation: Truncation | None = None,
         show_progress: bool = False,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> PairScores:
         p, h = check_pairs(premises, hypotheses)
+        first_stage = first_stage_values(first_stage_scores, len(p), self.info)
         call = Call("score_pairs", p, h, normalization)
         call.passes = len(set(p)) if self._native == "labels" else len(p)
         self.calls.append(call)
@@ -153,11 +156,12 @@ class FakeScorer:
             best, span = max(scored, key=lambda item: item[0].score)  # first on ties
             windowed = len(spans) > 1
             items.append(best.model_copy(update={"window": span if windowed else None, "num_windows": len(spans)}))
-        return PairScores(
+        scores = PairScores(
             items=tuple(items),
             head=self.head,
             normalization=normalization if self.head.startswith("nli") else None,
         )
+        return fuse_first_stage(scores, first_stage, self.info.first_stage)
 
     def score_labels(
         self,

@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from entailkit._lazy import lazy_exports
-from entailkit.errors import EntailkitError, InvalidInputError, MissingDependencyError, ModelLoadError
+from entailkit.errors import (
+    EntailkitError,
+    InvalidInputError,
+    MissingDependencyError,
+    ModelLoadError,
+    ServerError,
+)
 from entailkit.types import (
     CalibrationReport,
     Classification,
@@ -57,7 +63,6 @@ _LAZY: dict[str, str] = {
     "expected_calibration_error": "entailkit.tasks.calibration",
     "ExampleStore": "entailkit.index",
     "Client": "entailkit.serve.client",
-    "ServerError": "entailkit.serve.client",
 }
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
@@ -69,7 +74,7 @@ if TYPE_CHECKING:
     from entailkit.scorers.gliclass import GLiClassScorer
     from entailkit.scorers.loading import load_scorer
     from entailkit.scorers.shared import clear_shared_scorers, shared_scorer
-    from entailkit.serve.client import Client, ServerError
+    from entailkit.serve.client import Client
     from entailkit.tasks.calibration import Calibrator, calibrate, expected_calibration_error, fit_calibrator
     from entailkit.tasks.classify import ZeroShotClassifier
     from entailkit.tasks.dedup import filter_passages

@@ -1,4 +1,8 @@
-"""Typed errors: every failure a caller can provoke is one of these, with a message that says the fix."""
+"""Typed errors: every failure a caller can provoke is one of these, with a message that says the fix.
+
+Every class derives from :class:`EntailkitError`. The module imports nothing heavy (no FastAPI, no torch):
+the server's errors live here too, so that the client, the batcher and the HTTP layer share them.
+"""
 
 from __future__ import annotations
 
@@ -33,3 +37,44 @@ class UngroundedAnswerError(EntailkitError):
         self.failing = tuple(failing)
         listed = "; ".join(f"{s.verdict}: {s.text!r:.80}" for s in failing)
         super().__init__(f"{len(failing)} of {len(report.sentences)} answer sentence(s) failed: {listed}")
+
+
+class FieldError(InvalidInputError):
+    """A field of one batch-job row is missing, null or of the wrong type (caught per row by the Ray jobs)."""
+
+
+# -- the HTTP server and its client ----------------------------------------------------------------
+
+
+class ServerError(EntailkitError):
+    """The server answered with an error: ``status``, ``error_type`` and, for 503, ``retry_after`` seconds."""
+
+    def __init__(self, status: int, error_type: str, message: str, retry_after: float | None = None) -> None:
+        """Keep the HTTP status, the API's error type, its message and the Retry-After seconds (or None)."""
+        super().__init__(f"HTTP {status} {error_type}: {message}")
+        self.status, self.error_type, self.message, self.retry_after = status, error_type, message, retry_after
+
+
+class ApiError(EntailkitError):
+    """An error the server answers with ``status`` and the JSON error body (``error_type``, ``message``)."""
+
+    def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
+        """Keep the HTTP status, the API's error type, its message and extra response headers."""
+        super().__init__(message)
+        self.status, self.error_type, self.message, self.headers = status, error_type, message, headers or {}
+
+
+class Overloaded(EntailkitError):
+    """The server already holds ``max_queue`` requests; the caller should retry later (HTTP 503)."""
+
+
+class RequestTimeout(EntailkitError):
+    """A request did not get its scores before its deadline (HTTP 504)."""
+
+
+class RequestCancelled(EntailkitError):
+    """The request was cancelled (its client disconnected); its remaining work was dropped."""
+
+
+class BatcherClosed(EntailkitError):
+    """The batcher is shutting down and takes no new work (HTTP 503)."""

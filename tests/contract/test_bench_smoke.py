@@ -118,7 +118,7 @@ def test_bench_speed_skip_rejects_unknown_sections(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from entailkit.cli import app
-    from entailkit.cli_bench import _sections
+    from entailkit.cli.bench import _sections
 
     assert _sections("rerank, gemm") == {"rerank", "gemm"} and _sections(None) == set()
     result = CliRunner().invoke(app, ["bench", "speed", "--skip", "rerank,warp", "--out", str(tmp_path / "r")])

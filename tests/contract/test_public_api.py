@@ -84,20 +84,77 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         entailkit.nonexistent  # noqa: B018
 
 
+def test_every_error_class_is_in_errors_and_derives_from_entailkit_error() -> None:
+    import inspect
+
+    from entailkit import errors
+
+    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass) if c.__module__ == errors.__name__]
+    names = {c.__name__ for c in classes}
+    assert {"ServerError", "ApiError", "Overloaded", "RequestTimeout", "RequestCancelled", "BatcherClosed"} <= names
+    assert all(issubclass(c, errors.EntailkitError) for c in classes)
+    assert issubclass(errors.FieldError, errors.InvalidInputError)
+    assert errors.__doc__ and all(c.__doc__ and c.__doc__.strip() for c in classes)
+    result = _run("import sys, entailkit.errors; assert 'fastapi' not in sys.modules and 'torch' not in sys.modules")
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_server_errors_are_the_ones_of_errors_py() -> None:
+    import entailkit
+    import entailkit.serve
+    from entailkit import errors
+    from entailkit.distributed import rows
+    from entailkit.serve import batcher, client, jobs, limits
+
+    assert entailkit.ServerError is entailkit.serve.ServerError is client.ServerError is errors.ServerError
+    assert batcher.Overloaded is errors.Overloaded and batcher.BatcherClosed is errors.BatcherClosed
+    assert jobs.RequestTimeout is errors.RequestTimeout and jobs.RequestCancelled is errors.RequestCancelled
+    assert limits.ApiError is errors.ApiError and rows.FieldError is errors.FieldError
+
+
 def test_one_model_once_across_adapters(tiny_models: dict[str, Path]) -> None:
-    """The LangChain reranker and the LlamaIndex postprocessor built from one model id share one scorer."""
+    """The LangChain reranker, the LlamaIndex postprocessor and the HTTP app built from one model id share one scorer."""
+    pytest.importorskip("fastapi", reason="the 'serve' extra is not installed")
     from langchain_entailkit import EntailkitRerank as LangChainRerank
     from llama_index.postprocessor.entailkit import EntailkitRerank as LlamaIndexRerank
 
     from entailkit import clear_shared_scorers, shared_scorer
+    from entailkit.serve import BatchingScorer, create_app
 
     model = str(tiny_models["bert-nli3-cen"])
     clear_shared_scorers()
     langchain = LangChainRerank(model=model)
     llamaindex = LlamaIndexRerank(scorer=model)
+    app = create_app(model)  # not started: no worker thread, nothing to stop
     core = shared_scorer(model)
     assert langchain.scorer is core
     assert llamaindex._reranker.scorer is core
+    state = app.app.state.entailkit
+    assert isinstance(state.scorer, BatchingScorer)  # what the server's tasks call wraps the shared scorer
+    assert state.scorer.inner is core
+    assert state.batcher.scorer is core
+    assert create_app(os.path.relpath(model)).app.state.entailkit.batcher.scorer is core
     relative = os.path.relpath(model)
     assert shared_scorer(relative) is core  # the same directory named another way
     assert shared_scorer(model, max_length=64) is not core  # other options, another scorer
+
+
+def test_ray_actors_in_one_process_share_one_scorer(tiny_models: dict[str, Path]) -> None:
+    """Two actors (of two jobs) constructed in one worker process load the model once (no Ray runtime needed)."""
+    pytest.importorskip("pyarrow", reason="the 'ray' extra is not installed")
+    from entailkit import clear_shared_scorers, shared_scorer
+    from entailkit.distributed.options import BatchOptions, scorer_spec
+    from entailkit.distributed.udf import CheckActor, RerankActor
+
+    model = str(tiny_models["bert-nli3-cen"])
+    clear_shared_scorers()
+    spec = scorer_spec(model, BatchOptions(), 0.0)
+    rerank = {"query_column": "q", "document_column": "d", "list_mode": False, "task_kwargs": {}}
+    first = RerankActor(spec, **rerank)
+    second = RerankActor(scorer_spec(os.path.relpath(model), BatchOptions(), 0.0), **rerank)
+    check = CheckActor(
+        spec, answer_column="a", contexts_column="c", question_column=None, task_kwargs={"threshold": 0.5}
+    )
+    assert first.scorer is second.scorer is check.scorer is shared_scorer(model, **dict(spec.kwargs))
+    other = scorer_spec(model, BatchOptions(scorer_kwargs={"max_length": 64}), 0.0)
+    assert RerankActor(other, **rerank).scorer is not first.scorer  # other options, another scorer

@@ -85,6 +85,11 @@ def test_trained_on_first_stage_saves_fusion_and_reranker_fuses(tiny_embed_path:
         assert item.raw_score == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-6)
         assert item.first_stage_score == COSINES[item.index]
     assert [item.score for item in fused] == sorted((item.score for item in fused), reverse=True)
+    # The fusion is the scorer's: score_pairs(first_stage_scores=) gives the same fused relevance.
+    direct = scorer.score_pairs(PASSAGES, [QUERY] * len(PASSAGES), first_stage_scores=COSINES)
+    assert {item.index: item.raw_score for item in fused} == pytest.approx(dict(enumerate(direct.scores)), abs=1e-12)
+    with pytest.raises(InvalidInputError, match=r"first_stage_scores\[1\] must be a finite number"):
+        scorer.score_pairs(PASSAGES[:2], [QUERY] * 2, first_stage_scores=[0.1, float("inf")])
     many = Reranker(scorer).rerank_many([QUERY, QUERY], [docs, docs[:2]], first_stage_scores=[COSINES, COSINES[:2]])
     assert many[0].indices == fused.indices and len(many[1]) == 2
 

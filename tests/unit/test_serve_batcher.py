@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from entailkit.errors import InvalidInputError
-from entailkit.serve.batcher import MicroBatcher, Overloaded, RequestTimeout, request_deadline
-from entailkit.serve.jobs import BatcherClosed, CancelToken, RequestCancelled, request_context
+from entailkit.errors import BatcherClosed, InvalidInputError, Overloaded, RequestCancelled, RequestTimeout
+from entailkit.serve.batcher import MicroBatcher, request_deadline
+from entailkit.serve.jobs import CancelToken, request_context
 from entailkit.serve.logs import RateLimitFilter, install_rate_limit
 from entailkit.serve.metrics import Histogram, ServerMetrics
 from entailkit.serve.scoring import BatchingScorer

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage
 
+from entailkit._documents import copy_with_metadata
 from entailkit.errors import InvalidInputError
 
-
-def copy_with_metadata(doc: Document, extra: Mapping[str, Any]) -> Document:
-    """A new Document with the same content and id and a new metadata dict (old keys plus ``extra``)."""
-    return doc.model_copy(update={"metadata": {**doc.metadata, **extra}})
+__all__ = ["check_documents", "context_texts", "copy_with_metadata", "text_of"]
 
 
 def check_documents(documents: Any) -> list[Document]:

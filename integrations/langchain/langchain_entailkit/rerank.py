@@ -8,10 +8,11 @@ from typing import Any
 
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.specs import RerankSpec, fold_spec_options
 from langchain_entailkit._documents import check_documents, copy_with_metadata
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
@@ -23,8 +24,11 @@ RERANK_EVENT = "entailkit_rerank"
 class EntailkitRerank(BaseDocumentCompressor):
     """Rerank documents by NLI entailment (or relevance) of the query; return scored copies, best first.
 
-    Each returned Document is a copy whose metadata gains ``relevance_score`` (in [0, 1]); a
-    ``relevance_score`` already there (e.g. from the retriever) is kept as ``retrieval_score``.
+    The rerank options are entailkit's own (``RerankSpec``: ``top_n``, ``threshold``, ``query_template``,
+    ``normalization``, ``text_key``), given flat (``EntailkitRerank(model=..., top_n=3)``), as ``spec=``,
+    or as a configured ``reranker=``. Each returned Document is a copy whose metadata gains
+    ``relevance_score`` (in [0, 1]); a ``relevance_score`` already there (e.g. from the retriever) is kept
+    as ``retrieval_score``.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
@@ -33,42 +37,59 @@ class EntailkitRerank(BaseDocumentCompressor):
     """An entailkit Scorer (``load_scorer(...)``); shared, never copied."""
     model: str | None = None
     """A model id or path, loaded once per process and shared, when no ``scorer`` is given."""
-    top_n: int | None = 3
-    """How many documents to return (None: all)."""
-    score_threshold: float | None = None
-    """Drop documents scoring below this."""
-    query_template: str | None = None
-    """How the query becomes an NLI hypothesis (default: entailkit's ``"This text is about {}."``)."""
+    reranker: Reranker | None = None
+    """A configured entailkit Reranker, used as it is (instead of scorer/model and the options)."""
+    spec: RerankSpec = Field(default_factory=RerankSpec)
+    """The Reranker's options (entailkit's defaults: all documents kept, no threshold)."""
     calibrator: Any = None
     first_stage_key: str | None = None
     """Metadata key of each document's retriever score (e.g. a cosine from ``similarity_search_with_score``
     on an inner-product index), fused into a relevance model trained on top of that retriever
-    (``Reranker(first_stage_scores=)``); every document must carry it."""
+    (``Reranker.rerank(first_stage_scores=)``); every document must carry it."""
     load_options: dict[str, Any] = Field(default_factory=dict)
     """Extra ``load_scorer`` options used with ``model`` (device, batch_size, ...)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _task_options_into_spec(cls, data: Any) -> Any:
+        """Flat Reranker options (``top_n=3``) become the spec's, so they are declared once, by the Reranker."""
+        return fold_spec_options(data, RerankSpec)
+
     def __init__(self, **data: Any) -> None:
         """Load (or share) the scorer here, so errors stay entailkit's typed errors (pydantic wraps them)."""
+        data = fold_spec_options(data, RerankSpec)
+        if data.get("reranker") is not None:
+            given = data["reranker"]
+            if not isinstance(given, Reranker):
+                raise InvalidInputError(f"reranker must be an entailkit Reranker, got {type(given).__name__}.")
+            if any(data.get(key) is not None for key in ("scorer", "model", "spec", "calibrator")):
+                raise InvalidInputError("pass reranker= alone, or scorer=/model= with the rerank options.")
+            data = {**data, "scorer": given.scorer, "spec": RerankSpec.of(given), "calibrator": given.calibrator}
         super().__init__(**data)
         self.scorer = resolve_scorer(self.scorer, self.model, None, self.load_options)
-        self.reranker()  # validate the options now, not at the first query
+        self.reranker = self._build()  # validate the options now, not at the first query
 
-    def reranker(self) -> Reranker:
-        """The entailkit Reranker these settings describe (cheap: the scorer is shared)."""
-        return Reranker(
-            self.scorer,
-            query_template=self.query_template,
-            top_n=self.top_n,
-            threshold=self.score_threshold,
-            calibrator=self.calibrator,
-        )
+    @property
+    def top_n(self) -> int | None:
+        """How many documents are returned (None: all)."""
+        return self.spec.options()["top_n"]  # type: ignore[no-any-return]
+
+    @property
+    def threshold(self) -> float | None:
+        """Documents scoring below this are dropped (None: none are)."""
+        return self.spec.options()["threshold"]  # type: ignore[no-any-return]
+
+    def _build(self) -> Reranker:
+        reranker: Reranker = self.spec.build(self.scorer, calibrator=self.calibrator)
+        return reranker
 
     def _rerank(self, documents: Sequence[Document], query: str) -> tuple[list[Document], dict[str, Any]]:
         """The body shared by the sync and async paths: scored copies and the event payload."""
         docs = check_documents(documents)
         if not docs:
             return [], {"query": query, "num_documents": 0, "results": []}
-        result = self.reranker().rerank(query, docs, first_stage_scores=self._first_stage(docs))
+        assert self.reranker is not None
+        result = self.reranker.rerank(query, docs, first_stage_scores=self._first_stage(docs))
         out: list[Document] = []
         for item in result:
             original: Document = item.document
@@ -104,7 +125,7 @@ class EntailkitRerank(BaseDocumentCompressor):
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
-        """Scored copies of the best ``top_n`` documents (above ``score_threshold``), best first."""
+        """Scored copies of the best ``top_n`` documents (scoring at least ``threshold``), best first."""
         out, payload = self._rerank(documents, query)
         emit(callbacks, RERANK_EVENT, payload)
         return out

@@ -36,6 +36,8 @@ from langchain_entailkit import (
 )
 
 from entailkit.errors import InvalidInputError
+from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.specs import RerankSpec
 from entailkit.types import GroundednessReport, Route, RouteDecision
 from fakes import FakeScorer
 
@@ -97,9 +99,27 @@ def test_rerank_returns_scored_copies_and_keeps_inputs() -> None:
     assert before == DOCS
     everything = EntailkitRerank(scorer=rerank_fake(), top_n=None).compress_documents(DOCS, Q)
     assert everything[-1].metadata["retrieval_score"] == 0.7  # the retriever's score is kept
-    cut = EntailkitRerank(scorer=rerank_fake(), top_n=None, score_threshold=0.5).compress_documents(DOCS, Q)
+    cut = EntailkitRerank(scorer=rerank_fake(), top_n=None, threshold=0.5).compress_documents(DOCS, Q)
     assert [d.id for d in cut] == ["d1", "d2"]
     assert EntailkitRerank(scorer=rerank_fake()).compress_documents([], Q) == []
+
+
+def test_rerank_takes_the_reranker_its_spec_or_flat_options() -> None:
+    """The options are the Reranker's (declared once): flat, as a RerankSpec, or a configured Reranker."""
+    scorer = rerank_fake()
+    flat = EntailkitRerank(scorer=scorer, top_n=2, threshold=0.1)
+    by_spec = EntailkitRerank(scorer=scorer, spec=RerankSpec(top_n=2, threshold=0.1))
+    by_task = EntailkitRerank(reranker=Reranker(scorer, top_n=2, threshold=0.1))
+    assert flat.spec == by_spec.spec == by_task.spec == RerankSpec(top_n=2, threshold=0.1)
+    assert (flat.top_n, flat.threshold) == (2, 0.1)
+    ids = [[d.id for d in c.compress_documents(DOCS, Q)] for c in (flat, by_spec, by_task)]
+    assert ids[0] == ids[1] == ids[2] == ["d1", "d2"]
+    assert EntailkitRerank(scorer=scorer, spec=RerankSpec(top_n=2), top_n=1).top_n == 1  # flat wins
+    assert EntailkitRerank(scorer=scorer).top_n is None  # entailkit's default on every surface: keep all
+    with pytest.raises(InvalidInputError, match="reranker= alone"):
+        EntailkitRerank(reranker=Reranker(scorer), scorer=scorer)
+    with pytest.raises(InvalidInputError, match="unknown option 'top_k'"):
+        EntailkitRerank(scorer=scorer, spec={"top_k": 2})
 
 
 def test_rerank_in_retriever_sync_async_and_events() -> None:

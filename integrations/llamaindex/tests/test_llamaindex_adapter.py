@@ -29,6 +29,8 @@ from llama_index.postprocessor.entailkit import (
 )
 
 from entailkit.errors import InvalidInputError
+from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.specs import RerankSpec
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
@@ -74,7 +76,7 @@ def test_rerank_never_mutates_inputs(index: Any, nli_scorer: Any, msmarco: dict[
     query = msmarco["queries"]["833860"]  # most popular food in switzerland
     retrieved = index.as_retriever(similarity_top_k=8).retrieve(query)
     before = [(n.node.node_id, n.score, dict(n.node.metadata)) for n in retrieved]
-    out = EntailkitRerank(nli_scorer, score_threshold=0.0, keep_retrieval_score=True).postprocess_nodes(
+    out = EntailkitRerank(nli_scorer, threshold=0.0, keep_retrieval_score=True).postprocess_nodes(
         retrieved, query_str=query
     )
     assert [(n.node.node_id, n.score, dict(n.node.metadata)) for n in retrieved] == before
@@ -84,10 +86,30 @@ def test_rerank_never_mutates_inputs(index: Any, nli_scorer: Any, msmarco: dict[
     by_id = {n.node.node_id: n.score for n in retrieved}
     assert all(o.node.metadata["retrieval_score"] == by_id[o.node.node_id] for o in out)
     assert EntailkitRerank(nli_scorer).postprocess_nodes([], query_str=query) == []
-    strict = EntailkitRerank(nli_scorer, score_threshold=1.0).postprocess_nodes(retrieved, query_str=query)
+    strict = EntailkitRerank(nli_scorer, threshold=1.0).postprocess_nodes(retrieved, query_str=query)
     assert strict == []
     with pytest.raises(InvalidInputError):
         EntailkitRerank(nli_scorer, top_n=0)
+
+
+def test_rerank_takes_the_reranker_its_spec_or_flat_options(
+    index: Any, nli_scorer: Any, msmarco: dict[str, Any]
+) -> None:
+    """The options are the Reranker's (declared once): flat, as a RerankSpec, or a configured Reranker."""
+    query = msmarco["queries"]["833860"]
+    retrieved = index.as_retriever(similarity_top_k=6).retrieve(query)
+    flat = EntailkitRerank(nli_scorer, top_n=2, threshold=0.0)
+    by_spec = EntailkitRerank(nli_scorer, spec=RerankSpec(top_n=2, threshold=0.0))
+    by_task = EntailkitRerank(Reranker(nli_scorer, top_n=2, threshold=0.0))
+    assert flat.spec == by_spec.spec == by_task.spec and (flat.top_n, flat.threshold) == (2, 0.0)
+    ranked = [
+        [(n.node.node_id, n.score) for n in c.postprocess_nodes(retrieved, query_str=query)]
+        for c in (flat, by_spec, by_task)
+    ]
+    assert ranked[0] == ranked[1] == ranked[2] and len(ranked[0]) == 2
+    assert EntailkitRerank(nli_scorer).top_n is None  # entailkit's default on every surface: keep all
+    with pytest.raises(InvalidInputError, match="pass it alone"):
+        EntailkitRerank(Reranker(nli_scorer), top_n=1)
 
 
 def test_router_query_engine_picks_topic(

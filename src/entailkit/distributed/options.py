@@ -14,6 +14,7 @@ from typing import Any
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches
+from entailkit.scorers.shared import shared_scorer
 
 TYPICAL_PAIR_TOKENS = 128
 """Padded tokens of a typical (premise, hypothesis) pair, used to size Ray batches before any text is seen."""
@@ -37,9 +38,10 @@ class BatchOptions:
         max_retries: how often Ray re-runs a batch whose scoring raised (not bad rows: those go to
             the ``error`` column). Actors that die are restarted by Ray and their batches resubmitted.
         scorer_kwargs: keyword arguments for ``load_scorer`` in each actor (device, dtype,
-            batch_size, max_length, token_budget, kind, ...).
+            batch_size, max_length, token_budget, kind, ...); actors load through ``shared_scorer``, so
+            the actors of one worker process share one model per (model, kwargs).
         scorer_factory: a picklable zero-argument callable returning a Scorer, used instead of
-            ``load_scorer(model, **scorer_kwargs)`` (custom or wrapped backends).
+            ``shared_scorer(model, **scorer_kwargs)`` (custom or wrapped backends).
         runtime_env: extra Ray runtime environment for the actors (pip, working_dir, env_vars, ...);
             the Hugging Face / threading variables of the driver are forwarded in any case.
     """
@@ -95,13 +97,24 @@ def rows_per_batch(pairs_per_row: float, *, batch_size: int = 32, token_budget: 
 
 @dataclass(frozen=True)
 class ScorerSpec:
-    """What each actor loads: ``factory()`` if given, else ``load_scorer(model, **kwargs)``."""
+    """What each actor loads: ``factory()`` if given, else ``shared_scorer(model, **kwargs)``."""
 
     model: str | None
     kwargs: Mapping[str, Any]
     factory: Callable[[], Scorer] | None = None
 
     def load(self) -> Scorer:
+        """The actor's scorer: the factory's, or the process's shared scorer of ``model`` and ``kwargs``.
+
+        Through :func:`entailkit.shared_scorer`, actors (and jobs) that run in one worker process and name
+        the same model and options hold one model in memory, not one each.
+
+        Returns:
+            The scorer the actor's task calls.
+
+        Raises:
+            InvalidInputError: The factory returned something that is not a Scorer.
+        """
         if self.factory is not None:
             scorer = self.factory()
             if not isinstance(scorer, Scorer):
@@ -109,10 +122,8 @@ class ScorerSpec:
                     f"scorer_factory returned {type(scorer).__name__}, which does not implement the Scorer protocol."
                 )
             return scorer
-        from entailkit.scorers.loading import load_scorer
-
         assert self.model is not None
-        return load_scorer(self.model, **dict(self.kwargs))
+        return shared_scorer(self.model, **dict(self.kwargs))
 
 
 def scorer_spec(model: str | os.PathLike[str] | None, options: BatchOptions, gpus: float) -> ScorerSpec:

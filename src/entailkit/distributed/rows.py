@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from entailkit.errors import FieldError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -28,10 +30,6 @@ class RowError:
     """Why one row could not be scored."""
 
     message: str
-
-
-class FieldError(Exception):
-    """A field of one row is missing, null or of the wrong type (caught per row, never escapes)."""
 
 
 def column_values(columns: Mapping[str, Sequence[Any]], name: str, n_rows: int) -> list[Any]:

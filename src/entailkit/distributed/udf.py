@@ -24,6 +24,9 @@ from entailkit.distributed.rows import (
     text_field,
     text_list_field,
 )
+from entailkit.tasks.classify import ZeroShotClassifier
+from entailkit.tasks.groundedness import GroundednessChecker
+from entailkit.tasks.rerank import Reranker
 from entailkit.types import Classification, GroundednessReport, RerankResult
 
 logger = logging.getLogger(__name__)
@@ -32,9 +35,15 @@ Columns = dict[str, list[Any]]
 
 
 class _ScoringActor:
-    """Base: holds the scorer (loaded once per actor) and turns per-row results into Arrow columns."""
+    """Base: holds the scorer (shared per worker process) and turns per-row results into Arrow columns."""
 
     def __init__(self, spec: ScorerSpec, output_types: Mapping[str, str]) -> None:
+        """Load the scorer through ``spec`` (``shared_scorer``: once per process) and keep the output types.
+
+        Args:
+            spec: What to load (a model id and ``load_scorer`` options, or a factory).
+            output_types: Output column -> Arrow type name.
+        """
         self.output_types = dict(output_types)
         """Output column -> Arrow type name (see ``_arrow_type``)."""
         self.scorer = spec.load()
@@ -84,8 +93,6 @@ class RerankActor(_ScoringActor):
     ) -> None:
         outputs = {"scores": "list<float64>", "ranking": "list<int64>"} if list_mode else {"score": "float64"}
         super().__init__(spec, outputs)
-        from entailkit.tasks.rerank import Reranker
-
         self.reranker = Reranker(self.scorer, **dict(task_kwargs))
         self.query_column = query_column
         self.document_column = document_column
@@ -148,8 +155,6 @@ class ClassifyActor(_ScoringActor):
     ) -> None:
         outputs = {"label": "string", "label_score": "float64", "predicted": "list<string>", "scores": "list<float64>"}
         super().__init__(spec, outputs)
-        from entailkit.tasks.classify import ZeroShotClassifier
-
         self.classifier = ZeroShotClassifier(self.scorer, **dict(task_kwargs))
         self.text_column = text_column
         self.labels = dict(labels) if isinstance(labels, Mapping) else list(labels)
@@ -196,8 +201,6 @@ class CheckActor(_ScoringActor):
     ) -> None:
         outputs = {"grounded": "bool", "score": "float64", "supported_fraction": "float64", "verdicts": "string"}
         super().__init__(spec, outputs)
-        from entailkit.tasks.groundedness import GroundednessChecker
-
         self.checker = GroundednessChecker(self.scorer, **dict(task_kwargs))
         self.answer_column = answer_column
         self.contexts_column = contexts_column

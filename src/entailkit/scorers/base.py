@@ -51,6 +51,7 @@ class Scorer(Protocol):
         normalization: Normalization = "softmax",
         truncation: Truncation | None = None,
         show_progress: bool = False,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> PairScores: ...
 
     def score_labels(

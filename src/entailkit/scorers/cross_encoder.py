@@ -93,11 +93,17 @@ class CrossEncoderScorer:
         normalization: Normalization = "softmax",
         truncation: Truncation | None = None,
         show_progress: bool = False,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> PairScores:
-        """Probabilities for each pair, in input order; long premises follow the truncation policy."""
+        """Probabilities for each pair, in input order; long premises follow the truncation policy.
+
+        ``first_stage_scores`` (one retriever score per pair) are fused into a relevance model trained on
+        top of that retriever (``info.first_stage``): its score is then the fused relevance.
+        """
         check_choice(normalization, "normalization", NORMALIZATIONS)
         policy = self._policy(truncation)
         p, h = check_pairs(premises, hypotheses)
+        first_stage = heads.first_stage_values(first_stage_scores, len(p), self._info)
         norm = None if self.head == "relevance" else normalization
         if not p:
             return PairScores(items=(), head=self._info.head, normalization=norm)
@@ -112,7 +118,8 @@ class CrossEncoderScorer:
         logits = self._forward_units(units, show_progress)
         probs = heads.probabilities(logits, self._info.head, self._info.label_map, normalization)
         items = _best_per_pair(units, logits, probs, len(p))
-        return PairScores(items=tuple(items), head=self._info.head, normalization=norm)
+        scores = PairScores(items=tuple(items), head=self._info.head, normalization=norm)
+        return heads.fuse_first_stage(scores, first_stage, self._info.first_stage)
 
     def _policy(self, truncation: Truncation | None) -> Truncation:
         policy = truncation or self.truncation

@@ -21,6 +21,7 @@ from entailkit._validation import (
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.heads import first_stage_values
 from entailkit.scorers.pairs import fit_windows, tokenize_texts, window_char_spans
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
@@ -110,6 +111,7 @@ class EmbeddingScorer:
         normalization: Normalization = "softmax",
         truncation: Truncation | None = None,
         show_progress: bool = False,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> PairScores:
         """Cosine similarity of each pair; ``score`` = max(cosine, 0), the raw cosine in ``logits``.
 
@@ -120,6 +122,7 @@ class EmbeddingScorer:
         check_choice(normalization, "normalization", NORMALIZATIONS)
         policy = check_choice(truncation or self.truncation, "truncation", TRUNCATIONS)
         p, h = check_pairs(premises, hypotheses)
+        first_stage_values(first_stage_scores, len(p), self.info)  # no fusion here: refused when given
         if not p:
             return PairScores(items=(), head="cosine")
         units = self._premise_units(p, policy)

@@ -29,6 +29,7 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers import gliclass_inputs as gi
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.heads import first_stage_values, sigmoid, softmax
 from entailkit.scorers.loading import load_scorer
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
@@ -151,7 +152,7 @@ class GLiClassScorer:
         results = self._score_sets(text_list, per_text, per_examples, self.truncation, show_progress)
         items = []
         for ls, res in zip(per_text, results, strict=True):
-            scores = _sigmoid(res.logits) if multi_label else _softmax(res.logits)
+            scores = sigmoid(res.logits) if multi_label else softmax(res.logits)
             items.append(
                 TextLabelScores(labels=tuple(ls), scores=tuple(float(s) for s in scores), multi_label=multi_label)
             )
@@ -167,6 +168,7 @@ class GLiClassScorer:
         normalization: Normalization = "softmax",
         truncation: Truncation | None = None,
         show_progress: bool = False,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> PairScores:
         """Hypotheses sharing a premise become the labels of one pass; score = sigmoid of the label logit.
 
@@ -176,6 +178,7 @@ class GLiClassScorer:
         check_choice(policy, "truncation", TRUNCATIONS)
         check_choice(normalization, "normalization", NORMALIZATIONS)
         p, h = check_pairs(premises, hypotheses)
+        first_stage_values(first_stage_scores, len(p), self.info)  # no fusion here: refused when given
         if not p:
             return PairScores(items=(), head="gliclass")
         for i, hyp in enumerate(h):
@@ -193,7 +196,7 @@ class GLiClassScorer:
         for premise, hyp in zip(p, h, strict=True):
             res, j = by_premise[premise], groups[premise][hyp]
             logit = float(res.logits[j])
-            prob = float(_sigmoid(np.array([logit]))[0])
+            prob = float(sigmoid(np.array([logit]))[0])
             windowed = res.windows[j] > 1 or res.cut
             items.append(
                 PairScore(
@@ -382,11 +385,3 @@ class GLiClassScorer:
         i = self._info
         return f"GLiClassScorer(model={i.model!r}, device={i.device!r}, dtype={i.dtype!r}, max_length={i.max_length})"
 
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-x.astype(np.float64))))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    z = np.exp(x.astype(np.float64) - np.max(x))
-    return np.asarray(z / z.sum())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from entailkit.errors import ModelLoadError
-from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion, HeadKind, Normalization
+from entailkit.errors import InvalidInputError, ModelLoadError
+from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion, HeadKind, Normalization, PairScores, ScorerInfo
 
 _ROLE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "entailment": ("entailment", "entail", "entails", "entailed"),
@@ -89,7 +91,14 @@ def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))  # type: ignore[no-any-return]
+    """Numerically stable logistic function in float64 (no overflow for large negative inputs)."""
+    z = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(z)
+    positive = z >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
+    exp = np.exp(z[~positive])
+    out[~positive] = exp / (1.0 + exp)
+    return out
 
 
 def contradiction_index(label_map: Mapping[str, int]) -> int:
@@ -132,3 +141,44 @@ def first_stage_fusion(config: object, num_labels: int) -> FirstStageFusion | No
         return FirstStageFusion.model_validate(raw)
     except ValueError as exc:
         raise ModelLoadError(f"config entry {FIRST_STAGE_CONFIG_KEY!r} is malformed: {exc}") from exc
+
+
+def first_stage_values(scores: Any, num_pairs: int, info: ScorerInfo) -> list[float] | None:
+    """``first_stage_scores`` of ``score_pairs`` checked: one finite number per pair, or None.
+
+    Raises:
+        InvalidInputError: Scores given to a model not trained on top of a retriever (``info.first_stage``
+            is None), or not one finite number per pair.
+    """
+    if scores is None:
+        return None
+    if info.first_stage is None:
+        raise InvalidInputError(
+            f"first_stage_scores were given but {info.model} was not trained on top of a retriever "
+            "(its config has no first-stage fusion); drop first_stage_scores= or train one with "
+            "RelevanceExample(first_stage=...)."
+        )
+    if isinstance(scores, (str, bytes)) or not isinstance(scores, Sequence) or len(scores) != num_pairs:
+        got = f"{len(scores)} items" if isinstance(scores, Sequence) and not isinstance(scores, (str, bytes)) else None
+        raise InvalidInputError(
+            f"first_stage_scores must hold one number per pair ({num_pairs}), got {got or type(scores).__name__}."
+        )
+    for i, value in enumerate(scores):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InvalidInputError(f"first_stage_scores[{i}] must be a finite number, got {value!r}.")
+    return [float(value) for value in scores]
+
+
+def fuse_first_stage(pairs: PairScores, values: Sequence[float] | None, fusion: FirstStageFusion | None) -> PairScores:
+    """Pairs whose score (and relevance) is ``sigmoid(logit + scale * first_stage + bias)``; as they are without values.
+
+    The fused score is monotonic in the logit, so the best window stays the best window.
+    """
+    if values is None or fusion is None:
+        return pairs
+    logits = np.array([item.logits[0] for item in pairs], dtype=np.float64)
+    fused = sigmoid(logits + fusion.scale * np.asarray(values, dtype=np.float64) + fusion.bias)
+    items = tuple(
+        item.model_copy(update={"score": float(p), "relevance": float(p)}) for item, p in zip(pairs, fused, strict=True)
+    )
+    return pairs.model_copy(update={"items": items})

@@ -9,7 +9,7 @@ from typing import Any
 
 _LAZY = {
     "Client": "entailkit.serve.client",
-    "ServerError": "entailkit.serve.client",
+    "ServerError": "entailkit.errors",
     "ServeConfig": "entailkit.serve.config",
     "create_app": "entailkit.serve.app",
     "serve": "entailkit.serve.server",

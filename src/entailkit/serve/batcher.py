@@ -26,14 +26,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from entailkit.errors import BatcherClosed, Overloaded, RequestCancelled, RequestTimeout
 from entailkit.scorers.base import Scorer
 from entailkit.serve.jobs import (
-    BatcherClosed,
     CancelToken,
     Job,
-    Overloaded,
-    RequestCancelled,
-    RequestTimeout,
     check_alive,
     current_request,
     request_context,
@@ -345,12 +342,3 @@ __all__ = [
     "request_context",
     "request_deadline",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """``BatchingScorer`` by its first module path (it lives in :mod:`entailkit.serve.scoring`)."""
-    if name == "BatchingScorer":
-        from entailkit.serve.scoring import BatchingScorer
-
-        return BatchingScorer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,23 +7,16 @@ from types import TracebackType
 from typing import Any
 
 from entailkit._optional import require
-from entailkit.errors import EntailkitError, InvalidInputError
+from entailkit.errors import InvalidInputError, ServerError
 from entailkit.types import Classification, GroundednessReport, RerankResult, RouteDecision
-
-
-class ServerError(EntailkitError):
-    """The server answered with an error: ``status``, ``error_type`` and, for 503, ``retry_after`` seconds."""
-
-    def __init__(self, status: int, error_type: str, message: str, retry_after: float | None = None) -> None:
-        super().__init__(f"HTTP {status} {error_type}: {message}")
-        self.status, self.error_type, self.message, self.retry_after = status, error_type, message, retry_after
 
 
 class Client:
     """A synchronous client for the entailkit HTTP API (``entailkit serve``).
 
     ``Client("http://127.0.0.1:8080", api_key=None, timeout=60.0)``. Invalid input (HTTP 422) raises
-    :class:`~entailkit.errors.InvalidInputError`, every other error status :class:`ServerError`.
+    :class:`~entailkit.errors.InvalidInputError`, every other error status
+    :class:`~entailkit.errors.ServerError`.
     """
 
     def __init__(self, url: str, api_key: str | None = None, *, timeout: float = 60.0) -> None:

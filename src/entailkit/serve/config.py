@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from entailkit.errors import InvalidInputError
 
@@ -111,8 +111,6 @@ class ServeConfig:
 
     def with_env_key(self) -> ServeConfig:
         """This config with the key from ``$ENTAILKIT_API_KEY`` when none was given."""
-        from dataclasses import replace
-
         if self.api_key is None and os.environ.get(API_KEY_ENV):
             return replace(self, api_key=os.environ[API_KEY_ENV])
         return self

@@ -8,9 +8,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from entailkit._optional import require
-from entailkit.errors import InvalidInputError
-from entailkit.serve.app import ServerState, rerank_payload
-from entailkit.serve.guard import ApiError, error_body
+from entailkit.errors import ApiError, InvalidInputError
+from entailkit.serve.guard import error_body
+from entailkit.serve.payloads import rerank_payload
 from entailkit.serve.schemas import (
     CheckRequest,
     ClassifyRequest,
@@ -19,6 +19,7 @@ from entailkit.serve.schemas import (
     RouteRequest,
     TeiRerankRequest,
 )
+from entailkit.serve.state import ServerState
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.types import RerankResult
 
@@ -27,9 +28,29 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+ENDPOINTS = frozenset(
+    {
+        "/v1/rerank",
+        "/v2/rerank",
+        "/v1/rerank/full",
+        "/rerank",
+        "/v1/classify",
+        "/v1/check",
+        "/v1/route",
+        "/health",
+        "/metrics",
+    }
+)
+"""The paths :func:`install` serves (the guard counts requests to any other path under one label)."""
+
 
 def install(app: FastAPI, state: ServerState) -> None:
-    """Add every endpoint and the JSON error handlers to ``app``."""
+    """Add every endpoint and the JSON error handlers to ``app``.
+
+    Args:
+        app: The FastAPI app.
+        state: What the endpoints share (the batching scorer, the tasks, limits, metrics, config).
+    """
     responses = require("fastapi.responses", extra="serve")
     exceptions = require("fastapi.exceptions", extra="serve")
     starlette_exceptions = require("starlette.exceptions", extra="serve")

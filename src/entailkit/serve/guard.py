@@ -18,7 +18,6 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from entailkit.errors import EntailkitError
 from entailkit.serve.jobs import CancelToken
 from entailkit.serve.metrics import ServerMetrics
 
@@ -45,14 +44,6 @@ def current_cancel_token() -> CancelToken | None:
     return _cancel_token.get()
 
 
-class ApiError(EntailkitError):
-    """An error answered with ``status`` and the JSON error body."""
-
-    def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.error_type, self.message, self.headers = status, error_type, message, headers or {}
-
-
 def error_body(error_type: str, message: str) -> dict[str, Any]:
     """The one error shape of the API: ``{"error": {"type": ..., "message": ...}}``."""
     return {"error": {"type": error_type, "message": message}}
@@ -68,7 +59,11 @@ async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] 
 
 
 class _Abort(Exception):
-    """Raised into the app when the guard takes over the response (body too large or too slow)."""
+    """Raised into the app when the guard takes over the response (body too large or too slow).
+
+    Private control flow, not an error: it never leaves the guard, so it is no :class:`EntailkitError`
+    (no ``except EntailkitError`` in the app may take it for a failure of its own).
+    """
 
 
 class _Exchange:

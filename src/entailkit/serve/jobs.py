@@ -16,23 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from entailkit.errors import EntailkitError
-
-
-class Overloaded(EntailkitError):
-    """The server already holds ``max_queue`` requests; the caller should retry later (HTTP 503)."""
-
-
-class RequestTimeout(EntailkitError):
-    """A request did not get its scores before its deadline (HTTP 504)."""
-
-
-class RequestCancelled(EntailkitError):
-    """The request was cancelled (its client disconnected); its remaining work was dropped."""
-
-
-class BatcherClosed(EntailkitError):
-    """The batcher is shutting down and takes no new work (HTTP 503)."""
+from entailkit.errors import RequestCancelled, RequestTimeout
 
 
 @dataclass(eq=False)

@@ -10,25 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from entailkit._documents import find_text
+from entailkit.errors import ApiError
 from entailkit.serve.config import ServeConfig
-from entailkit.serve.guard import ApiError
 from entailkit.serve.metrics import ServerMetrics
 from entailkit.serve.work import label_pairs, pairs_of
 from entailkit.tasks.sentences import split_sentences
 
 QUERY_TEMPLATE_CHARS = 32
 """Characters an NLI query template adds to the query (``"This text is about {}."``)."""
-
-
-def text_of(item: Any) -> str | None:
-    """The text of a document given as a string or a ``{"text" | "page_content" | "content": ...}`` object."""
-    if isinstance(item, str):
-        return item
-    if isinstance(item, Mapping):
-        for key in ("text", "page_content", "content"):
-            if isinstance(item.get(key), str):
-                return str(item[key])
-    return None
 
 
 class RequestLimits:
@@ -63,7 +53,7 @@ class RequestLimits:
             )
         counts = []
         for i, item in enumerate(items):
-            text = text_of(item)
+            text = find_text(item)
             n = len(text) if text is not None else 0
             if n > self.config.max_document_chars:
                 self._refuse(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, ExamplesArg, LabelsArg
+from entailkit.scorers.heads import first_stage_values, fuse_first_stage
 from entailkit.serve.batcher import MicroBatcher
 from entailkit.serve.jobs import check_alive, current_request
 from entailkit.serve.work import estimated_windows, label_pairs
@@ -46,16 +47,21 @@ class BatchingScorer:
         normalization: Normalization = "softmax",
         truncation: Truncation | None = None,
         show_progress: bool = False,
+        first_stage_scores: Sequence[float] | None = None,
     ) -> PairScores:
         p, h = list(premises), list(hypotheses)
         if not p or len(p) != len(h) or isinstance(premises, str) or isinstance(hypotheses, str):
             # Empty or malformed: the real scorer answers (or raises its own typed error) without the model.
-            return self.inner.score_pairs(premises, hypotheses, normalization=normalization, truncation=truncation)
+            options: dict[str, Any] = {} if first_stage_scores is None else {"first_stage_scores": first_stage_scores}
+            return self.inner.score_pairs(
+                premises, hypotheses, normalization=normalization, truncation=truncation, **options
+            )
+        first_stage = first_stage_values(first_stage_scores, len(p), self._info)
         weights = [self._windows(a, len(b) if isinstance(b, str) else 0) for a, b in zip(p, h, strict=True)]
         result: PairScores = self.batcher.submit(
             "pairs", ("pairs", normalization, truncation), (p, h), weights, [1] * len(p)
         )
-        return result
+        return fuse_first_stage(result, first_stage, self._info.first_stage)
 
     def score_labels(
         self,

@@ -9,17 +9,18 @@ import logging
 import math
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from entailkit._optional import require
 from entailkit.errors import EntailkitError
-from entailkit.scorers.base import Scorer
 from entailkit.serve.app import create_app
 from entailkit.serve.config import ServeConfig
 from entailkit.serve.connections import limited_protocol, socket_budget
 from entailkit.serve.logs import install_rate_limit
+from entailkit.serve.state import ModelArg
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +67,20 @@ def _uvicorn_server(app: Any, config: ServeConfig, log_level: str) -> Any:
 
 
 def serve(
-    scorer: Scorer,
+    scorer: ModelArg,
     config: ServeConfig | None = None,
     *,
     routes: str | Path | None = None,
     log_level: str = "info",
 ) -> None:
-    """Serve ``scorer`` until SIGINT / SIGTERM (then finish requests in flight and stop)."""
+    """Serve ``scorer`` until SIGINT / SIGTERM (then finish requests in flight and stop).
+
+    Args:
+        scorer: A Scorer, or a model id loaded once per process through :func:`entailkit.shared_scorer`.
+        config: The server's options; the API key defaults to ``$ENTAILKIT_API_KEY``.
+        routes: A routes YAML file: enables ``/v1/route``.
+        log_level: uvicorn's log level.
+    """
     cfg = (config or ServeConfig()).with_env_key()
     cfg.check_exposure()
     app = create_app(scorer, cfg, routes=routes)
@@ -92,16 +100,23 @@ class BackgroundServer:
 
     def __init__(
         self,
-        scorer: Scorer,
+        scorer: ModelArg,
         config: ServeConfig | None = None,
         *,
         routes: str | Path | None = None,
         port: int = 0,
         log_level: str = "warning",
     ) -> None:
-        base = config or ServeConfig()
-        from dataclasses import replace
+        """Build the app and its uvicorn server (not started: call ``start()`` or use ``with``).
 
+        Args:
+            scorer: A Scorer, or a model id loaded once per process through :func:`entailkit.shared_scorer`.
+            config: The server's options (its port is replaced by ``port``).
+            routes: A routes YAML file: enables ``/v1/route``.
+            port: The port to bind; 0 picks a free one (``url`` tells which once started).
+            log_level: uvicorn's log level.
+        """
+        base = config or ServeConfig()
         self.config = replace(base, port=port).with_env_key()
         self.config.check_exposure()
         self.app = create_app(scorer, self.config, routes=routes)

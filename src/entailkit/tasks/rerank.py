@@ -8,9 +8,10 @@ Long passages are windowed by the scorer (max over windows); the winning window'
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from entailkit._documents import document_text
 from entailkit._validation import (
     check_bool,
     check_positive_int,
@@ -22,7 +23,7 @@ from entailkit._validation import (
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
-from entailkit.tasks.first_stage import check_first_stage_scores, fused_relevance
+from entailkit.tasks.first_stage import flat_first_stage_scores
 from entailkit.types import Normalization, PairScore, RerankItem, RerankResult
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ DEFAULT_QUERY_TEMPLATE = "This text is about {}."
 """How a query becomes an NLI hypothesis: web queries are mostly topics ("causes of hypertrophy"), and
 "the passage is about <topic>" is what an NLI model can judge. Questions may read better with e.g.
 ``"This text answers the question: {}"``."""
-
-_TEXT_ATTRIBUTES = ("page_content", "text", "content")
 
 
 class Reranker:
@@ -105,9 +104,7 @@ class Reranker:
         retriever (``scorer.info.first_stage``): the score becomes their fused relevance.
         """
         scores = None if first_stage_scores is None else [first_stage_scores]
-        return self.rerank_many(
-            [query], [documents], top_n=top_n, threshold=threshold, first_stage_scores=scores
-        )[0]
+        return self.rerank_many([query], [documents], top_n=top_n, threshold=threshold, first_stage_scores=scores)[0]
 
     def rerank_many(
         self,
@@ -141,22 +138,19 @@ class Reranker:
             _parse_documents(docs, self.text_key, f"documents[{q}]" if many else "documents")
             for q, docs in enumerate(documents)
         ]
-        first_stage = check_first_stage_scores(first_stage_scores, [len(d) for d in parsed], self.scorer.info)
-        flat_first = [s for row in first_stage for s in row] if first_stage is not None else None
+        flat_first = flat_first_stage_scores(first_stage_scores, [len(d) for d in parsed], self.scorer.info)
         premises = [text for docs in parsed for text, _ in docs]
         claims = [hyp for hyp, docs in zip(hypotheses, parsed, strict=True) for _ in docs]
         scored: list[PairScore] = []
-        if premises:
+        if premises or flat_first is not None:
+            # Passed only when given, so scorers written before first-stage fusion keep working.
+            options: dict[str, Any] = {} if flat_first is None else {"first_stage_scores": flat_first}
             scored = list(
                 self.scorer.score_pairs(
-                    premises, claims, normalization=self.normalization, show_progress=self.show_progress
+                    premises, claims, normalization=self.normalization, show_progress=self.show_progress, **options
                 )
             )
-        if flat_first is not None and self.scorer.info.first_stage is not None:
-            fusion = self.scorer.info.first_stage
-            raw = [fused_relevance(item, fusion, s) for item, s in zip(scored, flat_first, strict=True)]
-        else:
-            raw = [min(1.0, max(0.0, item.score)) for item in scored]
+        raw = [min(1.0, max(0.0, item.score)) for item in scored]
         final = apply_calibrator(self.calibrator, raw)
         results: list[RerankResult] = []
         offset = 0
@@ -171,7 +165,7 @@ class Reranker:
                     metadata=metadata,
                     num_windows=scored[offset + i].num_windows,
                     pair=scored[offset + i],
-                    first_stage_score=flat_first[offset + i] if flat_first is not None else None,
+                    first_stage_score=None if flat_first is None else float(flat_first[offset + i]),
                 )
                 for i, (text, metadata) in enumerate(docs)
             ]
@@ -211,33 +205,3 @@ def _parse_documents(documents: Any, text_key: str | None, name: str = "document
     parsed = [document_text(doc, i, text_key) for i, doc in enumerate(documents)]
     check_texts([text for text, _ in parsed], name)
     return parsed
-
-
-def document_text(doc: Any, index: int = 0, text_key: str | None = None) -> tuple[str, Any]:
-    """The text to score and the metadata of one document (str, mapping or object)."""
-    if isinstance(doc, str):
-        return doc, None
-    keys = (text_key, *_TEXT_ATTRIBUTES) if text_key else _TEXT_ATTRIBUTES
-    if isinstance(doc, Mapping):
-        for key in keys:
-            if key in doc:
-                return _as_text(doc[key], index, f"[{key!r}]"), doc.get("metadata")
-    else:
-        for key in keys:
-            value = getattr(doc, key, None)
-            if value is not None:
-                return _as_text(value, index, f".{key}"), getattr(doc, "metadata", None)
-        get_content = getattr(doc, "get_content", None)
-        if callable(get_content):
-            return _as_text(get_content(), index, ".get_content()"), getattr(doc, "metadata", None)
-    wanted = ", ".join(repr(k) for k in keys)
-    raise InvalidInputError(
-        f"documents[{index}] has no text: expected a str, a mapping with one of the keys {wanted}, or an "
-        f"object with one of those attributes; got {type(doc).__name__}. Pass text_key= to name the field."
-    )
-
-
-def _as_text(value: Any, index: int, where: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidInputError(f"documents[{index}]{where} must be a str, got {type(value).__name__}.")
-    return value

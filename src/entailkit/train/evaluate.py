@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
-from entailkit.tasks.first_stage import fused_relevance
 from entailkit.train.data import ClassificationExample, NLIExample
 from entailkit.train.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg
 
@@ -92,19 +92,18 @@ def rerank_candidates(
     unknown = [qid for qid, _ in flat if qid not in queries][:3]
     if unknown:
         raise InvalidInputError(f"candidates name queries that are not in `queries`: {unknown}")
-    pairs = scorer.score_pairs(
-        [corpus[pid] for _, pid in flat], [queries[qid] for qid, _ in flat], show_progress=show_progress
-    )
-    fusion = scorer.info.first_stage
-    if first_stage is not None and fusion is None:
+    if first_stage is not None and scorer.info.first_stage is None:
         raise InvalidInputError(f"first_stage scores were given but {scorer.info.model} has no first-stage fusion")
-    if first_stage is not None and fusion is not None:
+    options: dict[str, Any] = {}
+    if first_stage is not None:
         missing = [(qid, pid) for qid, pid in flat if pid not in first_stage.get(qid, {})][:3]
         if missing:
             raise InvalidInputError(f"first_stage has no score for these (query, passage) candidates: {missing}")
-        scores = [fused_relevance(p, fusion, first_stage[q][d]) for p, (q, d) in zip(pairs, flat, strict=True)]
-    else:
-        scores = pairs.scores
+        options["first_stage_scores"] = [first_stage[qid][pid] for qid, pid in flat]
+    pairs = scorer.score_pairs(
+        [corpus[pid] for _, pid in flat], [queries[qid] for qid, _ in flat], show_progress=show_progress, **options
+    )
+    scores = pairs.scores
     per_query: dict[str, list[tuple[float, str]]] = {}
     for (qid, pid), score in zip(flat, scores, strict=True):
         per_query.setdefault(qid, []).append((score, pid))

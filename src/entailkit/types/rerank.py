@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, field_serializer
 
+from entailkit._documents import find_text
 from entailkit.types._base import _Frozen
 from entailkit.types.scores import HeadKind, PairScore
 
@@ -27,10 +28,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _jsonable(dataclasses.asdict(value))
-    text = getattr(value, "page_content", None)
-    if text is None:
-        text = getattr(value, "text", None)
-    if isinstance(text, str):
+    text = find_text(value)
+    if text is not None:
         return {"text": text, "metadata": _jsonable(getattr(value, "metadata", None))}
     return str(value)
 

@@ -9,8 +9,10 @@ from llama_index.core.evaluation.base import BaseEvaluator, EvaluationResult
 from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.postprocessor.entailkit._scorer import shared_scorer
 
+from entailkit.errors import InvalidInputError
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.specs import CheckSpec
 from entailkit.types import GroundednessReport, SentenceCheck
 
 
@@ -21,24 +23,22 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
     ``feedback`` lists the unsupported and contradicted sentences with their best evidence.
     """
 
-    def __init__(
-        self,
-        scorer: Any,
-        *,
-        threshold: float = 0.5,
-        contradiction_threshold: float | None = None,
-        aggregate: str = "min",
-        prefix_question: bool = False,
-        calibrator: Any = None,
-    ) -> None:
-        self.checker = GroundednessChecker(
-            shared_scorer(scorer),
-            threshold=threshold,
-            contradiction_threshold=contradiction_threshold,
-            aggregate=aggregate,  # type: ignore[arg-type]
-            prefix_question=prefix_question,
-            calibrator=calibrator,
-        )
+    def __init__(self, scorer: Any, *, calibrator: Any = None, **options: Any) -> None:
+        """Build the checker from ``scorer`` (a Scorer or a model id, shared) and the checker's own options.
+
+        Args:
+            scorer: An entailkit Scorer, a model id / path (loaded once per process), or a configured
+                GroundednessChecker (then no options).
+            calibrator: A fitted calibrator for the sentence scores, or None.
+            **options: GroundednessChecker options (``CheckSpec``: threshold, contradiction_threshold,
+                aggregate, prefix_question).
+        """
+        if isinstance(scorer, GroundednessChecker):
+            if options or calibrator is not None:
+                raise InvalidInputError("a configured GroundednessChecker carries its options: pass it alone.")
+            self.checker = scorer
+        else:
+            self.checker = CheckSpec(**options).build(shared_scorer(scorer), calibrator=calibrator)
 
     def _get_prompts(self) -> PromptDictType:
         return {}

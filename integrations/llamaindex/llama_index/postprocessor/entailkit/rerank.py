@@ -13,20 +13,22 @@ from llama_index.postprocessor.entailkit._scorer import model_name, shared_score
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.specs import RerankSpec, fold_spec_options
 
 dispatcher = instrument.get_dispatcher(__name__)
 
 
 class EntailkitRerank(BaseNodePostprocessor):
-    """Rerank retrieved nodes by entailment (NLI) or relevance score; returns new NodeWithScore objects."""
+    """Rerank retrieved nodes by entailment (NLI) or relevance score; returns new NodeWithScore objects.
 
-    top_n: int | None = Field(default=None, description="Nodes kept after reranking (None keeps all).")
-    score_threshold: float | None = Field(default=None, description="Drop nodes scoring below this.")
+    ``scorer`` is an entailkit Scorer, a model id / path (shared per process) or a configured entailkit
+    ``Reranker``. The rerank options are the Reranker's own (``RerankSpec``: ``top_n``, ``threshold``,
+    ``query_template``, ...), given flat or as ``spec=``.
+    """
+
+    spec: RerankSpec = Field(default_factory=RerankSpec, description="The entailkit Reranker's options.")
     keep_retrieval_score: bool = Field(
         default=False, description="Copy the retrieval score into metadata['retrieval_score']."
-    )
-    query_template: str | None = Field(
-        default=None, description="How the query becomes an NLI hypothesis, e.g. 'This text is about {}.'"
     )
     metadata_mode: MetadataMode = Field(default=MetadataMode.NONE, description="Node text that is scored.")
     use_retrieval_score: bool | None = Field(
@@ -43,34 +45,39 @@ class EntailkitRerank(BaseNodePostprocessor):
         self,
         scorer: Any,
         *,
-        top_n: int | None = None,
-        score_threshold: float | None = None,
         keep_retrieval_score: bool = False,
-        query_template: str | None = None,
         metadata_mode: MetadataMode = MetadataMode.NONE,
         calibrator: Any = None,
         use_retrieval_score: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        resolved = shared_scorer(scorer)
-        reranker = Reranker(
-            resolved,
-            query_template=query_template,
-            top_n=top_n,
-            threshold=score_threshold,
-            calibrator=calibrator,
-        )
+        kwargs = fold_spec_options(kwargs, RerankSpec)
+        if isinstance(scorer, Reranker):
+            if "spec" in kwargs or calibrator is not None:
+                raise InvalidInputError("a configured Reranker carries its options: pass it alone.")
+            reranker = scorer
+        else:
+            spec = RerankSpec.parse(kwargs.pop("spec", None))
+            reranker = spec.build(shared_scorer(scorer), calibrator=calibrator)
+        kwargs["spec"] = RerankSpec.of(reranker)
         super().__init__(
-            top_n=top_n,
-            score_threshold=score_threshold,
             keep_retrieval_score=keep_retrieval_score,
-            query_template=query_template,
             metadata_mode=metadata_mode,
             use_retrieval_score=use_retrieval_score,
-            model=model_name(resolved),
+            model=model_name(reranker.scorer),
             **kwargs,
         )
         self._reranker = reranker
+
+    @property
+    def top_n(self) -> int | None:
+        """Nodes kept after reranking (None keeps all)."""
+        return self._reranker.top_n
+
+    @property
+    def threshold(self) -> float | None:
+        """Nodes scoring below this are dropped (None: none are)."""
+        return self._reranker.threshold
 
     @classmethod
     def class_name(cls) -> str:

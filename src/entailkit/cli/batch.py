@@ -11,11 +11,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from entailkit.errors import EntailkitError
+from entailkit.cli._common import (
+    AggregateOption,
+    LabelsOption,
+    ModelOption,
+    MultiLabelOption,
+    SupportThresholdOption,
+    emit,
+    exit_on_error,
+    fail,
+    split_labels,
+)
+from entailkit.cli.app import app
 
 batch_app = typer.Typer(
     name="batch",
@@ -25,31 +36,30 @@ batch_app = typer.Typer(
 
 InputOption = Annotated[str, typer.Option("--input", "-i", help="Parquet, JSON-lines or CSV file (or directory).")]
 OutputOption = Annotated[str, typer.Option("--output", "-o", help="Output directory (created; must be empty).")]
-ModelOption = Annotated[str, typer.Option("--model", "-m", help="Local model directory or hub id.")]
 AddressOption = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option(help="Ray cluster to join ('auto', 'ray://host:10001'); default: start a local runtime."),
 ]
-NumCpusOption = Annotated[Optional[int], typer.Option(help="CPUs of the local runtime (default: all).")]  # noqa: UP045
+NumCpusOption = Annotated[int | None, typer.Option(help="CPUs of the local runtime (default: all).")]
 ActorsOption = Annotated[int, typer.Option("--num-actors", help="Actors (model copies) scoring in parallel.")]
 MaxActorsOption = Annotated[
-    Optional[int],  # noqa: UP045
+    int | None,
     typer.Option("--max-actors", help="Let the actor pool autoscale from --num-actors up to this many."),
 ]
 CpusPerActorOption = Annotated[float, typer.Option(help="CPUs reserved per actor.")]
 GpusPerActorOption = Annotated[
-    Optional[float],  # noqa: UP045
+    float | None,
     typer.Option(help="GPUs per actor (default: 1 if the cluster has GPUs, else 0)."),
 ]
 BatchSizeOption = Annotated[
-    Optional[int],  # noqa: UP045
+    int | None,
     typer.Option("--batch-size", help="Rows per Ray batch (default: derived from the token-budget batcher)."),
 ]
 FormatOption = Annotated[str, typer.Option("--format", help="Output format: parquet or jsonl.")]
 RetriesOption = Annotated[int, typer.Option(help="Retries of a batch whose scoring failed (not of bad rows).")]
-DeviceOption = Annotated[Optional[str], typer.Option(help="cpu or cuda (default: follows the GPUs per actor).")]  # noqa: UP045
-DtypeOption = Annotated[Optional[str], typer.Option(help="float32, float16 or bfloat16.")]  # noqa: UP045
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+ActorDeviceOption = Annotated[str | None, typer.Option(help="cpu or cuda (default: follows the GPUs per actor).")]
+ActorDtypeOption = Annotated[str | None, typer.Option(help="float32, float16 or bfloat16.")]
+ProgressBarsOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,12 @@ class _Run:
     quiet: bool
 
     def options(self) -> Any:
-        from entailkit.distributed import BatchOptions
+        """The ``BatchOptions`` of these command-line options.
+
+        Returns:
+            An ``entailkit.distributed.BatchOptions``.
+        """
+        from entailkit.distributed import BatchOptions  # ray: loaded only when a batch command runs
 
         scorer_kwargs = {k: v for k, v in (("device", self.device), ("dtype", self.dtype)) if v is not None}
         actors: int | tuple[int, int] = (
@@ -90,9 +105,15 @@ class _Run:
 
 
 def _execute(run: _Run, job: Callable[[Any], Any]) -> None:
-    """Start or join Ray, run the job, write the output, print the summary; stop Ray if we started it."""
-    from entailkit.cli import emit, fail
+    """Start or join Ray, run the job, write the output, print the summary; stop Ray if we started it.
 
+    Args:
+        run: The options the batch commands share.
+        job: Builds the scored Ray dataset from the ``BatchOptions``.
+
+    Raises:
+        typer.Exit: With code 2 for refused options or a failed job.
+    """
     if run.fmt not in ("parquet", "jsonl"):
         raise fail(f"--format must be parquet or jsonl, got {run.fmt!r}")
     out = Path(run.output)
@@ -100,22 +121,18 @@ def _execute(run: _Run, job: Callable[[Any], Any]) -> None:
         raise fail(f"--output {run.output} exists and is not an empty directory; choose a new one")
     if not Path(run.input).exists() and "://" not in run.input:
         raise fail(f"--input {run.input} does not exist")
-    try:
+    with exit_on_error():
         from entailkit.distributed.runtime import init_ray, ray_module
 
         ray = ray_module()
         started = init_ray(run.address, num_cpus=run.num_cpus if run.address is None else None)
-    except EntailkitError as exc:
-        raise fail(str(exc)) from exc
     context = ray.data.DataContext.get_current()
     progress_before = context.enable_progress_bars
     try:
         context.enable_progress_bars = not run.quiet
         start = time.perf_counter()
-        try:
+        with exit_on_error():
             dataset = job(run.options())
-        except EntailkitError as exc:
-            raise fail(str(exc)) from exc
         if run.fmt == "parquet":
             dataset.write_parquet(str(out))
         else:
@@ -139,7 +156,16 @@ def _execute(run: _Run, job: Callable[[Any], Any]) -> None:
 
 
 def _count(ray: Any, out: str, fmt: str) -> tuple[int, int]:
-    """(rows, rows with an error) in the written output: only the error column is read back."""
+    """(rows, rows with an error) in the written output: only the error column is read back.
+
+    Args:
+        ray: The ``ray`` module.
+        out: The output directory (or remote URI).
+        fmt: ``parquet`` or ``jsonl``.
+
+    Returns:
+        The number of rows and the number of rows whose ``error`` is set.
+    """
     if "://" in out:  # remote storage: let Ray read it
         dataset = ray.data.read_parquet(out) if fmt == "parquet" else ray.data.read_json(out, lines=True)
         batches = dataset.select_columns(["error"]).iter_batches(batch_format="pyarrow")
@@ -165,16 +191,18 @@ def batch_rerank(
     query_column: Annotated[str, typer.Option(help="Column with the query.")] = "query",
     document_column: Annotated[str, typer.Option(help="Column with one document per row.")] = "document",
     documents_column: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="Column with a list of documents per row (instead of --document-column)."),
     ] = None,
     query_template: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="NLI hypothesis template with one {} for the query."),
     ] = None,
     first_stage_column: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="Column with the retriever's score (a number, or one per document), for a model trained on top of it."),
+        str | None,
+        typer.Option(
+            help="Column with the retriever's score (a number, or one per document), for a model trained on top of it."
+        ),
     ] = None,
     address: AddressOption = None,
     num_cpus: NumCpusOption = None,
@@ -185,9 +213,9 @@ def batch_rerank(
     batch_size: BatchSizeOption = None,
     fmt: FormatOption = "parquet",
     max_retries: RetriesOption = 3,
-    device: DeviceOption = None,
-    dtype: DtypeOption = None,
-    quiet: QuietOption = False,
+    device: ActorDeviceOption = None,
+    dtype: ActorDtypeOption = None,
+    quiet: ProgressBarsOption = False,
 ) -> None:
     """Add 'score' (pairs) or 'scores' and 'ranking' (document lists), and 'error', to every row."""
     from entailkit.distributed import rerank_dataset
@@ -197,8 +225,13 @@ def batch_rerank(
     _execute(
         run,
         lambda options: rerank_dataset(
-            input, model, query_column=query_column, document_column=document_column,
-            documents_column=documents_column, query_template=query_template, options=options,
+            input,
+            model,
+            query_column=query_column,
+            document_column=document_column,
+            documents_column=documents_column,
+            query_template=query_template,
+            options=options,
             first_stage_column=first_stage_column,
         ),
     )
@@ -209,12 +242,12 @@ def batch_classify(
     input: InputOption,
     output: OutputOption,
     model: ModelOption,
-    labels: Annotated[str, typer.Option("--labels", "-l", help="Candidate labels, comma-separated: a,b,c.")],
+    labels: LabelsOption,
     text_column: Annotated[str, typer.Option(help="Column with the text to classify.")] = "text",
-    multi_label: Annotated[bool, typer.Option("--multi-label", help="Score each label on its own.")] = False,
-    threshold: Annotated[Optional[float], typer.Option(help="Score needed for 'predicted'.")] = None,  # noqa: UP045
+    multi_label: MultiLabelOption = False,
+    threshold: Annotated[float | None, typer.Option(help="Score needed for 'predicted'.")] = None,
     hypothesis_template: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option(help="Hypothesis template with one {} for the label."),
     ] = None,
     address: AddressOption = None,
@@ -226,21 +259,27 @@ def batch_classify(
     batch_size: BatchSizeOption = None,
     fmt: FormatOption = "parquet",
     max_retries: RetriesOption = 3,
-    device: DeviceOption = None,
-    dtype: DtypeOption = None,
-    quiet: QuietOption = False,
+    device: ActorDeviceOption = None,
+    dtype: ActorDtypeOption = None,
+    quiet: ProgressBarsOption = False,
 ) -> None:
     """Add 'label', 'label_score', 'predicted', 'scores' (in --labels order) and 'error' to every row."""
     from entailkit.distributed import classify_dataset
 
-    names = [label.strip() for label in labels.split(",") if label.strip()]
+    names = split_labels(labels)
     run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
                gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
     _execute(
         run,
         lambda options: classify_dataset(
-            input, model, labels=names, text_column=text_column, multi_label=multi_label,
-            threshold=threshold, hypothesis_template=hypothesis_template, options=options,
+            input,
+            model,
+            labels=names,
+            text_column=text_column,
+            multi_label=multi_label,
+            threshold=threshold,
+            hypothesis_template=hypothesis_template,
+            options=options,
         ),
     )
 
@@ -253,8 +292,8 @@ def batch_check(
     answer_column: Annotated[str, typer.Option(help="Column with the answer to check.")] = "answer",
     contexts_column: Annotated[str, typer.Option(help="Column with the list of context passages.")] = "contexts",
     question_column: Annotated[str, typer.Option(help="Column with the (optional) question.")] = "question",
-    threshold: Annotated[float, typer.Option(help="Entailment needed for 'supported'.")] = 0.5,
-    aggregate: Annotated[str, typer.Option(help="min or mean of sentence scores decides 'grounded'.")] = "min",
+    threshold: SupportThresholdOption = 0.5,
+    aggregate: AggregateOption = "min",
     address: AddressOption = None,
     num_cpus: NumCpusOption = None,
     num_actors: ActorsOption = 1,
@@ -264,9 +303,9 @@ def batch_check(
     batch_size: BatchSizeOption = None,
     fmt: FormatOption = "parquet",
     max_retries: RetriesOption = 3,
-    device: DeviceOption = None,
-    dtype: DtypeOption = None,
-    quiet: QuietOption = False,
+    device: ActorDeviceOption = None,
+    dtype: ActorDtypeOption = None,
+    quiet: ProgressBarsOption = False,
 ) -> None:
     """Add 'grounded', 'score', 'supported_fraction', 'verdicts' (JSON) and 'error' to every row."""
     from entailkit.distributed import check_dataset
@@ -276,16 +315,16 @@ def batch_check(
     _execute(
         run,
         lambda options: check_dataset(
-            input, model, answer_column=answer_column, contexts_column=contexts_column,
-            question_column=question_column, threshold=threshold, aggregate=aggregate,  # type: ignore[arg-type]
+            input,
+            model,
+            answer_column=answer_column,
+            contexts_column=contexts_column,
+            question_column=question_column,
+            threshold=threshold,
+            aggregate=aggregate,  # type: ignore[arg-type]
             options=options,
         ),
     )
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``batch`` command group to the ``entailkit`` app."""
-    app.add_typer(batch_app, name="batch")
-
-
-__all__ = ["batch_app", "register"]
+app.add_typer(batch_app, name="batch")

@@ -1,0 +1,5 @@
+"""``python -m entailkit.cli``: the same as the ``entailkit`` command."""
+
+from entailkit.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""What the CLI commands share: option aliases, JSON-lines input and output, model loading, errors to exit 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from entailkit.errors import EntailkitError
+
+# Options several commands declare the same way (same flags, help and type).
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="Local model directory or hub id.")]
+DeviceOption = Annotated[str | None, typer.Option(help="cpu, cuda or mps (default: best available).")]
+DtypeOption = Annotated[str | None, typer.Option(help="float32, float16 or bfloat16 (default: float32 on CPU).")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+BatchOption = Annotated[int, typer.Option(help="Pairs per forward pass (also capped by a token budget).")]
+LabelsOption = Annotated[str, typer.Option("--labels", "-l", help="Candidate labels, comma-separated: a,b,c.")]
+MultiLabelOption = Annotated[bool, typer.Option("--multi-label", help="Score each label on its own.")]
+SupportThresholdOption = Annotated[float, typer.Option(help="Entailment needed for 'supported'.")]
+AggregateOption = Annotated[str, typer.Option(help="min or mean of sentence scores decides 'grounded'.")]
+
+EXIT_USAGE = 2
+"""The exit code of every refused input or failed command."""
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: <message>`` to stderr and return the exit (code 2) to raise.
+
+    Args:
+        message: What went wrong and, where possible, the fix.
+
+    Returns:
+        The ``typer.Exit`` the caller raises (``raise fail(...)``).
+    """
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=EXIT_USAGE)
+
+
+@contextmanager
+def exit_on_error(*errors: type[Exception]) -> Iterator[None]:
+    """Turn the listed errors raised in the block into :func:`fail` (their message, exit 2).
+
+    Args:
+        errors: The exception classes to catch; default :class:`~entailkit.errors.EntailkitError`.
+
+    Raises:
+        typer.Exit: With code 2, from one of ``errors``.
+    """
+    caught = errors or (EntailkitError,)
+    try:
+        yield
+    except caught as exc:
+        raise fail(str(exc)) from exc
+
+
+def split_labels(labels: str) -> list[str]:
+    """The names of a comma-separated ``--labels`` value, stripped, blanks dropped.
+
+    Args:
+        labels: The option's value, e.g. ``"sports, business"``.
+
+    Returns:
+        The label names in the order given.
+    """
+    return [name.strip() for name in labels.split(",") if name.strip()]
+
+
+def _open(source: str) -> TextIO:
+    """The file named ``source`` (UTF-8), or stdin for ``-``."""
+    return sys.stdin if source == "-" else Path(source).open(encoding="utf-8")
+
+
+def _non_blank(stream: TextIO) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line) for each non-blank line; closes the stream unless it is stdin."""
+    try:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, line
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def read_lines(source: str) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a file, or of stdin for ``-``, with their line numbers.
+
+    Args:
+        source: A file path, or ``-`` for stdin.
+
+    Yields:
+        (1-based line number, the line with its newline).
+
+    Raises:
+        typer.Exit: With code 2 when the file cannot be opened.
+    """
+    try:
+        stream = _open(source)
+    except OSError as exc:
+        raise fail(f"cannot read {source}: {exc.strerror}") from exc
+    yield from _non_blank(stream)
+
+
+def read_jsonl(source: str) -> Iterator[dict[str, Any]]:
+    """Records from a JSON-lines file, or stdin for ``-``; blank lines are skipped.
+
+    Args:
+        source: A file path, or ``-`` for stdin.
+
+    Yields:
+        The JSON object of each non-blank line.
+
+    Raises:
+        typer.Exit: With code 2 for a line that is not valid JSON or not a JSON object.
+    """
+    for number, line in _non_blank(_open(source)):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise fail(f"{source}:{number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(record, dict):
+            raise fail(f"{source}:{number}: each line must be a JSON object")
+        yield record
+
+
+def emit(record: Any, indent: int | None = None) -> None:
+    """Print one JSON document on stdout (non-ASCII kept as is).
+
+    Args:
+        record: Anything ``json.dumps`` takes.
+        indent: Pretty-print with this indent; None for one line.
+    """
+    typer.echo(json.dumps(record, ensure_ascii=False, indent=indent))
+
+
+def load(model: str, device: str | None, dtype: str | None, **kwargs: Any) -> Any:
+    """``load_scorer`` with CLI-friendly errors.
+
+    Args:
+        model: A local model directory or hub id.
+        device: ``cpu``, ``cuda``, ``mps`` or None for the best available.
+        dtype: ``float32``, ``float16``, ``bfloat16`` or None for the default.
+        **kwargs: Further ``load_scorer`` options (``kind``, ``batch_size``, ...).
+
+    Returns:
+        The loaded scorer.
+
+    Raises:
+        typer.Exit: With code 2 when the model cannot be loaded.
+    """
+    from entailkit.scorers.loading import load_scorer  # scorers: loaded only when a command runs
+
+    with exit_on_error():
+        scorer = load_scorer(model, device=device, dtype=dtype, **kwargs)
+    return scorer

@@ -1,0 +1,161 @@
+"""Task specs: each task's options as one pydantic model, derived from the task's own signature.
+
+Surfaces (the adapters, the CLI, the HTTP server, the Ray jobs) take a configured task or its spec,
+never a copy of its options: a new keyword of ``Reranker.__init__`` is a new field of ``RerankSpec``
+with nothing else to write. A spec holds the plain, serialisable options (JSON, YAML, pickled to Ray
+workers); objects (the scorer, a calibrator, a sentence splitter, an embedding scorer) are given to
+``build``. Field types are checked when a spec is made (strictly: ``"3"`` is not an int); value ranges
+are checked by the task when it is built, with the task's own typed errors.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import Scorer
+from entailkit.tasks.classify import ZeroShotClassifier
+from entailkit.tasks.groundedness import GroundednessChecker
+from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.routing import Router
+
+OBJECT_OPTIONS = frozenset({"scorer", "calibrator", "splitter", "embedding_scorer", "show_progress"})
+"""Keywords of task constructors that are objects or run-time choices, given to ``build``, not specs."""
+
+
+class TaskSpec(BaseModel):
+    """The serialisable options of one task; ``build(scorer)`` makes the task they describe."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, arbitrary_types_allowed=True)
+    task_class: ClassVar[type[Any]]
+
+    def __init__(self, **options: Any) -> None:
+        """Check the option names and types; a bad one is an InvalidInputError that names it."""
+        try:
+            super().__init__(**options)
+        except ValidationError as exc:
+            raise InvalidInputError(f"{type(self).__name__}: {_explain(exc)}") from None
+
+    def options(self) -> dict[str, Any]:
+        """The options as keyword arguments of the task (values as given, not dumped)."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
+    def build(self, scorer: Scorer, **objects: Any) -> Any:
+        """The task these options describe, on ``scorer``.
+
+        Args:
+            scorer: The Scorer the task runs on (shared, never copied).
+            **objects: The object options the spec does not hold (``calibrator``, ``show_progress``,
+                ``splitter``, ``embedding_scorer``), passed to the task as they are.
+
+        Raises:
+            InvalidInputError: An option out of range, or an object option the task does not take.
+        """
+        unknown = sorted(set(objects) - OBJECT_OPTIONS)
+        if unknown:
+            raise InvalidInputError(
+                f"{type(self).__name__}.build() takes the scorer and object options "
+                f"({', '.join(sorted(OBJECT_OPTIONS - {'scorer'}))}); put {unknown} in the spec."
+            )
+        return self.task_class(scorer, **self.options(), **objects)
+
+    def updated(self, **options: Any) -> TaskSpec:
+        """A copy with ``options`` replaced (checked like a new spec); None values leave a field as it is."""
+        given = {name: value for name, value in options.items() if value is not None}
+        return type(self)(**{**self.options(), **given}) if given else self
+
+    @classmethod
+    def of(cls, task: Any) -> TaskSpec:
+        """The spec of a configured task (its options as the task holds them)."""
+        if not isinstance(task, cls.task_class):
+            raise InvalidInputError(
+                f"{cls.__name__}.of() takes a {cls.task_class.__name__}, got {type(task).__name__}."
+            )
+        return cls(**{name: getattr(task, name) for name in cls.model_fields})
+
+    @classmethod
+    def parse(cls, data: Any) -> TaskSpec:
+        """A spec from a mapping (e.g. parsed JSON or YAML), a spec of this class, or None (the defaults)."""
+        if data is None:
+            return cls()
+        if isinstance(data, cls):
+            return data
+        if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
+            raise InvalidInputError(
+                f"{cls.__name__} must be given as a mapping of option names, got {type(data).__name__}."
+            )
+        return cls(**dict(data))
+
+    @classmethod
+    def split(cls, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Split keyword arguments into (this spec's options, the rest): for surfaces taking flat keywords."""
+        fields = cls.model_fields
+        mine = {key: value for key, value in options.items() if key in fields}
+        return mine, {key: value for key, value in options.items() if key not in fields}
+
+
+def fold_spec_options(data: Any, spec_class: type[TaskSpec], key: str = "spec") -> Any:
+    """Keyword arguments with ``spec_class``'s options moved into ``data[key]`` (merged over a spec given there).
+
+    For surfaces that take the task's options flat (``EntailkitRerank(model=..., top_n=3)``) and hold
+    them as one spec field: the option list stays the task's. Anything but a mapping is returned as is.
+    """
+    if not isinstance(data, Mapping):
+        return data
+    mine, rest = spec_class.split({name: value for name, value in data.items() if name != key})
+    if not mine and data.get(key) is None:
+        return dict(data)
+    base = spec_class.parse(data.get(key))
+    return {**rest, key: spec_class(**{**base.options(), **mine}) if mine else base}
+
+
+def task_spec(task_class: type[Any], name: str) -> type[TaskSpec]:
+    """A TaskSpec subclass whose fields are the keyword options of ``task_class.__init__``."""
+    hints = typing.get_type_hints(task_class.__init__)
+    fields: dict[str, Any] = {}
+    for param in list(inspect.signature(task_class.__init__).parameters.values())[1:]:
+        if param.name in OBJECT_OPTIONS:
+            continue
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[param.name] = (hints[param.name], default)
+    spec = create_model(name, __base__=TaskSpec, __module__=__name__, **fields)
+    spec.task_class = task_class
+    spec.__doc__ = f"The options of :class:`{task_class.__module__}.{task_class.__name__}` (see its ``__init__``)."
+    return spec
+
+
+if TYPE_CHECKING:
+
+    class RerankSpec(TaskSpec):
+        def build(self, scorer: Scorer, **objects: Any) -> Reranker: ...
+
+    class CheckSpec(TaskSpec):
+        def build(self, scorer: Scorer, **objects: Any) -> GroundednessChecker: ...
+
+    class ClassifySpec(TaskSpec):
+        def build(self, scorer: Scorer, **objects: Any) -> ZeroShotClassifier: ...
+
+    class RouteSpec(TaskSpec):
+        def build(self, scorer: Scorer, **objects: Any) -> Router: ...
+
+else:
+    RerankSpec = task_spec(Reranker, "RerankSpec")
+    CheckSpec = task_spec(GroundednessChecker, "CheckSpec")
+    ClassifySpec = task_spec(ZeroShotClassifier, "ClassifySpec")
+    RouteSpec = task_spec(Router, "RouteSpec")
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "options"
+        if error["type"] == "extra_forbidden":
+            parts.append(f"unknown option {where!r}")
+        else:
+            parts.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(parts)
