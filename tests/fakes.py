@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from entailkit._validation import check_labels_per_text, check_pairs, check_template, check_texts
+from entailkit._labels import check_labels_per_text
+from entailkit._validation import check_pairs, check_template, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE
 from entailkit.scorers.heads import first_stage_values, fuse_first_stage

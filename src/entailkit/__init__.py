@@ -55,6 +55,11 @@ _LAZY: dict[str, str] = {
     "GroundednessChecker": "entailkit.tasks.groundedness",
     "ZeroShotClassifier": "entailkit.tasks.classify",
     "Router": "entailkit.tasks.routing",
+    "TaskSpec": "entailkit.tasks.specs",
+    "RerankSpec": "entailkit.tasks.specs",
+    "CheckSpec": "entailkit.tasks.specs",
+    "ClassifySpec": "entailkit.tasks.specs",
+    "RouteSpec": "entailkit.tasks.specs",
     "split_sentences": "entailkit.tasks.sentences",
     "filter_passages": "entailkit.tasks.dedup",
     "Calibrator": "entailkit.tasks.calibration",
@@ -82,11 +87,14 @@ if TYPE_CHECKING:
     from entailkit.tasks.rerank import Reranker
     from entailkit.tasks.routing import Router
     from entailkit.tasks.sentences import split_sentences
+    from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec, RouteSpec, TaskSpec
 
 __all__ = [
     "CalibrationReport",
     "Calibrator",
+    "CheckSpec",
     "Classification",
+    "ClassifySpec",
     "Client",
     "CrossEncoderScorer",
     "EmbeddingScorer",
@@ -110,16 +118,19 @@ __all__ = [
     "PrecisionPoint",
     "RerankItem",
     "RerankResult",
+    "RerankSpec",
     "Reranker",
     "Route",
     "RouteDecision",
     "RouteMetrics",
+    "RouteSpec",
     "Router",
     "RouterReport",
     "Scorer",
     "ScorerInfo",
     "SentenceCheck",
     "ServerError",
+    "TaskSpec",
     "TextLabelScores",
     "ZeroShotClassifier",
     "__version__",

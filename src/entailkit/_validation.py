@@ -144,39 +144,6 @@ def check_pairs(premises: Any, hypotheses: Any) -> tuple[list[str], list[str]]:
     return p, h
 
 
-def check_label_list(labels: Any, name: str = "labels") -> list[str]:
-    """A non-empty list of distinct non-empty strings."""
-    out = check_texts(labels, name)
-    if not out:
-        raise InvalidInputError(f"{name} is empty; pass at least one candidate label.")
-    seen: set[str] = set()
-    for i, label in enumerate(out):
-        if not label.strip():
-            raise InvalidInputError(f"{name}[{i}] is an empty or blank label; every label needs text.")
-        if label in seen:
-            raise InvalidInputError(f"{name} has the duplicate label {label!r}; labels must be distinct.")
-        seen.add(label)
-    return out
-
-
-def check_labels_per_text(labels: Any, n_texts: int) -> list[list[str]]:
-    """One label list for all texts, or one per text -> one validated list per text."""
-    if isinstance(labels, str):
-        raise InvalidInputError(
-            f"labels must be a list of strings (or one list per text), got a single str; use [{labels!r}] or split it."
-        )
-    if labels is None or not isinstance(labels, Sequence):
-        raise InvalidInputError(f"labels must be a list of strings, got {type(labels).__name__}.")
-    if len(labels) > 0 and all(isinstance(x, Sequence) and not isinstance(x, str) for x in labels):
-        if len(labels) != n_texts:
-            raise InvalidInputError(
-                f"per-text labels must have one list per text: got {len(labels)} lists for {n_texts} texts."
-            )
-        return [check_label_list(x, f"labels[{i}]") for i, x in enumerate(labels)]
-    shared = check_label_list(labels)
-    return [shared for _ in range(n_texts)]
-
-
 def check_template(template: Any, name: str = "hypothesis_template") -> str:
     """Validate a template: exactly one auto-numbered ``{}`` replacement field, and nothing that
     ``template.format(label)`` could fail on.

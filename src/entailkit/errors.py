@@ -33,6 +33,12 @@ class UngroundedAnswerError(EntailkitError):
     """An answer has unsupported or contradicted sentences (raised by guards such as LangChain's ``mode="raise"``)."""
 
     def __init__(self, report: GroundednessReport, failing: Sequence[SentenceCheck]) -> None:
+        """Keep the report and the failing sentences (``.report``, ``.failing``), listed in the message.
+
+        Args:
+            report: The groundedness report of the answer.
+            failing: Its unsupported or contradicted sentences.
+        """
         self.report = report
         self.failing = tuple(failing)
         listed = "; ".join(f"{s.verdict}: {s.text!r:.80}" for s in failing)
@@ -50,7 +56,14 @@ class ServerError(EntailkitError):
     """The server answered with an error: ``status``, ``error_type`` and, for 503, ``retry_after`` seconds."""
 
     def __init__(self, status: int, error_type: str, message: str, retry_after: float | None = None) -> None:
-        """Keep the HTTP status, the API's error type, its message and the Retry-After seconds (or None)."""
+        """Keep the HTTP status, the API's error type, its message and the Retry-After seconds (or None).
+
+        Args:
+            status: The HTTP status code.
+            error_type: The ``error_type`` of the JSON error body.
+            message: The ``message`` of the JSON error body.
+            retry_after: The Retry-After seconds of a 503 answer, else None.
+        """
         super().__init__(f"HTTP {status} {error_type}: {message}")
         self.status, self.error_type, self.message, self.retry_after = status, error_type, message, retry_after
 
@@ -59,7 +72,14 @@ class ApiError(EntailkitError):
     """An error the server answers with ``status`` and the JSON error body (``error_type``, ``message``)."""
 
     def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
-        """Keep the HTTP status, the API's error type, its message and extra response headers."""
+        """Keep the HTTP status, the API's error type, its message and extra response headers.
+
+        Args:
+            status: The HTTP status code to answer with.
+            error_type: The ``error_type`` of the JSON error body.
+            message: The ``message`` of the JSON error body (also the exception's message).
+            headers: Extra response headers (e.g. ``Retry-After``); None: none.
+        """
         super().__init__(message)
         self.status, self.error_type, self.message, self.headers = status, error_type, message, headers or {}
 

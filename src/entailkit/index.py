@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from entailkit._optional import require
 from entailkit._validation import check_bool, check_example, check_finite, check_positive_int, check_text, check_texts
 from entailkit.errors import InvalidInputError, ModelLoadError
-from entailkit.scorers.gliclass_inputs import to_example
 from entailkit.types import ExampleHit, LabelledExample
+from entailkit.types.examples import as_example
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +35,24 @@ META_FILE = "examples.json"
 class Embedder(Protocol):
     """Anything with ``embed(texts) -> (n, d) float32`` vectors, such as entailkit's EmbeddingScorer."""
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of ``texts``, one row per text (the store normalises them to unit length).
+
+        Args:
+            texts: The texts to embed.
+
+        Returns:
+            A ``(len(texts), d)`` float array.
+        """
+        ...
 
 
 def embedder_id(embedder: Any) -> str:
-    """The model id an embedder reports (``info.model``), else its class name."""
+    """The model id an embedder reports (``info.model``), else its class name.
+
+    Args:
+        embedder: Any embedder (an ``EmbeddingScorer`` reports its ``info.model``).
+    """
     model = getattr(getattr(embedder, "info", None), "model", None)
     return str(model) if model else type(embedder).__name__
 
@@ -54,6 +67,19 @@ class ExampleStore:
         *,
         model_id: str | None = None,
     ) -> None:
+        """Start a store, empty or with ``examples`` added.
+
+        Args:
+            embedder: The model that embeds example texts and queries: an ``EmbeddingScorer``
+                (``load_scorer(model, kind="embedding")``) or anything with ``embed(texts)``.
+            examples: Examples to add now (see ``add``).
+            model_id: The embedding model's id saved with the store and checked by ``load`` (None: the
+                embedder's ``info.model``, else its class name).
+
+        Raises:
+            InvalidInputError: ``embedder`` has no ``embed`` method, or as ``add``.
+            MissingDependencyError: ``examples`` are given and faiss (the ``faiss`` extra) is not installed.
+        """
         if not callable(getattr(embedder, "embed", None)):
             raise InvalidInputError(
                 f"embedder must have an embed(texts) method (e.g. load_scorer(model, kind='embedding')), "
@@ -83,10 +109,20 @@ class ExampleStore:
         return None if self._index is None else int(self._index.d)
 
     def add(self, examples: Iterable[LabelledExample | dict[str, Any]]) -> None:
-        """Embed and index examples (LabelledExample or dicts with text, true_labels, all_labels)."""
+        """Embed and index examples (LabelledExample or dicts with text, true_labels, all_labels).
+
+        Args:
+            examples: ``LabelledExample`` objects, hits holding one (``.example``), or dicts with ``text``,
+                ``true_labels`` (or ``labels``) and optionally ``all_labels``; an empty list adds nothing.
+
+        Raises:
+            InvalidInputError: ``examples`` is a single example or not iterable, an example is malformed, or
+                the embedder returns vectors of the wrong shape or size.
+            MissingDependencyError: faiss (the ``faiss`` extra) is not installed.
+        """
         if isinstance(examples, (str, dict, LabelledExample)) or not isinstance(examples, Iterable):
             raise InvalidInputError(f"examples must be a list of examples, got {type(examples).__name__}.")
-        items = [check_example(to_example(x, f"examples[{i}]"), f"examples[{i}]") for i, x in enumerate(examples)]
+        items = [as_example(x, f"examples[{i}]") for i, x in enumerate(examples)]
         if not items:
             return
         vectors = self._embed([e.text for e in items])
@@ -97,7 +133,20 @@ class ExampleStore:
         self._examples.extend(items)
 
     def search(self, text: str, k: int = 4, *, min_similarity: float | None = None) -> list[ExampleHit]:
-        """The ``k`` nearest examples to ``text``, most similar first, at or above ``min_similarity``."""
+        """The ``k`` nearest examples to ``text``, most similar first, at or above ``min_similarity``.
+
+        Args:
+            text: The query text.
+            k: How many examples to return at most (a positive int).
+            min_similarity: Drop hits whose cosine similarity is below it (None: keep all ``k``).
+
+        Returns:
+            Up to ``k`` hits, each an example with its cosine similarity; empty for an empty store.
+
+        Raises:
+            InvalidInputError: ``text`` is not a str (use ``search_many`` for lists), or ``k`` or
+                ``min_similarity`` is invalid.
+        """
         if not isinstance(text, str):
             raise InvalidInputError(f"text must be a str, got {type(text).__name__}; use search_many for lists.")
         check_text(text, "text")
@@ -106,7 +155,19 @@ class ExampleStore:
     def search_many(
         self, texts: Sequence[str], k: int = 4, *, min_similarity: float | None = None
     ) -> list[list[ExampleHit]]:
-        """``search`` for each text, embedding all texts in one call."""
+        """``search`` for each text, embedding all texts in one call.
+
+        Args:
+            texts: The query texts (a list of str).
+            k: How many examples to return per text at most (a positive int).
+            min_similarity: Drop hits whose cosine similarity is below it (None: keep all ``k``).
+
+        Returns:
+            One list of hits per text, most similar first.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str, or ``k`` or ``min_similarity`` is invalid.
+        """
         text_list = check_texts(texts)
         check_positive_int(k, "k", allow_none=False)
         min_similarity = check_finite(min_similarity, "min_similarity", allow_none=True)
@@ -128,11 +189,37 @@ class ExampleStore:
     def examples_for(
         self, texts: Sequence[str], k: int = 4, *, min_similarity: float | None = None
     ) -> list[list[LabelledExample]]:
-        """Per text, its nearest examples: the ``examples=`` argument of ``score_labels``."""
+        """Per text, its nearest examples: the ``examples=`` argument of ``score_labels``.
+
+        Args:
+            texts: The texts to classify.
+            k: How many examples per text at most.
+            min_similarity: Leave out examples less similar than this (None: keep all ``k``).
+
+        Returns:
+            One list of ``LabelledExample`` per text, most similar first.
+
+        Raises:
+            InvalidInputError: As ``search_many``.
+        """
         return [[hit.example for hit in hits] for hits in self.search_many(texts, k, min_similarity=min_similarity)]
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the store to directory ``path`` (created if needed); returns it."""
+        """Write the store to directory ``path`` (created if needed); returns it.
+
+        Writes ``examples.json`` (the examples and the embedding model id) and, when the store is not empty,
+        ``index.faiss`` (the vectors).
+
+        Args:
+            path: The directory (its store files are replaced).
+
+        Returns:
+            The directory, as a ``Path``.
+
+        Raises:
+            InvalidInputError: ``path`` exists and is not a directory.
+            MissingDependencyError: The store holds vectors and faiss is not installed.
+        """
         folder = Path(path)
         if folder.exists() and not folder.is_dir():
             raise InvalidInputError(f"{folder} exists and is not a directory; pick a directory for the store.")
@@ -153,10 +240,21 @@ class ExampleStore:
     def load(cls, path: str | os.PathLike[str], embedder: Embedder, *, check_model: bool = True) -> ExampleStore:
         """Read a saved store; ``embedder`` must be the model that made its vectors (checked by id).
 
+        Args:
+            path: The directory ``save`` wrote.
+            embedder: The embedding model the store was built with (it embeds the queries).
+            check_model: Refuse an embedder whose model id differs from the saved one; False for the same
+                model under another name.
+
+        Returns:
+            The store, with its examples and vectors.
+
         Raises:
             ModelLoadError: the directory holds no store, or ``examples.json`` / ``index.faiss`` is corrupt
                 (not JSON, wrong shape or types, examples and vectors that do not match).
-            InvalidInputError: the store was built with another embedding model (and ``check_model``).
+            InvalidInputError: the store was built with another embedding model (and ``check_model``), or
+                ``check_model`` is not a bool.
+            MissingDependencyError: The store holds examples and faiss is not installed.
         """
         check_bool(check_model, "check_model")
         folder = Path(path)

@@ -18,6 +18,7 @@ pytest.importorskip("gliclass")
 
 from entailkit.scorers.gliclass import GLiClassScorer
 from entailkit.types import LabelledExample
+from entailkit.types.examples import as_example
 from fixtures.tiny_gliclass import reference_pipeline, reference_scores, tiny_gliclass_path
 
 TOL = 1e-5
@@ -162,7 +163,7 @@ def default_pair() -> dict[str, Any]:
 def _prompt_length(scorer: GLiClassScorer, text: str, labels: list[str], examples: list[dict[str, Any]]) -> int:
     from entailkit.scorers import gliclass_inputs as gi
 
-    block = gi.render_rac([gi.to_example(e, "e") for e in examples])
+    block = gi.render_rac([as_example(e, "e") for e in examples])
     prompt = gi.build_prompt(text, labels, block, example_format="rac", prompt_first=False)
     return len(scorer.tokenizer(prompt.string)["input_ids"])
 
@@ -238,8 +239,9 @@ def test_false_label_order_of_gliclass_depends_on_the_hash_seed() -> None:
     example = {"text": "A late goal.", "true_labels": ["sports"], "all_labels": _ALL}
     theirs = inspect.getsource(retrieval_augmented_text) + f"\nprint(retrieval_augmented_text('x', [{example!r}]))"
     ours = (
-        "from entailkit.scorers.gliclass_inputs import render_rac, to_example\n"
-        f"print(render_rac([to_example({example!r}, 'e')]))"
+        "from entailkit.scorers.gliclass_inputs import render_rac\n"
+        "from entailkit.types.examples import as_example\n"
+        f"print(render_rac([as_example({example!r}, 'e')]))"
     )
 
     def run(code: str, seed: int, *flags: str) -> str:
@@ -251,9 +253,9 @@ def test_false_label_order_of_gliclass_depends_on_the_hash_seed() -> None:
     assert len(renderings) > 1, "gliclass's false-label order changes with the hash seed"
     false = " ".join(f"<<FALSE_LABEL>> {x}" for x in _ALL[1:])
     expected = f"<<EXAMPLE>> A late goal. <<TRUE_LABEL>> sports {false} <</EXAMPLE>>"
-    from entailkit.scorers.gliclass_inputs import render_rac, to_example
+    from entailkit.scorers.gliclass_inputs import render_rac
 
-    assert render_rac([to_example(example, "e")]) == expected  # this process's (random) hash seed
+    assert render_rac([as_example(example, "e")]) == expected  # this process's (random) hash seed
     assert run(ours, 0) == expected  # and another one
 
 

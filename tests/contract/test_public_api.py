@@ -18,13 +18,13 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 PINNED: dict[str, list[str]] = {
     "entailkit": [
-        "CalibrationReport", "Calibrator", "Classification", "Client", "CrossEncoderScorer", "EmbeddingScorer",
+        "CalibrationReport", "Calibrator", "CheckSpec", "Classification", "ClassifySpec", "Client", "CrossEncoderScorer", "EmbeddingScorer",
         "EntailkitError", "Evidence", "ExampleHit", "ExampleStore", "FirstStageFusion", "GLiClassScorer",
         "GroundednessChecker", "GroundednessReport", "InvalidInputError", "LabelScores", "LabelledExample",
         "MissingDependencyError", "ModelLoadError", "PairScore", "PairScores", "PassageDecision",
-        "PassageFilterResult", "PrecisionPoint", "RerankItem", "RerankResult", "Reranker", "Route", "RouteDecision",
-        "RouteMetrics", "Router", "RouterReport", "Scorer", "ScorerInfo", "SentenceCheck", "ServerError",
-        "TextLabelScores", "ZeroShotClassifier", "__version__", "calibrate", "clear_shared_scorers",
+        "PassageFilterResult", "PrecisionPoint", "RerankItem", "RerankResult", "RerankSpec", "Reranker", "Route",
+        "RouteDecision", "RouteMetrics", "RouteSpec", "Router", "RouterReport", "Scorer", "ScorerInfo", "SentenceCheck", "ServerError",
+        "TaskSpec", "TextLabelScores", "ZeroShotClassifier", "__version__", "calibrate", "clear_shared_scorers",
         "expected_calibration_error", "filter_passages", "fit_calibrator", "load_scorer", "shared_scorer",
         "split_sentences",
     ],
@@ -149,12 +149,10 @@ def test_ray_actors_in_one_process_share_one_scorer(tiny_models: dict[str, Path]
     model = str(tiny_models["bert-nli3-cen"])
     clear_shared_scorers()
     spec = scorer_spec(model, BatchOptions(), 0.0)
-    rerank = {"query_column": "q", "document_column": "d", "list_mode": False, "task_kwargs": {}}
+    rerank = {"query_column": "q", "document_column": "d", "list_mode": False}
     first = RerankActor(spec, **rerank)
     second = RerankActor(scorer_spec(os.path.relpath(model), BatchOptions(), 0.0), **rerank)
-    check = CheckActor(
-        spec, answer_column="a", contexts_column="c", question_column=None, task_kwargs={"threshold": 0.5}
-    )
+    check = CheckActor(spec, answer_column="a", contexts_column="c", question_column=None)
     assert first.scorer is second.scorer is check.scorer is shared_scorer(model, **dict(spec.kwargs))
     other = scorer_spec(model, BatchOptions(scorer_kwargs={"max_length": 64}), 0.0)
     assert RerankActor(other, **rerank).scorer is not first.scorer  # other options, another scorer

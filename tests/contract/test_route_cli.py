@@ -98,3 +98,40 @@ def test_route_bad_routes_file(setup: dict[str, str], tmp_path: Path) -> None:
     bad.write_text("routes: []\n")
     code, _, output = _run("route", "-m", setup["nli"], "--routes", str(bad), "q")
     assert code == 2 and "'routes' must be a non-empty list" in output
+
+
+def test_route_spec_holds_the_routes(setup: dict[str, str], tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(ROUTES)  # a routes file is a RouteSpec
+    code, from_spec, output = _run("route", "-m", setup["nli"], "--spec", str(spec), "refund?", "crash", "-q")
+    assert code == 0, output
+    _, from_routes, _ = _run("route", "-m", setup["nli"], "--routes", setup["routes"], "refund?", "crash", "-q")
+    assert from_spec == from_routes
+
+
+def test_route_spec_options_under_routes_and_over_a_saved_router(setup: dict[str, str], tmp_path: Path) -> None:
+    from entailkit.scorers.loading import load_scorer
+    from entailkit.tasks.routing import Router
+
+    routes = tmp_path / "routes.yaml"
+    routes.write_text(ROUTES.replace("    threshold: 0.2\n", ""))  # no route of its own threshold
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"fallback": "none-of-these", "threshold": 1.0}))  # no score reaches 1.0
+    code, records, output = _run("route", "-m", setup["nli"], "--routes", str(routes), "--spec", str(spec), "q", "-q")
+    assert code == 0, output
+    assert records[0]["route"] == "other"  # the routes file's fallback wins over the spec's; its threshold holds
+    saved = tmp_path / "router.json"
+    Router.from_routes_file(routes, load_scorer(setup["nli"])).save(saved)
+    code, records, output = _run("route", "-m", setup["nli"], "--router", str(saved), "--spec", str(spec), "q", "-q")
+    assert code == 0, output
+    assert records[0]["route"] == "none-of-these"  # the spec's fields over a saved router's
+
+
+def test_route_bad_spec(setup: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("k: ten\n")
+    code, _, output = _run("route", "-m", setup["nli"], "--routes", setup["routes"], "--spec", str(bad), "q")
+    assert code == 2 and "RouteSpec: k: Input should be a valid integer" in output
+    bad.write_text("threshold: 0.2\n")  # no routes anywhere
+    code, _, output = _run("route", "-m", setup["nli"], "--spec", str(bad), "q")
+    assert code == 2 and "pass exactly one of --routes" in output

@@ -60,7 +60,6 @@ def test_pair_rows_fuse_their_first_stage_number(fused_model: Path) -> None:
         query_column="query",
         document_column="document",
         list_mode=False,
-        task_kwargs={},
         first_stage_column="cos",
     )
     cosines: list[float | None] = [*COSINES[:3], None]

@@ -182,7 +182,7 @@ def test_inputs_not_mutated_and_result_round_trips() -> None:
         (TEXTS, LABELS, {"multi_label": "yes"}, "multi_label must be a bool, got str"),
         (TEXTS, LABELS, {"examples": "ex"}, "examples must be a list of LabelledExample, got str"),
         (TEXTS, LABELS, {"examples": [3]}, r"examples\[0\] must be a LabelledExample"),
-        (TEXTS, LABELS, {"examples": [{"text": "x"}]}, r"examples\[0\] is not a valid example"),
+        (TEXTS, LABELS, {"examples": [{"text": "x"}]}, r"examples\[0\] has no 'true_labels'"),
         (TEXTS, LABELS, {"examples": [[]]}, "per-text examples must have one list per text: got 1 lists for 2"),
         (TEXTS, LABELS, {"examples": [], "example_store": Store()}, "pass examples= or example_store=, not both"),
         (TEXTS, LABELS, {"example_store": object()}, "example_store must have a search\\(text, k=...\\) method"),

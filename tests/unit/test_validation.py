@@ -6,15 +6,8 @@ from typing import Any
 
 import pytest
 
-from entailkit._validation import (
-    check_label_list,
-    check_labels_per_text,
-    check_pairs,
-    check_positive_int,
-    check_probability,
-    check_template,
-    check_texts,
-)
+from entailkit._labels import check_label_list, check_labels_per_text
+from entailkit._validation import check_pairs, check_positive_int, check_probability, check_template, check_texts
 from entailkit.errors import EntailkitError, InvalidInputError
 
 

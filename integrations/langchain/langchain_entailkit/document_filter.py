@@ -31,14 +31,28 @@ class EntailkitDocumentFilter(BaseDocumentCompressor):
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
     scorer: Any = None
+    """An entailkit Scorer (NLI, GLiClass or embedding model); shared, never copied."""
     model: str | None = None
+    """A model id or path, loaded once per process and shared, when no ``scorer`` is given."""
     duplicate_threshold: float = 0.9
+    """The entailment (or cosine) at which a document duplicates a kept higher-ranked one."""
     contradiction_threshold: float = 0.5
+    """The contradiction probability at which a document contradicts a kept higher-ranked one."""
     on_contradiction: Literal["flag", "drop", "keep"] = "flag"
+    """What happens to a contradicting document: flagged in its metadata, dropped, or kept unmarked."""
     load_options: dict[str, Any] = Field(default_factory=dict)
+    """Extra ``load_scorer`` options used with ``model`` (device, batch_size, ...)."""
 
     def __init__(self, **data: Any) -> None:
-        """Load (or share) the scorer here, so errors stay entailkit's typed errors (pydantic wraps them)."""
+        """Load (or share) the scorer here, so errors stay entailkit's typed errors (pydantic wraps them).
+
+        Args:
+            **data: The fields above.
+
+        Raises:
+            InvalidInputError: Both or neither of ``scorer`` and ``model``.
+            ModelLoadError: ``model`` cannot be loaded.
+        """
         super().__init__(**data)
         self.scorer = resolve_scorer(self.scorer, self.model, None, self.load_options)
 
@@ -75,7 +89,19 @@ class EntailkitDocumentFilter(BaseDocumentCompressor):
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
-        """Copies of the documents that stay, in the given order (``query`` is not used)."""
+        """Copies of the documents that stay, in the given order (``query`` is not used).
+
+        Sends the ``entailkit_filter`` custom event (every decision) to ``callbacks``.
+
+        Args:
+            documents: The documents, best first (a list of ``Document``; never changed).
+            query: Not used (the filter compares documents with each other).
+            callbacks: LangChain callbacks that receive the event.
+
+        Raises:
+            InvalidInputError: ``documents`` is not a list of Document, the scorer is a relevance model, or
+                a threshold or ``on_contradiction`` is out of range.
+        """
         out, payload = self._filter(documents)
         emit(callbacks, FILTER_EVENT, payload)
         return out
@@ -83,6 +109,13 @@ class EntailkitDocumentFilter(BaseDocumentCompressor):
     async def acompress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
+        """``compress_documents`` with the model run in a worker thread, off the event loop.
+
+        Args:
+            documents: The documents, best first.
+            query: Not used.
+            callbacks: LangChain callbacks that receive the ``entailkit_filter`` event.
+        """
         out, payload = await asyncio.to_thread(self._filter, documents)
         await aemit(callbacks, FILTER_EVENT, payload)
         return out

@@ -18,6 +18,18 @@ class EntailkitEmbeddings(Embeddings):
     """
 
     def __init__(self, scorer: Any = None, *, model: str | None = None, **load_options: Any) -> None:
+        """Take the scorer given, or load (once per process) the embedding model named.
+
+        Args:
+            scorer: An entailkit embedding scorer (``load_scorer(path, kind="embedding")``).
+            model: A model id or local path, loaded with ``shared_scorer(model, "embedding")``; not together
+                with ``scorer``.
+            **load_options: Options of ``load_scorer`` used with ``model`` (``device``, ``batch_size``, ...).
+
+        Raises:
+            InvalidInputError: Both or neither of ``scorer`` and ``model``, or a scorer without ``embed``.
+            ModelLoadError: ``model`` cannot be loaded.
+        """
         resolved = resolve_scorer(scorer, model, "embedding", load_options)
         if not callable(getattr(resolved, "embed", None)):
             raise InvalidInputError(
@@ -27,16 +39,44 @@ class EntailkitEmbeddings(Embeddings):
         self.scorer = resolved
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """One vector per text, in order."""
+        """One vector per text, in order.
+
+        Args:
+            texts: The texts to embed.
+
+        Returns:
+            Unit-length vectors as lists of floats.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str.
+        """
         return [[float(x) for x in row] for row in self.scorer.embed(list(texts))]
 
     def embed_query(self, text: str) -> list[float]:
+        """The vector of one query (embedded as a document is: the model has no query prefix).
+
+        Args:
+            text: The query.
+
+        Raises:
+            InvalidInputError: ``text`` is not a str.
+        """
         if not isinstance(text, str):
             raise InvalidInputError(f"query must be a str, got {type(text).__name__}.")
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """``embed_documents`` in a worker thread, so the event loop keeps running.
+
+        Args:
+            texts: The texts to embed.
+        """
         return await asyncio.to_thread(self.embed_documents, texts)
 
     async def aembed_query(self, text: str) -> list[float]:
+        """``embed_query`` in a worker thread, so the event loop keeps running.
+
+        Args:
+            text: The query.
+        """
         return await asyncio.to_thread(self.embed_query, text)

@@ -44,6 +44,29 @@ class EntailkitGroundednessCheck(Runnable[Any, Any]):
         load_options: Mapping[str, Any] | None = None,
         **checker_options: Any,
     ) -> None:
+        """Build (or take) the checker and check the guard options once.
+
+        Args:
+            scorer: An entailkit NLI (or GLiClass) scorer; shared, never copied.
+            model: A model id or path, loaded once per process and shared (instead of ``scorer``).
+            checker: A configured ``GroundednessChecker``, used as it is (alone: no scorer, model or
+                checker options).
+            mode: ``"report"`` (return the GroundednessReport), ``"flag"`` (mark failing sentences with
+                ``flag_format``), ``"strip"`` (remove them) or ``"raise"`` (raise UngroundedAnswerError when
+                any sentence fails).
+            on: The verdicts that count as failing: ``"unsupported"`` and/or ``"contradicted"``.
+            flag_format: How ``flag`` marks a failing sentence; must contain ``{sentence}`` and may contain
+                ``{verdict}``.
+            load_options: Extra ``load_scorer`` options used with ``model`` (device, batch_size, ...).
+            **checker_options: Options of ``GroundednessChecker`` (``threshold``,
+                ``contradiction_threshold``, ``aggregate``, ``splitter``, ``calibrator``, ...).
+
+        Raises:
+            InvalidInputError: ``checker`` given with other sources, both or neither of ``scorer`` and
+                ``model``, a scorer that cannot judge entailment, or a bad ``mode``, ``on``, ``flag_format`` or
+                checker option.
+            ModelLoadError: ``model`` cannot be loaded.
+        """
         if checker is not None:
             if scorer is not None or model is not None or checker_options:
                 raise InvalidInputError("pass checker= alone, or scorer=/model= with checker options.")
@@ -65,9 +88,31 @@ class EntailkitGroundednessCheck(Runnable[Any, Any]):
     # -- Runnable ----------------------------------------------------------------------------------
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Check one input; the ``entailkit_groundedness`` event carries its report.
+
+        Args:
+            input: ``{"answer", "context"}`` (or ``"contexts"``) and optionally ``"question"``.
+            config: The LangChain run config.
+            **kwargs: Ignored.
+
+        Returns:
+            The report (``mode="report"``), or the answer, of the type given, flagged or stripped (for a
+            chat message, a copy whose ``response_metadata`` also holds the report).
+
+        Raises:
+            InvalidInputError: The input is not such a mapping, or its fields have the wrong types.
+            UngroundedAnswerError: ``mode="raise"`` and a sentence has a verdict in ``on``.
+        """
         return self.batch([input], config)[0]
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """``invoke`` with the model run in a worker thread, off the event loop.
+
+        Args:
+            input: ``{"answer", "context"}`` and optionally ``"question"``.
+            config: The LangChain run config.
+            **kwargs: Ignored.
+        """
         return (await self.abatch([input], config))[0]
 
     def batch(
@@ -78,7 +123,18 @@ class EntailkitGroundednessCheck(Runnable[Any, Any]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[Any]:
-        """Check all inputs with one ``check_many`` call (shared batches)."""
+        """Check all inputs with one ``check_many`` call (shared batches).
+
+        Args:
+            inputs: One ``{"answer", "context", "question"}`` mapping per check.
+            config: One run config for all inputs, or one per input.
+            return_exceptions: Return an UngroundedAnswerError (``mode="raise"``) in the failing input's
+                place instead of raising it.
+            **kwargs: Ignored.
+
+        Returns:
+            One output per input, as ``invoke`` gives it.
+        """
         return self._batch_with_config(self._run, inputs, config, return_exceptions=return_exceptions)
 
     async def abatch(
@@ -89,6 +145,14 @@ class EntailkitGroundednessCheck(Runnable[Any, Any]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[Any]:
+        """``batch`` with the model run in a worker thread, off the event loop.
+
+        Args:
+            inputs: One ``{"answer", "context", "question"}`` mapping per check.
+            config: One run config for all inputs, or one per input.
+            return_exceptions: Return errors in place of outputs instead of raising them.
+            **kwargs: Ignored.
+        """
         return await self._abatch_with_config(self._arun, inputs, config, return_exceptions=return_exceptions)
 
     def _run(self, inputs: list[Any], run_manager: list[Any]) -> list[Any]:

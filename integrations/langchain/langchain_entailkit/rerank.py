@@ -42,6 +42,7 @@ class EntailkitRerank(BaseDocumentCompressor):
     spec: RerankSpec = Field(default_factory=RerankSpec)
     """The Reranker's options (entailkit's defaults: all documents kept, no threshold)."""
     calibrator: Any = None
+    """A calibrator for the Reranker's scores (e.g. from ``entailkit.fit_calibrator``), or None."""
     first_stage_key: str | None = None
     """Metadata key of each document's retriever score (e.g. a cosine from ``similarity_search_with_score``
     on an inner-product index), fused into a relevance model trained on top of that retriever
@@ -56,7 +57,18 @@ class EntailkitRerank(BaseDocumentCompressor):
         return fold_spec_options(data, RerankSpec)
 
     def __init__(self, **data: Any) -> None:
-        """Load (or share) the scorer here, so errors stay entailkit's typed errors (pydantic wraps them)."""
+        """Load (or share) the scorer here, so errors stay entailkit's typed errors (pydantic wraps them).
+
+        Args:
+            **data: The fields above (``scorer`` or ``model``, or ``reranker``; ``spec``, ``calibrator``,
+                ``first_stage_key``, ``load_options``) and, flat, any option of ``RerankSpec`` (``top_n``,
+                ``threshold``, ``query_template``, ``normalization``, ``text_key``), merged over ``spec``.
+
+        Raises:
+            InvalidInputError: ``reranker`` is not a Reranker or is given with ``scorer``, ``model``,
+                ``spec`` or ``calibrator``; both or neither of ``scorer`` and ``model``; or a bad option.
+            ModelLoadError: ``model`` cannot be loaded.
+        """
         data = fold_spec_options(data, RerankSpec)
         if data.get("reranker") is not None:
             given = data["reranker"]
@@ -125,7 +137,23 @@ class EntailkitRerank(BaseDocumentCompressor):
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
-        """Scored copies of the best ``top_n`` documents (scoring at least ``threshold``), best first."""
+        """Scored copies of the best ``top_n`` documents (scoring at least ``threshold``), best first.
+
+        Sends the ``entailkit_rerank`` custom event (query, hypothesis, every score and position) to
+        ``callbacks``.
+
+        Args:
+            documents: The retrieved documents (a list of ``Document``; never changed).
+            query: The query they are ranked against.
+            callbacks: LangChain callbacks that receive the event.
+
+        Returns:
+            Copies with ``metadata["relevance_score"]`` (and ``retrieval_score`` when one was there).
+
+        Raises:
+            InvalidInputError: ``documents`` is not a list of Document, the query is blank, or a document
+                lacks ``metadata[first_stage_key]`` (when set) or a usable score there.
+        """
         out, payload = self._rerank(documents, query)
         emit(callbacks, RERANK_EVENT, payload)
         return out
@@ -133,7 +161,13 @@ class EntailkitRerank(BaseDocumentCompressor):
     async def acompress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
-        """``compress_documents`` with the model run in a worker thread, off the event loop."""
+        """``compress_documents`` with the model run in a worker thread, off the event loop.
+
+        Args:
+            documents: The retrieved documents.
+            query: The query they are ranked against.
+            callbacks: LangChain callbacks that receive the ``entailkit_rerank`` event.
+        """
         out, payload = await asyncio.to_thread(self._rerank, documents, query)
         await aemit(callbacks, RERANK_EVENT, payload)
         return out

@@ -40,6 +40,25 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         load_options: Mapping[str, Any] | None = None,
         **router_options: Any,
     ) -> None:
+        """Take the Router given, or build one from ``routes`` on the scorer given or loaded.
+
+        Args:
+            router: A configured entailkit Router, used as it is (alone: no routes, scorer, model or options).
+            routes: The routes (``Route`` objects or dicts with ``name``, ``description``, ...), when no
+                ``router`` is given.
+            scorer: The zero-shot scorer; shared, never copied.
+            model: A model id or path, loaded once per process and shared (instead of ``scorer``).
+            input_key: The key of a dict input that holds the query (``"question"`` and ``"input"`` are
+                tried after it).
+            load_options: Extra ``load_scorer`` options used with ``model`` (device, batch_size, ...).
+            **router_options: Options of ``Router`` (``fallback``, ``multi``, ``embedding_scorer``,
+                ``threshold``, ...).
+
+        Raises:
+            InvalidInputError: ``router`` given with other sources, neither ``router`` nor ``routes``, both or
+                neither of ``scorer`` and ``model``, a bad route or Router option, or a blank ``input_key``.
+            ModelLoadError: ``model`` cannot be loaded.
+        """
         if router is not None:
             if routes is not None or scorer is not None or model is not None or router_options:
                 raise InvalidInputError("pass router= alone, or routes= with scorer=/model= and Router options.")
@@ -54,7 +73,14 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         self.input_key = input_key
 
     def query_of(self, input: Any) -> str:
-        """The query text in a str, a chat message or a dict (``input_key``, else 'question' / 'input')."""
+        """The query text in a str, a chat message or a dict (``input_key``, else 'question' / 'input').
+
+        Args:
+            input: A str, a chat message, or a dict holding one of those.
+
+        Raises:
+            InvalidInputError: A dict without the key, or another type.
+        """
         if isinstance(input, str):
             return input
         if isinstance(input, BaseMessage):
@@ -70,9 +96,26 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         raise InvalidInputError(f"the router takes a str, a chat message or a dict, got {type(input).__name__}.")
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
+        """Route one query; the ``entailkit_route`` event carries the decision.
+
+        Args:
+            input: A str, a chat message or a dict (see ``query_of``).
+            config: The LangChain run config.
+            **kwargs: Ignored.
+
+        Raises:
+            InvalidInputError: No query in the input, or a blank one.
+        """
         return self.batch([input], config)[0]
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
+        """``invoke`` with the model run in a worker thread, off the event loop.
+
+        Args:
+            input: A str, a chat message or a dict (see ``query_of``).
+            config: The LangChain run config.
+            **kwargs: Ignored.
+        """
         return (await self.abatch([input], config))[0]
 
     def batch(
@@ -83,7 +126,14 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[RouteDecision]:
-        """Route all inputs with one batched ``route_batch`` call."""
+        """Route all inputs with one batched ``route_batch`` call.
+
+        Args:
+            inputs: The queries (each as ``invoke`` takes it).
+            config: One run config for all inputs, or one per input.
+            return_exceptions: Return errors in place of decisions instead of raising them.
+            **kwargs: Ignored.
+        """
         return self._batch_with_config(self._run, inputs, config, return_exceptions=return_exceptions)
 
     async def abatch(
@@ -94,6 +144,14 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[RouteDecision]:
+        """``batch`` with the model run in a worker thread, off the event loop.
+
+        Args:
+            inputs: The queries (each as ``invoke`` takes it).
+            config: One run config for all inputs, or one per input.
+            return_exceptions: Return errors in place of decisions instead of raising them.
+            **kwargs: Ignored.
+        """
         return await self._abatch_with_config(self._arun, inputs, config, return_exceptions=return_exceptions)
 
     def _run(self, inputs: list[Any], run_manager: list[CallbackManagerForChainRun]) -> list[Exception | RouteDecision]:
@@ -118,7 +176,16 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         *,
         include_decision: bool = False,
     ) -> EntailkitRoutedRunnable:
-        """A Runnable that routes its input and runs the destination named by the route on that input."""
+        """A Runnable that routes its input and runs the destination named by the route on that input.
+
+        Args:
+            destinations: Route name (or the fallback's name) -> runnable or callable.
+            default: What runs when the chosen route has no destination (None: that is an error).
+            include_decision: Output ``{"output": ..., "decision": RouteDecision}`` instead of the output.
+
+        Raises:
+            InvalidInputError: ``destinations`` is empty or names an unknown route.
+        """
         return EntailkitRoutedRunnable(self, destinations, default, include_decision=include_decision)
 
 
@@ -138,6 +205,17 @@ class EntailkitRoutedRunnable(Runnable[Any, Any]):
         *,
         include_decision: bool = False,
     ) -> None:
+        """Check the destinations against the router's routes.
+
+        Args:
+            router: The router that decides.
+            destinations: Route name (or the fallback's name) -> runnable or callable.
+            default: What runs when the chosen route has no destination (None: that is an error).
+            include_decision: Output ``{"output": ..., "decision": RouteDecision}`` instead of the output.
+
+        Raises:
+            InvalidInputError: ``destinations`` is empty or names an unknown route.
+        """
         if not isinstance(destinations, Mapping) or not destinations:
             raise InvalidInputError("destinations must be a non-empty dict {route name: runnable}.")
         known = set(router.router.names) | ({router.router.fallback} if router.router.fallback else set())
@@ -174,9 +252,27 @@ class EntailkitRoutedRunnable(Runnable[Any, Any]):
         return {"output": output, "decision": decision} if self.include_decision else output
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Route ``input``, then run the chosen destination on it.
+
+        Args:
+            input: The input (the router reads the query from it; the destination gets it whole).
+            config: The LangChain run config.
+            **kwargs: Ignored.
+
+        Raises:
+            InvalidInputError: No query in the input, or the route has no destination and there is no
+                default.
+        """
         return self._call_with_config(self._run, input, config)
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """``invoke`` with the router's model run off the event loop and the destination awaited.
+
+        Args:
+            input: The input (the router reads the query from it; the destination gets it whole).
+            config: The LangChain run config.
+            **kwargs: Ignored.
+        """
         return await self._acall_with_config(self._arun, input, config)
 
     def _run(self, input: Any, run_manager: CallbackManagerForChainRun, config: RunnableConfig) -> Any:

@@ -30,7 +30,11 @@ TOPICS = (
 
 
 def shared_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """``root``, else ``$ENTAILKIT_SHARED``, else ``./../shared`` (the layout of the project checkout)."""
+    """``root``, else ``$ENTAILKIT_SHARED``, else ``./../shared`` (the layout of the project checkout).
+
+    Args:
+        root: An explicit shared folder (``~`` is expanded).
+    """
     if root is not None:
         return Path(root).expanduser()
     return Path(os.environ.get("ENTAILKIT_SHARED", str(Path.cwd().parent / "shared"))).expanduser()
@@ -66,6 +70,15 @@ def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int | None = None,
 
     Candidates are shuffled with a fixed seed so the pairs keep the real passage-length distribution and
     every peer sees exactly the same pairs in the same order.
+
+    Args:
+        root: The shared folder (holding ``data/msmarco_trecdl_subset``).
+        n_pairs: Pairs in all (the last query's pool may be cut).
+        per_query: Candidates per query (None: see above).
+        seed: Seeds the sampling and the shuffles.
+
+    Raises:
+        InvalidInputError: The data folder or one of its BEIR files is missing.
     """
     folder = _need(root / "data" / "msmarco_trecdl_subset")
     beir = load_beir(folder)
@@ -98,15 +111,35 @@ def msmarco_pairs(root: Path, n_pairs: int = 2000, per_query: int | None = None,
 
 
 def sick_test(root: Path, limit: int | None = None) -> tuple[list[str], list[str], list[str]]:
-    """(premises, hypotheses, labels in entailment / neutral / contradiction) of SICK TEST."""
+    """(premises, hypotheses, labels in entailment / neutral / contradiction) of SICK TEST.
+
+    Args:
+        root: The shared folder (holding ``data/sick/SICK.txt``).
+        limit: The first rows to keep (None: all).
+
+    Raises:
+        InvalidInputError: The file is missing.
+    """
     path = _need(root / "data" / "sick" / "SICK.txt")
     with path.open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["SemEval_set"] == "TEST"][:limit]
-    return [r["sentence_A"] for r in rows], [r["sentence_B"] for r in rows], [r["entailment_label"].lower() for r in rows]
+    return (
+        [r["sentence_A"] for r in rows],
+        [r["sentence_B"] for r in rows],
+        [r["entailment_label"].lower() for r in rows],
+    )
 
 
 def rte_dev(root: Path, limit: int | None = None) -> tuple[list[str], list[str], list[str]]:
-    """(premises, hypotheses, labels in entailment / not_entailment) of GLUE RTE dev."""
+    """(premises, hypotheses, labels in entailment / not_entailment) of GLUE RTE dev.
+
+    Args:
+        root: The shared folder (holding ``data/glue_rte/dev.tsv``).
+        limit: The first rows to keep (None: all).
+
+    Raises:
+        InvalidInputError: The file is missing.
+    """
     path = _need(root / "data" / "glue_rte" / "dev.tsv")
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[:limit]
@@ -115,7 +148,16 @@ def rte_dev(root: Path, limit: int | None = None) -> tuple[list[str], list[str],
 
 
 def ag_news(root: Path, limit: int | None = None, *, balanced: bool = False) -> tuple[list[str], list[str]]:
-    """(texts "title. description", gold topic names); ``balanced`` interleaves the four classes."""
+    """(texts "title. description", gold topic names); ``balanced`` interleaves the four classes.
+
+    Args:
+        root: The shared folder (holding ``data/ag_news/test.csv``).
+        limit: The first rows to keep, after interleaving (None: all).
+        balanced: Take one text of each class in turn (as many rounds as the smallest class has texts).
+
+    Raises:
+        InvalidInputError: The file is missing.
+    """
     path = _need(root / "data" / "ag_news" / "test.csv")
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

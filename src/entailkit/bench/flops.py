@@ -14,7 +14,12 @@ from typing import Any
 
 
 def encoder_shapes(config: Any) -> tuple[int, int, int, int]:
-    """(layers, hidden, intermediate, heads) of a BERT-like encoder config."""
+    """(layers, hidden, intermediate, heads) of a BERT-like encoder config.
+
+    Args:
+        config: A transformers config with ``num_hidden_layers``, ``hidden_size``, ``intermediate_size``
+            and ``num_attention_heads``.
+    """
     return (
         int(config.num_hidden_layers),
         int(config.hidden_size),
@@ -28,6 +33,10 @@ def flops_per_sequence(config: Any, n_tokens: int) -> float:
 
     Per layer and token: 2 * (4 h^2 + 2 h i) for Q, K, V, output and the feed-forward; attention adds
     2 * 2 * n * h (Q K^T and the weighted sum of V). Embeddings, norms and the head are ignored (small).
+
+    Args:
+        config: The encoder's config.
+        n_tokens: The sequence's length.
     """
     layers, hidden, inter, _ = encoder_shapes(config)
     per_token = 2.0 * (4 * hidden * hidden + 2 * hidden * inter) + 4.0 * n_tokens * hidden
@@ -35,16 +44,34 @@ def flops_per_sequence(config: Any, n_tokens: int) -> float:
 
 
 def model_flops(config: Any, token_counts: Iterable[int]) -> float:
-    """Useful FLOPs of a run (real tokens only, padding excluded)."""
+    """Useful FLOPs of a run (real tokens only, padding excluded).
+
+    Args:
+        config: The encoder's config.
+        token_counts: Each sequence's length.
+    """
     return sum(flops_per_sequence(config, n) for n in token_counts)
 
 
 def gemm_peak(config: Any, *, tokens: int = 4096, seconds: float = 1.0) -> dict[str, float]:
-    """Measured float32 FLOP/s of the encoder's weight products at ``tokens`` rows (best of several runs)."""
+    """Measured float32 FLOP/s of the encoder's weight products at ``tokens`` rows (best of several runs).
+
+    Args:
+        config: The encoder's config (its shapes).
+        tokens: Rows of each product.
+        seconds: How long each product is timed.
+
+    Returns:
+        FLOP/s of ``qkv/out``, ``ffn-up`` and ``ffn-down``, and ``peak``: their mix in one layer's proportions.
+    """
     import torch
 
     _, hidden, inter, _ = encoder_shapes(config)
-    shapes = {"qkv/out": (tokens, hidden, hidden), "ffn-up": (tokens, hidden, inter), "ffn-down": (tokens, inter, hidden)}
+    shapes = {
+        "qkv/out": (tokens, hidden, hidden),
+        "ffn-up": (tokens, hidden, inter),
+        "ffn-down": (tokens, inter, hidden),
+    }
     out: dict[str, float] = {}
     with torch.inference_mode():
         for name, (m, k, n) in shapes.items():

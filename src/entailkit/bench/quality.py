@@ -22,7 +22,13 @@ from entailkit.bench.timing import Steps
 
 
 def ndcg_at_10(ranked: Sequence[str], judged: Mapping[str, float], pool: Sequence[str]) -> float:
-    """nDCG@10 with gains 2**grade - 1; the ideal ranking is the best order of the candidate pool."""
+    """nDCG@10 with gains 2**grade - 1; the ideal ranking is the best order of the candidate pool.
+
+    Args:
+        ranked: The pool's passage ids, best first.
+        judged: Passage id -> grade.
+        pool: The candidate pool (0.0 when none of it is relevant).
+    """
     gain = [float(2 ** judged.get(doc, 0) - 1) for doc in ranked[:10]]
     dcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(gain))
     ideal = sorted((float(2 ** judged.get(doc, 0) - 1) for doc in pool), reverse=True)[:10]
@@ -31,7 +37,12 @@ def ndcg_at_10(ranked: Sequence[str], judged: Mapping[str, float], pool: Sequenc
 
 
 def ndcg_from_scores(pairs: data.RerankSet, scores: np.ndarray) -> float:
-    """Mean nDCG@10 over the queries of ``pairs`` when each pool is ranked by ``scores`` (higher first)."""
+    """Mean nDCG@10 over the queries of ``pairs`` when each pool is ranked by ``scores`` (higher first).
+
+    Args:
+        pairs: The query-passage pairs and their judgments.
+        scores: One score per pair.
+    """
     pools: dict[str, list[tuple[float, str]]] = {}
     for qid, pid, score in zip(pairs.query_ids, pairs.passage_ids, scores, strict=True):
         pools.setdefault(qid, []).append((float(score), pid))
@@ -43,7 +54,13 @@ def ndcg_from_scores(pairs: data.RerankSet, scores: np.ndarray) -> float:
 
 
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
-    """ECE with equal-width bins over the confidence of the predicted class."""
+    """ECE with equal-width bins over the confidence of the predicted class.
+
+    Args:
+        confidence: The predicted class's probability per item.
+        correct: Whether each prediction is right.
+        bins: Equal-width bins over (0, 1].
+    """
     edges = np.linspace(0.0, 1.0, bins + 1)
     total, ece = len(confidence), 0.0
     for low, high in itertools.pairwise(edges):
@@ -54,6 +71,13 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> float:
+    """Unweighted mean of per-label F1.
+
+    Args:
+        gold: The gold labels.
+        predicted: The predicted labels, one per gold label.
+        labels: The labels to average over.
+    """
     scores = []
     for label in labels:
         tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
@@ -83,7 +107,14 @@ def _collapse(label: str) -> str:
 
 
 def model_quality(model: Path, shared: Path, *, limits: dict[str, int | None], steps: Steps) -> dict[str, Any]:
-    """Every metric the model's head supports, on the first ``limits[name]`` rows of each set."""
+    """Every metric the model's head supports, on the first ``limits[name]`` rows of each set.
+
+    Args:
+        model: The model folder (loaded on the CPU).
+        shared: The shared folder with the data sets.
+        limits: Rows per data set (``sick``, ``rte``, ``ag_news``, ``msmarco``; None: all).
+        steps: The progress bar to advance.
+    """
     from entailkit.scorers.loading import load_scorer
 
     scorer = load_scorer(model, device="cpu")
@@ -127,7 +158,17 @@ DEFAULT_LIMITS: dict[str, int | None] = {"sick": 1000, "rte": None, "ag_news": 4
 def run_quality(
     models: Sequence[Path], shared: Path, *, limits: dict[str, int | None] | None = None, show_progress: bool = False
 ) -> dict[str, Any]:
-    """Quality of each model; ``limits`` caps rows per data set (None = all rows)."""
+    """Quality of each model; ``limits`` caps rows per data set (None = all rows).
+
+    Args:
+        models: The model folders.
+        shared: The shared folder with the data sets.
+        limits: Rows per data set, over ``DEFAULT_LIMITS``.
+        show_progress: Show a progress bar.
+
+    Returns:
+        ``{"limits": ..., "models": [one dict of metrics per model]}``.
+    """
     chosen = dict(DEFAULT_LIMITS) | dict(limits or {})
     steps = Steps(show_progress)
     with steps.running(4 * len(models), "bench quality"):

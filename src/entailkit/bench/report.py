@@ -14,7 +14,11 @@ logger = logging.getLogger(__name__)
 
 
 def machine(threads: int) -> dict[str, Any]:
-    """What the numbers depend on: CPU, core count, load, threads, library versions."""
+    """What the numbers depend on: CPU, core count, load, threads, library versions.
+
+    Args:
+        threads: The torch threads the benchmark ran with.
+    """
     import torch
 
     versions = {"torch": torch.__version__}
@@ -39,7 +43,11 @@ def _f(value: Any, digits: int = 1) -> str:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The tables of docs/benchmarks.md from a report dict."""
+    """The tables of docs/benchmarks.md from a report dict.
+
+    Args:
+        report: ``{"machine", "speed", "quality"}`` (any may be missing).
+    """
     lines: list[str] = []
     meta = report.get("machine", {})
     if meta:
@@ -51,8 +59,11 @@ def markdown(report: dict[str, Any]) -> str:
     speed = report.get("speed", {})
     if "gemm" in speed:
         g = speed["gemm"]
-        lines += [f"fp32 GEMM peak at the model's shapes: **{g['peak']:.1f} GFLOP/s** "
-                  f"(qkv/out {g['qkv/out']}, ffn-up {g['ffn-up']}, ffn-down {g['ffn-down']}).", ""]
+        lines += [
+            f"fp32 GEMM peak at the model's shapes: **{g['peak']:.1f} GFLOP/s** "
+            f"(qkv/out {g['qkv/out']}, ffn-up {g['ffn-up']}, ffn-down {g['ffn-down']}).",
+            "",
+        ]
     if "rerank" in speed:
         lines += _rerank_table("Reranking", speed["rerank"], speed.get("model", ""))
     for name, section in speed.get("sized", {}).items():
@@ -60,22 +71,35 @@ def markdown(report: dict[str, Any]) -> str:
     if "zero_shot" in speed:
         z = speed["zero_shot"]
         ks = [str(k) for k in z["labels"]]
-        lines += [f"### Zero-shot: {z['texts']} AG News texts, texts/s at K labels (speed-up vs the pipeline)", "",
-                  f"GLiClass model: {z['gliclass_model']}.", "",
-                  "| path | " + " | ".join(f"K={k}" for k in ks) + " |", "|---|" + "---:|" * len(ks)]
+        lines += [
+            f"### Zero-shot: {z['texts']} AG News texts, texts/s at K labels (speed-up vs the pipeline)",
+            "",
+            f"GLiClass model: {z['gliclass_model']}.",
+            "",
+            "| path | " + " | ".join(f"K={k}" for k in ks) + " |",
+            "|---|" + "---:|" * len(ks),
+        ]
         for peer, rows in z["peers"].items():
             cells = [f"{rows[k]['per_s']:.1f} ({rows[k]['speedup']:.2f}x)" if k in rows else "" for k in ks]
             lines.append(f"| {peer} | " + " | ".join(cells) + " |")
         lines.append("")
     if "groundedness" in speed:
         gr = speed["groundedness"]
-        lines += [f"### Groundedness: {gr['answer_sentences']}-sentence answer vs {gr['passages']} passages", "",
-                  "| path | sentence-passage pairs/s |", "|---|---:|"]
+        lines += [
+            f"### Groundedness: {gr['answer_sentences']}-sentence answer vs {gr['passages']} passages",
+            "",
+            "| path | sentence-passage pairs/s |",
+            "|---|---:|",
+        ]
         lines += [f"| {peer} | {row['per_s']:.1f} |" for peer, row in gr["peers"].items()] + [""]
     quality = report.get("quality")
     if quality:
-        lines += ["### Quality", "", "| model | head | SICK acc | SICK ECE | RTE acc | AG News macro-F1 | MS MARCO nDCG@10 |",
-                  "|---|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "### Quality",
+            "",
+            "| model | head | SICK acc | SICK ECE | RTE acc | AG News macro-F1 | MS MARCO nDCG@10 |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
         for q in quality["models"]:
             lines.append(
                 f"| {Path(q['model']).name} | {q['head']} | {_f(q.get('sick_accuracy'), 3)} | {_f(q.get('sick_ece'), 3)} | "
@@ -86,9 +110,12 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def _rerank_table(title: str, section: dict[str, Any], model: str) -> list[str]:
-    lines = [f"### {title}: {section['pairs']} MS MARCO pairs, {section['tokens']} tokens ({Path(model).name})", "",
-             "| path | pairs/s | vs sentence-transformers | pairs/s (CPU time) | fraction of GEMM peak | nDCG@10 | max abs diff vs torch |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"### {title}: {section['pairs']} MS MARCO pairs, {section['tokens']} tokens ({Path(model).name})",
+        "",
+        "| path | pairs/s | vs sentence-transformers | pairs/s (CPU time) | fraction of GEMM peak | nDCG@10 | max abs diff vs torch |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for peer, row in section["peers"].items():
         lines.append(
             f"| {peer} | {row['per_s']:.1f} | {_f(row.get('speedup'), 2)}x | {row['per_s_cpu']:.1f} | "
@@ -98,7 +125,12 @@ def _rerank_table(title: str, section: dict[str, Any], model: str) -> list[str]:
 
 
 def write(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
-    """report.json, report.md and (with matplotlib) zero_shot.png into ``out_dir``; returns the paths."""
+    """report.json, report.md and (with matplotlib) zero_shot.png into ``out_dir``; returns the paths.
+
+    Args:
+        report: The report dict.
+        out_dir: The folder to write (created if needed).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / "report.json", "markdown": out_dir / "report.md"}
     paths["json"].write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")

@@ -45,7 +45,7 @@ class SpeedOptions:
     """Also time random-weight DeBERTa-v3-base- and XLM-R-large-sized encoders (slow on few cores)."""
     sized_pairs: int = 64
     skip: set[str] = field(default_factory=set)
-    """Section names to leave out: rerank, zero_shot, groundedness, gemm."""
+    """Section names to leave out: rerank, zero_shot, groundedness, gemm (and sized, with ``full``)."""
     show_progress: bool = False
 
 
@@ -56,14 +56,24 @@ def _load(model: Path, **kwargs: Any) -> Any:
 
 
 def rerank_section(opts: SpeedOptions, steps: Steps, torch_scorer: Any) -> dict[str, Any]:
-    """Rerank peers on ``opts.pairs`` MS MARCO pairs: throughput, ratio to sentence-transformers, nDCG@10."""
+    """Rerank peers on ``opts.pairs`` MS MARCO pairs: throughput, ratio to sentence-transformers, nDCG@10.
+
+    Args:
+        opts: The benchmark options.
+        steps: The progress bar to advance.
+        torch_scorer: entailkit's torch scorer of ``opts.model``.
+    """
     pairs = data.msmarco_pairs(opts.shared, opts.pairs)
     premises, hypotheses = pairs.passages, pairs.queries
     info = torch_scorer.info
     label_map, max_length = dict(info.label_map), info.max_length
     runners: dict[str, peers.PairRunner] = {
-        RERANK_REFERENCE: peers.sentence_transformers_pairs(opts.model, label_map, max_length=max_length, batch_size=opts.batch_size),
-        "transformers-loop": peers.transformers_loop_pairs(opts.model, label_map, max_length=max_length, batch_size=opts.batch_size),
+        RERANK_REFERENCE: peers.sentence_transformers_pairs(
+            opts.model, label_map, max_length=max_length, batch_size=opts.batch_size
+        ),
+        "transformers-loop": peers.transformers_loop_pairs(
+            opts.model, label_map, max_length=max_length, batch_size=opts.batch_size
+        ),
         "entailkit-torch": peers.entailkit_pairs(torch_scorer),
         "entailkit-onnx-fp32": peers.entailkit_pairs(_load(opts.model, backend="onnx", batch_size=opts.batch_size)),
         "entailkit-onnx-int8": peers.entailkit_pairs(
@@ -89,7 +99,12 @@ def _time_pairs(
     lengths = _pair_lengths(scorer, premises, hypotheses)
     config = scorer.model.config
     needed = flops.model_flops(config, lengths)
-    out: dict[str, Any] = {"pairs": len(premises), "tokens": int(sum(lengths)), "model_gflop": round(needed / 1e9, 2), "peers": {}}
+    out: dict[str, Any] = {
+        "pairs": len(premises),
+        "tokens": int(sum(lengths)),
+        "model_gflop": round(needed / 1e9, 2),
+        "peers": {},
+    }
     reference = times.get(RERANK_REFERENCE)
     for name, t in times.items():
         row = throughput(t, len(premises), opts.threads)
@@ -114,7 +129,14 @@ def _pair_lengths(scorer: Any, premises: Sequence[str], hypotheses: Sequence[str
 
 
 def zero_shot_section(opts: SpeedOptions, steps: Steps, torch_scorer: Any, workdir: Path) -> dict[str, Any]:
-    """Texts per second at each K for the pipeline, entailkit's cross-encoder and GLiClass paths, gliclass."""
+    """Texts per second at each K for the pipeline, entailkit's cross-encoder and GLiClass paths, gliclass.
+
+    Args:
+        opts: The benchmark options.
+        steps: The progress bar to advance.
+        torch_scorer: entailkit's torch scorer of ``opts.model``.
+        workdir: Where a GLiClass model is built when none is given.
+    """
     texts, _ = data.ag_news(opts.shared, opts.texts)
     runners: dict[str, peers.LabelRunner] = {
         ZERO_SHOT_REFERENCE: peers.transformers_zero_shot(opts.model, batch_size=opts.batch_size),
@@ -126,7 +148,12 @@ def zero_shot_section(opts: SpeedOptions, steps: Steps, torch_scorer: Any, workd
         runners["gliclass-pipeline"] = peers.gliclass_pipeline(gliclass_dir, batch_size=opts.batch_size)
     for run in runners.values():
         run(texts[:2], list(data.TOPICS[:2]))
-    out: dict[str, Any] = {"texts": len(texts), "labels": list(opts.labels), "gliclass_model": gliclass_note, "peers": {}}
+    out: dict[str, Any] = {
+        "texts": len(texts),
+        "labels": list(opts.labels),
+        "gliclass_model": gliclass_note,
+        "peers": {},
+    }
     for k in opts.labels:
         labels = list(data.TOPICS[:k])
         calls = {n: _bind_labels(r, texts, labels) for n, r in runners.items()}
@@ -165,7 +192,13 @@ def _gliclass_model(opts: SpeedOptions, workdir: Path) -> tuple[Path | None, str
 
 
 def groundedness_section(opts: SpeedOptions, steps: Steps, scorers: dict[str, Any]) -> dict[str, Any]:
-    """Sentence-passage pairs per second: a 5-sentence answer checked against 10 MS MARCO passages."""
+    """Sentence-passage pairs per second: a 5-sentence answer checked against 10 MS MARCO passages.
+
+    Args:
+        opts: The benchmark options.
+        steps: The progress bar to advance.
+        scorers: Peer name -> entailkit scorer to check with.
+    """
     from entailkit.tasks.groundedness import GroundednessChecker
 
     pool = data.msmarco_pairs(opts.shared, 40)
@@ -176,7 +209,9 @@ def groundedness_section(opts: SpeedOptions, steps: Steps, scorers: dict[str, An
     for checker in checkers.values():
         checker.check(answer, contexts[:1])
     calls = {name: (lambda c=c: c.check(answer, contexts)) for name, c in checkers.items()}
-    times, reports = best_times(calls, repeats=max(3, opts.repeats), on_step=lambda n: steps.advance(f"groundedness: {n}"))
+    times, reports = best_times(
+        calls, repeats=max(3, opts.repeats), on_step=lambda n: steps.advance(f"groundedness: {n}")
+    )
     n_pairs = len(next(iter(reports.values())).sentences) * len(contexts)
     return {
         "answer_sentences": len(next(iter(reports.values())).sentences),
@@ -186,7 +221,13 @@ def groundedness_section(opts: SpeedOptions, steps: Steps, scorers: dict[str, An
 
 
 def sized_section(opts: SpeedOptions, steps: Steps, workdir: Path) -> dict[str, Any]:
-    """Random-weight DeBERTa-v3-base- and XLM-R-large-sized encoders: entailkit torch vs sentence-transformers."""
+    """Random-weight DeBERTa-v3-base- and XLM-R-large-sized encoders: entailkit torch vs sentence-transformers.
+
+    Args:
+        opts: The benchmark options (``opts.model``'s tokenizer is the stand-in).
+        steps: The progress bar to advance.
+        workdir: Where the random-weight models are written.
+    """
     from entailkit.bench.models import SIZED_CONFIGS, build_sized_model
 
     pairs = data.msmarco_pairs(opts.shared, opts.sized_pairs)
@@ -195,7 +236,9 @@ def sized_section(opts: SpeedOptions, steps: Steps, workdir: Path) -> dict[str, 
         model_dir = build_sized_model(name, opts.model, workdir / name)
         scorer = _load(model_dir, batch_size=opts.batch_size, max_length=512)
         runners = {
-            RERANK_REFERENCE: peers.sentence_transformers_pairs(model_dir, dict(scorer.info.label_map), max_length=512, batch_size=opts.batch_size),
+            RERANK_REFERENCE: peers.sentence_transformers_pairs(
+                model_dir, dict(scorer.info.label_map), max_length=512, batch_size=opts.batch_size
+            ),
             "entailkit-torch": peers.entailkit_pairs(scorer),
         }
         section = _time_pairs(runners, pairs.passages, pairs.queries, opts, steps, scorer, None)
@@ -205,12 +248,21 @@ def sized_section(opts: SpeedOptions, steps: Steps, workdir: Path) -> dict[str, 
 
 
 def gemm_section(config: Any) -> dict[str, Any]:
+    """The GEMM peak (``flops.gemm_peak``) in GFLOP/s, rounded.
+
+    Args:
+        config: The encoder's config (its shapes).
+    """
     peak = flops.gemm_peak(config)
     return {name: round(value / 1e9, 1) for name, value in peak.items()} | {"unit": "GFLOP/s"}
 
 
 def run_speed(opts: SpeedOptions) -> dict[str, Any]:
-    """Every speed section that is not skipped; a JSON-ready dict (see ``entailkit.bench.report``)."""
+    """Every speed section that is not skipped; a JSON-ready dict (see ``entailkit.bench.report``).
+
+    Args:
+        opts: What to measure (model, data folder, sizes, threads, sections to skip).
+    """
     import torch
 
     torch.set_num_threads(opts.threads)
@@ -232,7 +284,10 @@ def run_speed(opts: SpeedOptions) -> dict[str, Any]:
         if "zero_shot" not in opts.skip:
             result["zero_shot"] = zero_shot_section(opts, steps, torch_scorer, workdir)
         if "groundedness" not in opts.skip:
-            scorers = {"entailkit-torch": torch_scorer, "entailkit-onnx-int8": _load(opts.model, backend="onnx", quantize="int8")}
+            scorers = {
+                "entailkit-torch": torch_scorer,
+                "entailkit-onnx-int8": _load(opts.model, backend="onnx", quantize="int8"),
+            }
             result["groundedness"] = groundedness_section(opts, steps, scorers)
         if opts.full and "sized" not in opts.skip:
             result["sized"] = sized_section(opts, steps, workdir)

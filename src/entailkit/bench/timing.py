@@ -19,6 +19,14 @@ def best_times(
 
     The caller warms each runner up first. On a shared machine the wall time of a run includes other
     jobs' time slices; the process CPU time mostly does not, so both are kept.
+
+    Args:
+        runs: Name -> the call to time.
+        repeats: Rounds (at least one).
+        on_step: Called with the name after each call (e.g. to advance a progress bar).
+
+    Returns:
+        ``(name -> {"seconds", "cpu_seconds"}, name -> the last call's output)``.
     """
     best: dict[str, dict[str, float]] = {name: {"seconds": float("inf"), "cpu_seconds": float("inf")} for name in runs}
     outputs: dict[str, Any] = {}
@@ -36,7 +44,13 @@ def best_times(
 
 
 def throughput(times: Mapping[str, float], items: int, threads: int) -> dict[str, float]:
-    """Items per second from wall time, and from CPU time spread over ``threads`` cores."""
+    """Items per second from wall time, and from CPU time spread over ``threads`` cores.
+
+    Args:
+        times: ``{"seconds", "cpu_seconds"}`` of one run.
+        items: Items the run processed.
+        threads: Threads it ran on.
+    """
     return {
         "seconds": round(times["seconds"], 4),
         "cpu_seconds": round(times["cpu_seconds"], 4),
@@ -49,12 +63,23 @@ class Steps:
     """A rich progress bar over the benchmark's steps (stderr), or nothing when disabled."""
 
     def __init__(self, enabled: bool) -> None:
+        """Make the bar (shown by ``running``) or a no-op.
+
+        Args:
+            enabled: Show the bar.
+        """
         self.enabled = enabled
         self._bar: Any = None
         self._task: Any = None
 
     @contextmanager
     def running(self, total: int, description: str) -> Iterator[Steps]:
+        """Show the bar while the block runs.
+
+        Args:
+            total: The steps to come.
+            description: The bar's first label.
+        """
         if not self.enabled:
             yield self
             return
@@ -70,5 +95,10 @@ class Steps:
                 self._bar = self._task = None
 
     def advance(self, label: str = "") -> None:
+        """One step done.
+
+        Args:
+            label: The bar's new label (empty: unchanged).
+        """
         if self._bar is not None:
             self._bar.update(self._task, advance=1, description=label or None)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 
 from entailkit.errors import EntailkitError
+
+if TYPE_CHECKING:
+    from entailkit.tasks.specs import TaskSpec
+
+SpecT = TypeVar("SpecT", bound="TaskSpec")
 
 # Options several commands declare the same way (same flags, help and type).
 ModelOption = Annotated[str, typer.Option("--model", "-m", help="Local model directory or hub id.")]
@@ -23,6 +28,14 @@ LabelsOption = Annotated[str, typer.Option("--labels", "-l", help="Candidate lab
 MultiLabelOption = Annotated[bool, typer.Option("--multi-label", help="Score each label on its own.")]
 SupportThresholdOption = Annotated[float, typer.Option(help="Entailment needed for 'supported'.")]
 AggregateOption = Annotated[str, typer.Option(help="min or mean of sentence scores decides 'grounded'.")]
+SpecOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--spec",
+        help='JSON or YAML file of the task\'s options (its spec, e.g. {"top_n": 3}); a flag given overrides '
+        "the field of the same name.",
+    ),
+]
 
 EXIT_USAGE = 2
 """The exit code of every refused input or failed command."""
@@ -56,6 +69,61 @@ def exit_on_error(*errors: type[Exception]) -> Iterator[None]:
         yield
     except caught as exc:
         raise fail(str(exc)) from exc
+
+
+def given_flags(ctx: typer.Context, spec_class: type[TaskSpec]) -> dict[str, Any]:
+    """The command's parameters named like a field of ``spec_class`` and given on the command line.
+
+    A flag left at its default is not given: the spec (its file, else its default) decides that field.
+
+    Args:
+        ctx: The running command's context (``ctx: typer.Context`` in the command's signature).
+        spec_class: The task's spec class; its field names are the flags' parameter names.
+
+    Returns:
+        ``{field: value}`` for each such flag given explicitly.
+    """
+    out = {}
+    for name, value in ctx.params.items():
+        source = ctx.get_parameter_source(name) if name in spec_class.model_fields else None
+        # By name: typer may bring its own copy of click's ParameterSource enum.
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+            out[name] = value
+    return out
+
+
+def task_spec(
+    ctx: typer.Context,
+    spec_class: type[SpecT],
+    path: Path | None,
+    *,
+    base: Mapping[str, Any] | None = None,
+    over: Mapping[str, Any] | None = None,
+) -> SpecT:
+    """The command's task spec: ``base``, then the ``--spec`` file, then ``over``, then the flags given.
+
+    Each later layer replaces the fields it names, so a new option of the task's ``__init__`` is reachable
+    through ``--spec`` with no CLI code, and a flag named like the field overrides the file.
+
+    Args:
+        ctx: The running command's context.
+        spec_class: The task's spec class (``RerankSpec``, ``CheckSpec``, ...).
+        path: The ``--spec`` file (JSON or YAML), or None.
+        base: Options under the file's (e.g. a saved router's).
+        over: Options over the file's (e.g. those of a ``--routes`` file).
+
+    Returns:
+        The checked spec.
+
+    Raises:
+        typer.Exit: With code 2 when the file cannot be read or an option is unknown or mistyped.
+    """
+    from entailkit.tasks.specs import read_spec_file  # tasks import numpy: loaded only when a command runs
+
+    with exit_on_error():
+        from_file = read_spec_file(path) if path is not None else {}
+        options = {**(base or {}), **from_file, **(over or {}), **given_flags(ctx, spec_class)}
+        return spec_class(**options)
 
 
 def split_labels(labels: str) -> list[str]:

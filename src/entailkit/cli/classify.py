@@ -17,18 +17,21 @@ from entailkit.cli._common import (
     ModelOption,
     MultiLabelOption,
     QuietOption,
+    SpecOption,
     emit,
     exit_on_error,
     fail,
     load,
     read_lines,
     split_labels,
+    task_spec,
 )
 from entailkit.cli.app import app
 
 
 @app.command("classify")
 def classify(
+    ctx: typer.Context,
     model: ModelOption,
     labels: LabelsOption,
     source: Annotated[
@@ -43,32 +46,34 @@ def classify(
         float | None,
         typer.Option(help="Score needed for 'predicted' (default: 0.5 with --multi-label, none otherwise)."),
     ] = None,
-    template: Annotated[
+    hypothesis_template: Annotated[
         str | None,
-        typer.Option(help="NLI hypothesis template with one {} (cross-encoders; default 'This example is {}.')."),
+        typer.Option(
+            "--hypothesis-template",
+            "--template",
+            help="NLI hypothesis template with one {} (cross-encoders; default 'This example is {}.').",
+        ),
     ] = None,
     text_key: Annotated[str, typer.Option(help="Field holding the text in JSON objects.")] = "text",
+    spec: SpecOption = None,
     batch_size: Annotated[int, typer.Option(help="Inputs per forward pass (also capped by a token budget).")] = 32,
     device: DeviceOption = None,
     dtype: DtypeOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Classify texts into candidate labels; prints one JSON object per text (labels sorted by score)."""
-    from entailkit.tasks.classify import ZeroShotClassifier  # tasks import numpy: loaded only when run
+    from entailkit.tasks.specs import ClassifySpec  # tasks import numpy: loaded only when the command runs
 
     names = split_labels(labels)
     if not names:
         raise fail("--labels is empty; pass candidate labels separated by commas, e.g. --labels sports,business")
+    options = task_spec(ctx, ClassifySpec, spec)  # --hypothesis-template over the --spec file
     records = _read_texts(source, text_key)
     scorer = load(model, device, dtype, batch_size=batch_size)
     with exit_on_error():
-        classifier = ZeroShotClassifier(scorer, show_progress=not quiet)
+        classifier = options.build(scorer, show_progress=not quiet)
         results = classifier.classify(
-            [text for text, _ in records],
-            names,
-            multi_label=multi_label,
-            threshold=threshold,
-            hypothesis_template=template,
+            [text for text, _ in records], names, multi_label=multi_label, threshold=threshold
         )
     for (_, extra), result in zip(records, results, strict=True):
         record = result.model_dump(mode="json", exclude={"examples"})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from entailkit.cli._common import BatchOption, DeviceOption, DtypeOption, ModelOption, exit_on_error, load
+from entailkit.cli._common import BatchOption, DeviceOption, DtypeOption, ModelOption, exit_on_error
 from entailkit.cli.app import app
+
+SPEC_HELP = "JSON or YAML file of the {} options the server's {} use (its spec); a request's own fields override them."
 
 
 @app.command("serve")
@@ -18,6 +21,13 @@ def serve(
     routes: Annotated[
         str | None,
         typer.Option(help="Routes YAML file: enables POST /v1/route."),
+    ] = None,
+    rerank_spec: Annotated[
+        Path | None, typer.Option(help=SPEC_HELP.format("Reranker", "rerank endpoints") + ' E.g. {"top_n": 5}.')
+    ] = None,
+    check_spec: Annotated[Path | None, typer.Option(help=SPEC_HELP.format("GroundednessChecker", "/v1/check"))] = None,
+    classify_spec: Annotated[
+        Path | None, typer.Option(help=SPEC_HELP.format("ZeroShotClassifier", "/v1/classify"))
     ] = None,
     api_key: Annotated[
         str | None,
@@ -59,7 +69,9 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve rerank (Cohere / Jina / TEI shapes), check, classify and route over HTTP with one model."""
-    from entailkit.serve.config import ServeConfig  # the serve package: loaded only when the command runs
+    from entailkit.scorers.shared import shared_scorer  # scorers, tasks, serve: loaded only when the command runs
+    from entailkit.serve.config import ServeConfig
+    from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec
 
     with exit_on_error():
         config = ServeConfig(
@@ -87,8 +99,12 @@ def serve(
             model_name=model_name,
         ).with_env_key()
         config.check_exposure()  # before loading the model: refuse fast
-    scorer = load(model, device, dtype, batch_size=batch_size)
+        # The tasks' options before the model loads: a bad file is refused fast.
+        rerank = RerankSpec.load(rerank_spec) if rerank_spec is not None else None
+        check = CheckSpec.load(check_spec) if check_spec is not None else None
+        classify = ClassifySpec.load(classify_spec) if classify_spec is not None else None
+        scorer = shared_scorer(model, device=device, dtype=dtype, batch_size=batch_size)
     from entailkit.serve.server import serve as run  # FastAPI and uvicorn
 
     with exit_on_error():
-        run(scorer, config, routes=routes, log_level=log_level)
+        run(scorer, config, routes=routes, rerank=rerank, check=check, classify=classify, log_level=log_level)

@@ -14,6 +14,7 @@ from entailkit.cli._common import (
     DtypeOption,
     ModelOption,
     QuietOption,
+    SpecOption,
     SupportThresholdOption,
     emit,
     exit_on_error,
@@ -21,6 +22,7 @@ from entailkit.cli._common import (
     load,
     read_jsonl,
     read_lines,
+    task_spec,
 )
 from entailkit.cli.app import app
 
@@ -29,6 +31,7 @@ IndentOption = Annotated[int | None, typer.Option(help="Pretty-print the JSON wi
 
 @app.command("rerank")
 def rerank(
+    ctx: typer.Context,
     model: ModelOption,
     query: Annotated[str, typer.Option("--query", help="The query to rank the documents against.")],
     source: Annotated[
@@ -49,6 +52,7 @@ def rerank(
         str | None,
         typer.Option(help="Field of the JSON objects holding the retriever's score, for a model trained on top of it."),
     ] = None,
+    spec: SpecOption = None,
     batch_size: BatchOption = 32,
     device: DeviceOption = None,
     dtype: DtypeOption = None,
@@ -56,15 +60,13 @@ def rerank(
     quiet: QuietOption = False,
 ) -> None:
     """Rerank documents for a query; prints one JSON object (items sorted by score, with their input index)."""
-    from entailkit.tasks.rerank import Reranker  # tasks import numpy: loaded only when the command runs
+    from entailkit.tasks.specs import RerankSpec  # tasks import numpy: loaded only when the command runs
 
+    options = task_spec(ctx, RerankSpec, spec)  # --top-n, --threshold, ... over the --spec file
     documents = _read_documents(source)
     scorer = load(model, device, dtype, batch_size=batch_size)
     with exit_on_error():
-        reranker = Reranker(
-            scorer, query_template=query_template, top_n=top_n, threshold=threshold,
-            text_key=text_key, show_progress=not quiet,
-        )  # fmt: skip
+        reranker = options.build(scorer, show_progress=not quiet)
         scores = None
         if first_stage_key is not None:
             missing = [i for i, d in enumerate(documents) if not isinstance(d, dict) or first_stage_key not in d]
@@ -77,6 +79,7 @@ def rerank(
 
 @app.command("check")
 def check(
+    ctx: typer.Context,
     model: ModelOption,
     source: Annotated[
         str | None,
@@ -94,6 +97,7 @@ def check(
         typer.Option(help="Contradiction needed for 'contradicted' (default: --threshold)."),
     ] = None,
     aggregate: AggregateOption = "min",
+    spec: SpecOption = None,
     batch_size: BatchOption = 32,
     device: DeviceOption = None,
     dtype: DtypeOption = None,
@@ -101,7 +105,7 @@ def check(
     quiet: QuietOption = False,
 ) -> None:
     """Check answers against their contexts sentence by sentence; prints one JSON report per answer."""
-    from entailkit.tasks.groundedness import GroundednessChecker  # tasks import numpy: loaded only when run
+    from entailkit.tasks.specs import CheckSpec  # tasks import numpy: loaded only when the command runs
 
     if answer is not None and source is not None:
         raise fail("give either --answer/--context or a JSON-lines file, not both")
@@ -116,12 +120,10 @@ def check(
         items = [{"answer": answer, "contexts": list(context or []), "question": question}]
     else:
         items = list(read_jsonl(str(source)))
+    options = task_spec(ctx, CheckSpec, spec)  # --threshold, --aggregate, ... over the --spec file
     scorer = load(model, device, dtype, batch_size=batch_size)
     with exit_on_error():
-        checker = GroundednessChecker(
-            scorer, threshold=threshold, contradiction_threshold=contradiction_threshold,
-            aggregate=aggregate, show_progress=not quiet,  # type: ignore[arg-type]
-        )  # fmt: skip
+        checker = options.build(scorer, show_progress=not quiet)
         reports = checker.check_many(items)
     for report in reports:
         emit(report.model_dump(mode="json"), indent)

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from entailkit.distributed.jobtask import JobTask, job_task
 from entailkit.distributed.options import BatchOptions, ScorerSpec, rows_per_batch, scorer_spec
 from entailkit.distributed.rows import ERROR_COLUMN
 from entailkit.distributed.runtime import (
@@ -26,13 +27,16 @@ from entailkit.distributed.runtime import (
 )
 from entailkit.distributed.udf import CheckActor, ClassifyActor, RerankActor
 from entailkit.errors import InvalidInputError
-from entailkit.types import GroundednessAggregate, Normalization
+from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec, TaskSpec
 
 logger = logging.getLogger(__name__)
 
 DataArg = Any
 """A ``ray.data.Dataset``, a path (parquet / JSON lines / CSV, file or directory), or a list of dicts."""
 ModelArg = str | os.PathLike[str] | None
+TaskArg = Any
+"""A configured task (``Reranker``, ``ZeroShotClassifier``, ``GroundednessChecker``), its spec, a mapping of
+the spec's options, or None (the task's defaults)."""
 
 _PAIRS_PER_DOCUMENT_LIST = 10.0
 """Documents per row assumed when sizing Ray batches of (query, documents) rows."""
@@ -44,30 +48,50 @@ def rerank_dataset(
     data: DataArg,
     model: ModelArg = None,
     *,
+    task: TaskArg = None,
     query_column: str = "query",
     document_column: str = "document",
     documents_column: str | None = None,
-    query_template: str | None = None,
-    normalization: Normalization = "softmax",
-    calibrator: Any = None,
     first_stage_column: str | None = None,
+    calibrator: Any = None,
     options: BatchOptions | None = None,
+    **task_options: Any,
 ) -> Dataset:
     """Score query-document rows with a Reranker in a pool of Ray actors.
 
     Pairs (default): each row has ``query`` and ``document`` (str); adds ``score`` (float) and ``error``.
     Lists: pass ``documents_column`` (e.g. ``"documents"``): each row has ``query`` and a list of
-    documents (str, or structs with a ``text`` field); adds ``scores`` (one per document, input order),
-    ``ranking`` (document indices, best first) and ``error``.
-    ``first_stage_column``: the retriever's score (pairs: a number; lists: one per document), for a
-    relevance model trained on top of that retriever (``Reranker(first_stage_scores=)``).
+    documents (str, or structs with a text field, ``text`` unless the task's ``text_key`` says otherwise);
+    adds ``scores`` (one per document, input order), ``ranking`` (document indices, best first: the task's
+    ``top_n`` and ``threshold`` cut this list only) and ``error``.
+
+    Args:
+        data: A ``ray.data.Dataset``, a path (parquet / JSON lines / CSV) or a list of dicts.
+        model: What each actor loads (a directory or hub id), unless ``BatchOptions(scorer_factory=)``.
+        task: A configured ``Reranker`` (its options and calibrator; the model comes from ``model``), a
+            ``RerankSpec`` or a mapping of its options; None: the Reranker's defaults.
+        query_column: Column with the query.
+        document_column: Column with one document per row (pairs).
+        documents_column: Column with a list of documents per row (instead of ``document_column``).
+        first_stage_column: The retriever's score (pairs: a number; lists: one per document), for a
+            relevance model trained on top of that retriever (``Reranker(first_stage_scores=)``).
+        calibrator: A calibrator for the scores (over the configured task's, if any).
+        options: How the job runs (actors, resources, batch size, retries).
+        **task_options: Options of ``RerankSpec`` (``query_template``, ``normalization``, ``top_n``,
+            ``threshold``, ``text_key``), merged over ``task``; None leaves an option as it is.
+
+    Returns:
+        The lazy scored dataset.
+
+    Raises:
+        InvalidInputError: A bad column name, task, task option or ``options``, before Ray starts.
     """
     list_mode = documents_column is not None
     column = documents_column if documents_column is not None else document_column
     _check_names(query=query_column, document=column)
     if first_stage_column is not None:
         _check_names(first_stage=first_stage_column)
-    task_kwargs = {"query_template": query_template, "normalization": normalization, "calibrator": calibrator}
+    resolved = _job_task(RerankSpec, task, task_options, calibrator, model, options, "rerank_dataset")
     return _run(
         data,
         model,
@@ -77,7 +101,7 @@ def rerank_dataset(
             "query_column": query_column,
             "document_column": column,
             "list_mode": list_mode,
-            "task_kwargs": task_kwargs,
+            "task": resolved,
             "first_stage_column": first_stage_column,
         },
         pairs_per_row=_PAIRS_PER_DOCUMENT_LIST if list_mode else 1.0,
@@ -90,24 +114,42 @@ def classify_dataset(
     model: ModelArg = None,
     *,
     labels: Sequence[str] | Mapping[str, str],
+    task: TaskArg = None,
     text_column: str = "text",
     multi_label: bool = False,
     threshold: float | None = None,
-    hypothesis_template: str | None = None,
     calibrator: Any = None,
     options: BatchOptions | None = None,
+    **task_options: Any,
 ) -> Dataset:
     """Classify the ``text`` of every row into ``labels`` with a ZeroShotClassifier in Ray actors.
 
-    ``labels``: names, or ``{name: description}`` (the model reads the description). Adds ``label``
-    (best label), ``label_score``, ``predicted`` (labels at/above the threshold, multi-label; the top
-    label otherwise), ``scores`` (one per label, in the order given here) and ``error``.
+    Adds ``label`` (best label), ``label_score``, ``predicted`` (labels at/above the threshold,
+    multi-label; the top label otherwise), ``scores`` (one per label, in the order given here) and ``error``.
+
+    Args:
+        data: A ``ray.data.Dataset``, a path (parquet / JSON lines / CSV) or a list of dicts.
+        model: What each actor loads (a directory or hub id), unless ``BatchOptions(scorer_factory=)``.
+        labels: Names, or ``{name: description}`` (the model reads the description); the same for every row.
+        task: A configured ``ZeroShotClassifier`` (its options and calibrator; the model comes from
+            ``model``), a ``ClassifySpec`` or a mapping of its options; None: the classifier's defaults.
+        text_column: Column with the text.
+        multi_label: Score each label on its own (``ZeroShotClassifier.classify(multi_label=)``).
+        threshold: Score needed for ``predicted`` (``classify(threshold=)``; 0.5 with ``multi_label``).
+        calibrator: A calibrator for the scores (over the configured task's, if any).
+        options: How the job runs (actors, resources, batch size, retries).
+        **task_options: Options of ``ClassifySpec`` (``hypothesis_template``), merged over ``task``; None
+            leaves an option as it is.
+
+    Returns:
+        The lazy scored dataset.
+
+    Raises:
+        InvalidInputError: A bad column name, label list, task, task option or ``options``, before Ray starts.
     """
     _check_names(text=text_column)
     names = _check_labels(labels)
-    task_kwargs: dict[str, Any] = {"calibrator": calibrator}
-    if hypothesis_template is not None:
-        task_kwargs["hypothesis_template"] = hypothesis_template
+    resolved = _job_task(ClassifySpec, task, task_options, calibrator, model, options, "classify_dataset")
     return _run(
         data,
         model,
@@ -117,7 +159,7 @@ def classify_dataset(
             "text_column": text_column,
             "labels": dict(labels) if isinstance(labels, Mapping) else list(names),
             "classify_kwargs": {"multi_label": multi_label, "threshold": threshold},
-            "task_kwargs": task_kwargs,
+            "task": resolved,
         },
         pairs_per_row=float(len(names)),
         name="entailkit_classify",
@@ -128,32 +170,43 @@ def check_dataset(
     data: DataArg,
     model: ModelArg = None,
     *,
+    task: TaskArg = None,
     answer_column: str = "answer",
     contexts_column: str = "contexts",
     question_column: str | None = "question",
-    threshold: float = 0.5,
-    contradiction_threshold: float | None = None,
-    aggregate: GroundednessAggregate = "min",
-    prefix_question: bool = False,
     calibrator: Any = None,
     options: BatchOptions | None = None,
+    **task_options: Any,
 ) -> Dataset:
     """Check every ``answer`` against its ``contexts`` (list of str) with a GroundednessChecker in Ray actors.
 
     ``question`` is optional (a missing column or null is fine). Adds ``grounded`` (bool), ``score``
     (the aggregate sentence score), ``supported_fraction``, ``verdicts`` (JSON list, one object per
     sentence: sentence, verdict, score, entailment, contradiction, context_index) and ``error``.
+
+    Args:
+        data: A ``ray.data.Dataset``, a path (parquet / JSON lines / CSV) or a list of dicts.
+        model: What each actor loads (a directory or hub id), unless ``BatchOptions(scorer_factory=)``.
+        task: A configured ``GroundednessChecker`` (its options, calibrator and sentence splitter; the model
+            comes from ``model``), a ``CheckSpec`` or a mapping of its options; None: the checker's defaults.
+        answer_column: Column with the answer.
+        contexts_column: Column with the list of context passages.
+        question_column: Column with the question (optional per row), or None.
+        calibrator: A calibrator for the scores (over the configured task's, if any).
+        options: How the job runs (actors, resources, batch size, retries).
+        **task_options: Options of ``CheckSpec`` (``threshold``, ``contradiction_threshold``, ``aggregate``,
+            ``prefix_question``), merged over ``task``; None leaves an option as it is.
+
+    Returns:
+        The lazy scored dataset.
+
+    Raises:
+        InvalidInputError: A bad column name, task, task option or ``options``, before Ray starts.
     """
     _check_names(answer=answer_column, contexts=contexts_column)
     if question_column is not None:
         _check_names(question=question_column)
-    task_kwargs = {
-        "threshold": threshold,
-        "contradiction_threshold": contradiction_threshold,
-        "aggregate": aggregate,
-        "prefix_question": prefix_question,
-        "calibrator": calibrator,
-    }
+    resolved = _job_task(CheckSpec, task, task_options, calibrator, model, options, "check_dataset")
     return _run(
         data,
         model,
@@ -163,7 +216,7 @@ def check_dataset(
             "answer_column": answer_column,
             "contexts_column": contexts_column,
             "question_column": question_column,
-            "task_kwargs": task_kwargs,
+            "task": resolved,
         },
         pairs_per_row=_PAIRS_PER_CHECK,
         name="entailkit_check",
@@ -186,6 +239,21 @@ def split_errors(dataset: Dataset) -> tuple[Dataset, Dataset]:
 
 
 # -- shared ----------------------------------------------------------------------------------------
+
+
+def _job_task(
+    spec_class: type[TaskSpec],
+    task: TaskArg,
+    task_options: Mapping[str, Any],
+    calibrator: Any,
+    model: ModelArg,
+    options: BatchOptions | None,
+    job: str,
+) -> JobTask:
+    """``job_task`` for one job; the actors' model is given by ``model`` or ``BatchOptions(scorer_factory=)``."""
+    factory = options.scorer_factory if isinstance(options, BatchOptions) else None
+    given = model is not None or factory is not None
+    return job_task(spec_class, task, task_options, calibrator=calibrator, model_given=given, job=job)
 
 
 def _run(
@@ -218,7 +286,9 @@ def _run(
         if sizes is not None
         else ray.data.ActorPoolStrategy(size=opts.num_actors)
     )
-    logger.info("%s: %s rows per batch, actors %s, %.2g CPU and %.2g GPU each", name, rows, opts.num_actors, opts.num_cpus, gpus)
+    logger.info(
+        "%s: %s rows per batch, actors %s, %.2g CPU and %.2g GPU each", name, rows, opts.num_actors, opts.num_cpus, gpus
+    )
     # No repartition stage here: its tasks would need CPUs that a pool of actors sized to the cluster
     # already holds (a deadlock on a small machine). Lists of dicts are cut into batch-sized blocks
     # below; Ray's readers split files into blocks themselves.
@@ -299,7 +369,9 @@ def _check_labels(labels: Any) -> list[str]:
         ):
             raise InvalidInputError("labels as a mapping must map non-empty str names to non-empty str descriptions.")
     elif isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
-        raise InvalidInputError(f"labels must be a list of label names or a {{name: description}} mapping, got {labels!r:.60}.")
+        raise InvalidInputError(
+            f"labels must be a list of label names or a {{name: description}} mapping, got {labels!r:.60}."
+        )
     else:
         names = list(labels)
         if not all(isinstance(n, str) and n.strip() for n in names):

@@ -119,7 +119,7 @@ _CSV = (".csv", ".csv.gz", ".tsv")
 
 
 def input_format(path: str | os.PathLike[str]) -> str:
-    """"parquet", "json" or "csv" from the file name (or from the files in a directory)."""
+    """The input format, "parquet", "json" or "csv", from the file name (or from the files in a directory)."""
     candidate = Path(path)
     names: Sequence[str] = [candidate.name.lower()]
     if candidate.is_dir():

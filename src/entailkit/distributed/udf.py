@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from entailkit.distributed.jobtask import JobTask
 from entailkit.distributed.options import ScorerSpec
 from entailkit.distributed.rows import (
     ERROR_COLUMN,
@@ -27,6 +28,7 @@ from entailkit.distributed.rows import (
 from entailkit.tasks.classify import ZeroShotClassifier
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec
 from entailkit.types import Classification, GroundednessReport, RerankResult
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,9 @@ class _ScoringActor:
         self.output_types = dict(output_types)
         """Output column -> Arrow type name (see ``_arrow_type``)."""
         self.scorer = spec.load()
-        logger.info("actor loaded %s (%s on %s)", self.scorer.info.model, self.scorer.info.head, self.scorer.info.device)
+        logger.info(
+            "actor loaded %s (%s on %s)", self.scorer.info.model, self.scorer.info.head, self.scorer.info.device
+        )
 
     def __call__(self, batch: Any) -> Any:
         """Score one ``pyarrow.Table`` batch; returns it with the output columns appended (same rows, order)."""
@@ -79,7 +83,11 @@ class _ScoringActor:
 
 
 class RerankActor(_ScoringActor):
-    """Pairs: (query, document) -> ``score``. Lists: (query, documents) -> ``scores`` (input order), ``ranking``."""
+    """Pairs: (query, document) -> ``score``. Lists: (query, documents) -> ``scores`` (input order), ``ranking``.
+
+    Every document is scored; the task's ``top_n`` and ``threshold`` cut only ``ranking`` (best first,
+    as the Reranker would return them), so ``scores`` always has one score per document.
+    """
 
     def __init__(
         self,
@@ -88,12 +96,27 @@ class RerankActor(_ScoringActor):
         query_column: str,
         document_column: str,
         list_mode: bool,
-        task_kwargs: Mapping[str, Any],
+        task: JobTask | None = None,
         first_stage_column: str | None = None,
     ) -> None:
+        """Load the scorer and build the Reranker of ``task`` (the defaults when None) on it.
+
+        Args:
+            spec: What to load.
+            query_column: Column with the query.
+            document_column: Column with the document (pairs) or the list of documents.
+            list_mode: Whether each row holds a list of documents.
+            task: The Reranker's spec and objects (calibrator).
+            first_stage_column: Column with the retriever's score(s), or None.
+        """
         outputs = {"scores": "list<float64>", "ranking": "list<int64>"} if list_mode else {"score": "float64"}
         super().__init__(spec, outputs)
-        self.reranker = Reranker(self.scorer, **dict(task_kwargs))
+        job = task if task is not None else JobTask(RerankSpec())
+        options = job.spec.options()
+        self.top_n: int | None = options["top_n"]
+        self.threshold: float | None = options["threshold"]
+        uncut = type(job.spec)(**{**options, "top_n": None, "threshold": None})
+        self.reranker: Reranker = JobTask(uncut, job.objects).build(self.scorer)
         self.query_column = query_column
         self.document_column = document_column
         self.list_mode = list_mode
@@ -138,7 +161,8 @@ class RerankActor(_ScoringActor):
         scores = [0.0] * result.num_documents
         for item in result.items:
             scores[item.index] = item.score
-        return {"scores": scores, "ranking": [item.index for item in result.items]}
+        ranked = [item for item in result.items if self.threshold is None or item.score >= self.threshold]
+        return {"scores": scores, "ranking": [item.index for item in ranked[: self.top_n]]}
 
 
 class ClassifyActor(_ScoringActor):
@@ -151,11 +175,20 @@ class ClassifyActor(_ScoringActor):
         text_column: str,
         labels: Sequence[str] | Mapping[str, str],
         classify_kwargs: Mapping[str, Any],
-        task_kwargs: Mapping[str, Any],
+        task: JobTask | None = None,
     ) -> None:
+        """Load the scorer and build the ZeroShotClassifier of ``task`` (the defaults when None) on it.
+
+        Args:
+            spec: What to load.
+            text_column: Column with the text.
+            labels: The labels of every row (names, or ``{name: description}``).
+            classify_kwargs: Per-call options of ``classify`` (``multi_label``, ``threshold``).
+            task: The classifier's spec and objects (calibrator).
+        """
         outputs = {"label": "string", "label_score": "float64", "predicted": "list<string>", "scores": "list<float64>"}
         super().__init__(spec, outputs)
-        self.classifier = ZeroShotClassifier(self.scorer, **dict(task_kwargs))
+        self.classifier: ZeroShotClassifier = (task if task is not None else JobTask(ClassifySpec())).build(self.scorer)
         self.text_column = text_column
         self.labels = dict(labels) if isinstance(labels, Mapping) else list(labels)
         self.names = list(self.labels)
@@ -197,11 +230,20 @@ class CheckActor(_ScoringActor):
         answer_column: str,
         contexts_column: str,
         question_column: str | None,
-        task_kwargs: Mapping[str, Any],
+        task: JobTask | None = None,
     ) -> None:
+        """Load the scorer and build the GroundednessChecker of ``task`` (the defaults when None) on it.
+
+        Args:
+            spec: What to load.
+            answer_column: Column with the answer.
+            contexts_column: Column with the list of context passages.
+            question_column: Column with the (optional) question, or None.
+            task: The checker's spec and objects (calibrator, splitter).
+        """
         outputs = {"grounded": "bool", "score": "float64", "supported_fraction": "float64", "verdicts": "string"}
         super().__init__(spec, outputs)
-        self.checker = GroundednessChecker(self.scorer, **dict(task_kwargs))
+        self.checker: GroundednessChecker = (task if task is not None else JobTask(CheckSpec())).build(self.scorer)
         self.answer_column = answer_column
         self.contexts_column = contexts_column
         self.question_column = question_column

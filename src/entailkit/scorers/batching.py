@@ -18,6 +18,14 @@ def plan_batches(lengths: Sequence[int], batch_size: int, token_budget: int) -> 
     """Group indices longest first so each batch holds <= batch_size items and <= token_budget padded tokens.
 
     A single item longer than the budget gets a batch of its own. Callers restore input order by index.
+
+    Args:
+        lengths: Each item's length in tokens.
+        batch_size: Items per batch at most.
+        token_budget: Padded tokens per batch at most (the longest item times the batch's size).
+
+    Returns:
+        Batches of item indices, longest items first.
     """
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     batches: list[list[int]] = []
@@ -37,7 +45,16 @@ def plan_batches(lengths: Sequence[int], batch_size: int, token_budget: int) -> 
 
 
 def token_windows(n_tokens: int, window: int, stride: int) -> list[tuple[int, int]]:
-    """Token ranges ``[start, end)`` of width <= ``window`` covering ``n_tokens``, starting every ``stride``."""
+    """Token ranges ``[start, end)`` of width <= ``window`` covering ``n_tokens``, starting every ``stride``.
+
+    Args:
+        n_tokens: The length to cover.
+        window: The widest range.
+        stride: Tokens from one range's start to the next's.
+
+    Raises:
+        ValueError: ``window`` or ``stride`` is below 1.
+    """
     if window < 1 or stride < 1:
         raise ValueError(f"window and stride must be >= 1, got {window} and {stride}")
     if n_tokens <= window:
@@ -53,7 +70,14 @@ def token_windows(n_tokens: int, window: int, stride: int) -> list[tuple[int, in
 
 
 def progress(items: Iterable[T], *, total: int, enabled: bool, description: str = "scoring") -> Iterator[T]:
-    """Yield ``items``; when enabled and the job is large, show a rich progress bar on stderr."""
+    """Yield ``items``; when enabled and the job is large, show a rich progress bar on stderr.
+
+    Args:
+        items: What to iterate over (batches, as lists, advance the bar by their length).
+        total: The size of the job; below ``PROGRESS_MIN_ITEMS`` no bar is shown.
+        enabled: The caller's ``show_progress``.
+        description: The bar's label.
+    """
     if not enabled or total < PROGRESS_MIN_ITEMS:
         yield from items
         return

@@ -34,20 +34,36 @@ class LoadOptions:
     ``extra`` holds a backend's own options (GLiClass: ``max_labels_per_pass``, ``example_format``,
     ``min_text_tokens``; ONNX: ``cache_dir``, ``threads``, ``opset``); each loader refuses those it
     does not know.
+
+    Raises:
+        InvalidInputError: An option is of the wrong type or out of range (checked when the object is built).
     """
 
     device: Any = None
+    """``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` (or a torch device), or None for the best available."""
     dtype: Any = None
+    """``"float32"``, ``"float16"``, ``"bfloat16"`` (or a torch dtype); None: float32 on CPU and MPS, bfloat16 (or
+    float16) on CUDA."""
     batch_size: int = 32
+    """Inputs per forward pass at most (a positive int)."""
     max_length: int | None = None
+    """Tokens per input, at least ``MIN_MAX_LENGTH``; None: the model's own limit."""
     trust_remote_code: bool = False
+    """Run code the checkpoint ships (refused by default)."""
     allow_pickle: bool = False
+    """Load pickled weights when no safetensors exist (refused by default)."""
     label_map: Mapping[str, int] | None = None
+    """NLI role -> output index, for checkpoints whose ``id2label`` does not say which output is which."""
     truncation: Truncation = "window"
+    """The scorer's default policy for long inputs: ``"window"``, ``"head"`` or ``"error"``."""
     token_budget: int | None = None
+    """Padded tokens per forward pass at most (None: the backend's default)."""
     revision: str | None = None
+    """Branch, tag or commit of a hub model (None: the default branch)."""
     quantize: Literal["int8"] | None = None
+    """``"int8"`` for dynamic int8 weights (the ONNX backend only)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    """A backend's own options (see above); checked by the backend's loader with ``check_extra``."""
 
     def __post_init__(self) -> None:
         check_positive_int(self.batch_size, "batch_size", allow_none=False)
@@ -76,7 +92,18 @@ class LoadOptions:
             raise InvalidInputError(f"extra must be a dict of backend options, got {type(self.extra).__name__}.")
 
     def check_extra(self, known: Mapping[str, Any], backend: str) -> dict[str, Any]:
-        """``known`` (name -> default) overlaid with ``extra``; an option the backend does not know is refused."""
+        """``known`` (name -> default) overlaid with ``extra``; an option the backend does not know is refused.
+
+        Args:
+            known: The backend's own options and their defaults.
+            backend: The backend's name, for the error message (``"GLiClass"``, ``"ONNX Runtime"``).
+
+        Returns:
+            Every known option, with the value given in ``extra`` or its default.
+
+        Raises:
+            InvalidInputError: ``extra`` names an option not in ``known``.
+        """
         unknown = sorted(set(self.extra) - set(known))
         if unknown:
             raise InvalidInputError(
@@ -100,7 +127,18 @@ def _check_label_map(label_map: Any) -> None:
 
 
 def read_config(model_dir: Path) -> dict[str, Any]:
-    """config.json as a dict, its well-known keys type-checked; anything else is a ModelLoadError."""
+    """config.json as a dict, its well-known keys type-checked; anything else is a ModelLoadError.
+
+    Args:
+        model_dir: The checkpoint directory.
+
+    Returns:
+        The parsed config.
+
+    Raises:
+        ModelLoadError: ``config.json`` is missing or unreadable, not a JSON object, or a well-known key
+            (``architectures``, ``model_type``, ``id2label``, ...) has the wrong type.
+    """
     path = model_dir / "config.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -122,7 +160,15 @@ def read_config(model_dir: Path) -> dict[str, Any]:
 
 
 def position_limit(config: Mapping[str, Any]) -> int | None:
-    """The longest input the position table allows, or None when positions are relative only."""
+    """The longest input the position table allows, or None when positions are relative only.
+
+    Args:
+        config: The model config (a GLiClass config's ``encoder_config`` is read when it has the table).
+
+    Returns:
+        ``max_position_embeddings`` (less the 2 offset positions of RoBERTa-like models), or None when the
+        config has none or the model uses relative positions only (DeBERTa without position-biased input).
+    """
     encoder = config.get("encoder_config")
     source = encoder if isinstance(encoder, Mapping) and "max_position_embeddings" in encoder else config
     positions = source.get("max_position_embeddings")
@@ -135,7 +181,16 @@ def position_limit(config: Mapping[str, Any]) -> int | None:
 
 
 def check_max_length(max_length: int | None, config: Mapping[str, Any], model: str) -> None:
-    """Refuse a max_length longer than the model's position table (it would fail on the first long input)."""
+    """Refuse a max_length longer than the model's position table (it would fail on the first long input).
+
+    Args:
+        max_length: The caller's ``max_length`` (None: nothing to check).
+        config: The model config.
+        model: The model's name, for the error message.
+
+    Raises:
+        InvalidInputError: ``max_length`` exceeds the positions the model has.
+    """
     limit = position_limit(config)
     if max_length is not None and limit is not None and max_length > limit:
         raise InvalidInputError(
@@ -149,6 +204,15 @@ def check_remote_code(model_dir: Path, config: Mapping[str, Any], trust_remote_c
 
     transformers would otherwise load a stock class in its place (other scores, silently) or fail with a
     link built from the local path. We refuse before loading, naming the code files.
+
+    Args:
+        model_dir: The checkpoint directory (its ``tokenizer_config.json`` is read too).
+        config: The model config (its ``auto_map`` names shipped code).
+        trust_remote_code: The caller's consent; True skips the check.
+
+    Raises:
+        ModelLoadError: The config or the tokenizer config has an ``auto_map`` and ``trust_remote_code`` is
+            False, or the tokenizer config cannot be read.
     """
     if trust_remote_code:
         return
@@ -174,7 +238,15 @@ def check_remote_code(model_dir: Path, config: Mapping[str, Any], trust_remote_c
 
 
 def check_finite_env(name: str, default: float) -> float:
-    """A positive finite float from the environment variable ``name``, else ``default``."""
+    """A positive finite float from the environment variable ``name``, else ``default``.
+
+    Args:
+        name: The environment variable (a number of seconds).
+        default: The value when it is unset or blank.
+
+    Raises:
+        InvalidInputError: The variable is set but not a positive finite number.
+    """
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -188,7 +260,15 @@ def check_finite_env(name: str, default: float) -> float:
 
 
 def check_weights(model_dir: Path, allow_pickle: bool) -> bool:
-    """True to load safetensors; False only if the caller opted into pickle weights."""
+    """True to load safetensors; False only if the caller opted into pickle weights.
+
+    Args:
+        model_dir: The checkpoint directory.
+        allow_pickle: Whether the caller accepts ``*.bin`` / ``*.pt`` weights when there are no safetensors.
+
+    Raises:
+        ModelLoadError: There are no weights at all, or only pickle weights and ``allow_pickle`` is False.
+    """
     if any(model_dir.glob("*.safetensors")):
         return True
     pickles = [p.name for p in model_dir.glob("*.bin")] + [p.name for p in model_dir.glob("*.pt")]
@@ -203,7 +283,16 @@ def check_weights(model_dir: Path, allow_pickle: bool) -> bool:
 
 
 def default_max_length(tokenizer: Any, config: Mapping[str, Any], model_dir: Path) -> int:
-    """The smallest of: sentence-transformers' max_seq_length, the tokenizer's limit, the position table."""
+    """The smallest of: sentence-transformers' max_seq_length, the tokenizer's limit, the position table.
+
+    Args:
+        tokenizer: The loaded tokenizer (its ``model_max_length``, when it is a real limit).
+        config: The (encoder) model config (its ``max_position_embeddings``).
+        model_dir: The checkpoint directory (its ``sentence_bert_config.json``, when present).
+
+    Returns:
+        The smallest limit found, or 512 when none is.
+    """
     limits = []
     st_config = model_dir / "sentence_bert_config.json"
     if st_config.is_file():

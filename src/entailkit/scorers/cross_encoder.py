@@ -9,15 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from entailkit._validation import (
-    check_bool,
-    check_choice,
-    check_labels_per_text,
-    check_pairs,
-    check_template,
-    check_text,
-    check_texts,
-)
+from entailkit._labels import check_labels_per_text
+from entailkit._validation import check_bool, check_choice, check_pairs, check_template, check_text, check_texts
 from entailkit.scorers import heads
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
@@ -64,6 +57,22 @@ class CrossEncoderScorer:
         token_budget: int | None = None,
         truncation: Truncation = "window",
     ) -> None:
+        """Wrap a loaded model; ``load_scorer`` builds this from a checkpoint and fills ``info``.
+
+        Args:
+            model: A transformers sequence-classification model with 1, 2 or 3 outputs, already on its
+                device (or another runtime with the same call, e.g. ONNX).
+            tokenizer: The model's fast tokenizer (character offsets are needed for windows).
+            info: What the model is: head, label map, max length, device, first-stage fusion.
+            batch_size: Pairs per forward pass at most.
+            token_budget: Padded tokens per forward pass at most (None: the larger of the default budget
+                and ``info.max_length``).
+            truncation: The default policy for pairs longer than ``info.max_length``: ``"window"``,
+                ``"head"`` or ``"error"``.
+
+        Raises:
+            InvalidInputError: ``truncation`` is not one of the policies.
+        """
         check_choice(truncation, "truncation", TRUNCATIONS)
         self.model = model
         self.tokenizer = tokenizer
@@ -97,8 +106,26 @@ class CrossEncoderScorer:
     ) -> PairScores:
         """Probabilities for each pair, in input order; long premises follow the truncation policy.
 
-        ``first_stage_scores`` (one retriever score per pair) are fused into a relevance model trained on
-        top of that retriever (``info.first_stage``): its score is then the fused relevance.
+        Args:
+            premises: The evidence side of each pair (for relevance heads: the passage).
+            hypotheses: The claim side, one per premise (for relevance heads: the query, fed first).
+            normalization: ``"softmax"`` over the NLI classes, or ``"entailment_vs_contradiction"`` (the
+                neutral class left out); relevance heads ignore it (a sigmoid of their logit).
+            truncation: This call's policy for pairs over ``info.max_length``: ``"window"`` (overlapping
+                premise windows, the best one kept), ``"head"`` (the premise's end cut, logged) or
+                ``"error"``; None: the scorer's default.
+            show_progress: Show a progress bar over the forward passes.
+            first_stage_scores: One retriever score per pair, fused into a relevance model trained on top
+                of that retriever (``info.first_stage``): its score is then the fused relevance.
+
+        Returns:
+            One ``PairScore`` per pair with every class probability, the raw logits and, for a windowed or
+            cut premise, the span of the best window.
+
+        Raises:
+            InvalidInputError: The lists are not lists of str of the same length, an option is not one of
+                its values, a pair is too long under ``truncation="error"``, or ``first_stage_scores`` is
+                given to a model without first-stage fusion or is not one finite number per pair.
         """
         check_choice(normalization, "normalization", NORMALIZATIONS)
         policy = self._policy(truncation)
@@ -174,6 +201,22 @@ class CrossEncoderScorer:
         multi_label (or a single label): entailment vs contradiction per label, independently.
         Otherwise: softmax of the entailment logits over the text's labels. Unlike the pipeline, the
         contradiction output is read from id2label, not assumed to be index 0 (or -1).
+
+        Args:
+            texts: The texts to classify (each is the premise of its label pairs).
+            labels: One list of distinct labels for all texts, or one list per text.
+            hypothesis_template: How a label becomes the hypothesis, with one ``{}``.
+            multi_label: Score each label independently (entailment vs contradiction).
+            examples: Ignored by cross-encoders (a warning is logged); GLiClass models use them.
+            show_progress: Show a progress bar over the forward passes.
+
+        Returns:
+            One ``TextLabelScores`` per text, labels in the order given.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str, a label list is empty or has duplicates,
+                per-text labels do not match the texts, the template has not exactly one ``{}``, or
+                ``multi_label`` is not a bool.
         """
         template = check_template(hypothesis_template)
         multi_label = check_bool(multi_label, "multi_label")
@@ -218,7 +261,19 @@ class CrossEncoderScorer:
     # -- helpers -----------------------------------------------------------------------------------
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
-        """Character spans of the premise windows used when ``text`` is paired with ``hypothesis``."""
+        """Character spans of the premise windows used when ``text`` is paired with ``hypothesis``.
+
+        Args:
+            text: The premise.
+            hypothesis: The hypothesis it will be paired with (its tokens take room from the windows; one
+                too long to leave a usable window is counted at half of ``max_length``, as in scoring).
+
+        Returns:
+            ``(start, end)`` spans into ``text``, in order; one span over the whole text when it fits.
+
+        Raises:
+            InvalidInputError: ``text`` or ``hypothesis`` is not a str.
+        """
         pair = [check_text(text, "text"), check_text(hypothesis, "hypothesis")]
         (t_tokens, h_tokens) = tokenize_texts(self.tokenizer, pair)
         budget = self._info.max_length - self._special_tokens
@@ -232,6 +287,17 @@ class CrossEncoderScorer:
         ]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts without special tokens.
+
+        Args:
+            texts: The texts to count (a list of str).
+
+        Returns:
+            One count per text, in input order.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str.
+        """
         return [t.n_tokens for t in tokenize_texts(self.tokenizer, check_texts(texts))]
 
     def __repr__(self) -> str:

@@ -24,7 +24,14 @@ _DTYPE_NAMES: dict[str, torch.dtype] = {
 
 
 def resolve_device(device: Any = None) -> torch.device:
-    """``None`` picks cuda, then mps, then cpu; an explicit device that is not available raises."""
+    """``None`` picks cuda, then mps, then cpu; an explicit device that is not available raises.
+
+    Args:
+        device: None, a device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) or a ``torch.device``.
+
+    Raises:
+        ModelLoadError: Not a valid device, not available here, or neither CPU, CUDA nor MPS.
+    """
     if device is None:
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -55,7 +62,15 @@ def resolve_device(device: Any = None) -> torch.device:
 
 
 def resolve_dtype(dtype: Any, device: torch.device) -> torch.dtype:
-    """``None`` is float32 on CPU and MPS (fp16 matmuls are slow on CPU) and bfloat16/float16 on CUDA."""
+    """``None`` is float32 on CPU and MPS (fp16 matmuls are slow on CPU) and bfloat16/float16 on CUDA.
+
+    Args:
+        dtype: None or ``"auto"``, a name (``"float32"``, ``"fp16"``, ``"bf16"``, ...) or a ``torch.dtype``.
+        device: The resolved device.
+
+    Raises:
+        ModelLoadError: An unknown or unsupported dtype, or bfloat16 on a GPU without it.
+    """
     if dtype is None or dtype == "auto":
         if device.type == "cuda":
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -76,5 +91,9 @@ def resolve_dtype(dtype: Any, device: torch.device) -> torch.dtype:
 
 
 def dtype_name(dtype: torch.dtype) -> str:
-    """'float32', 'float16' or 'bfloat16'."""
+    """'float32', 'float16' or 'bfloat16'.
+
+    Args:
+        dtype: A torch dtype.
+    """
     return str(dtype).removeprefix("torch.")

@@ -9,15 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from entailkit._validation import (
-    check_bool,
-    check_choice,
-    check_labels_per_text,
-    check_pairs,
-    check_template,
-    check_text,
-    check_texts,
-)
+from entailkit._labels import check_labels_per_text
+from entailkit._validation import check_bool, check_choice, check_pairs, check_template, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
@@ -54,6 +47,18 @@ class EmbeddingScorer:
         token_budget: int | None = None,
         truncation: Truncation = "head",
     ) -> None:
+        """Wrap a loaded encoder; ``load_scorer`` builds this from a checkpoint and fills ``info``.
+
+        Args:
+            model: A transformers encoder (``AutoModel``) returning ``last_hidden_state``, on its device.
+            tokenizer: The model's fast tokenizer (character offsets are needed for windows).
+            info: What the model is (head ``"cosine"``, max length, device).
+            batch_size: Texts per forward pass at most.
+            token_budget: Padded tokens per forward pass at most (None: the larger of the default budget
+                and ``info.max_length``).
+            truncation: The default policy for premises longer than ``info.max_length``: ``"window"``,
+                ``"head"`` or ``"error"`` (not checked here; ``score_pairs`` checks it).
+        """
         self.model = model
         self.tokenizer = tokenizer
         self._info = info
@@ -68,10 +73,27 @@ class EmbeddingScorer:
 
     @property
     def dimension(self) -> int:
+        """The length of each embedding vector (the model's hidden size)."""
         return int(self.model.config.hidden_size)
 
     def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 vectors ``(len(texts), dimension)`` in input order."""
+        """L2-normalised float32 vectors ``(len(texts), dimension)`` in input order.
+
+        A text longer than ``info.max_length`` is cut to it (logged), unless the scorer's ``truncation`` is
+        ``"error"``.
+
+        Args:
+            texts: The texts to embed (a list of str).
+            show_progress: Show a progress bar over the batches.
+
+        Returns:
+            A ``(len(texts), dimension)`` array, one mean-pooled unit vector per text (``(0, dimension)``
+            for no texts).
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str, or a text is too long and the scorer's
+                ``truncation`` is ``"error"``.
+        """
         text_list = check_texts(texts)
         out = np.zeros((len(text_list), self.dimension), dtype=np.float32)
         if not text_list:
@@ -118,6 +140,23 @@ class EmbeddingScorer:
         A premise longer than the model reads follows ``truncation`` (default: the scorer's): ``"window"``
         embeds overlapping windows and keeps the best cosine, ``"head"`` embeds the first window only and
         marks the pair truncated, ``"error"`` refuses it. ``normalization`` does not apply to cosines.
+
+        Args:
+            premises: The passages (the side that is windowed when long).
+            hypotheses: The queries or claims, one per premise (each embedded on its own).
+            normalization: Checked but not used (cosines are not logits).
+            truncation: This call's policy for long premises (None: the scorer's default).
+            show_progress: Show a progress bar over the batches.
+            first_stage_scores: Refused when given: embedding models do no first-stage fusion.
+
+        Returns:
+            One ``PairScore`` per pair (head ``"cosine"``): ``score`` and ``relevance`` the clipped cosine,
+            ``logits`` the raw cosine.
+
+        Raises:
+            InvalidInputError: The lists are not lists of str of the same length, an option is not one of
+                its values, a premise is too long under ``truncation="error"``, or ``first_stage_scores``
+                is given.
         """
         check_choice(normalization, "normalization", NORMALIZATIONS)
         policy = check_choice(truncation or self.truncation, "truncation", TRUNCATIONS)
@@ -185,7 +224,25 @@ class EmbeddingScorer:
         examples: ExamplesArg = None,
         show_progress: bool = False,
     ) -> LabelScores:
-        """Cosine between text and each templated label: clipped per label, or softmax(cos / 0.05) over labels."""
+        """Cosine between text and each templated label: clipped per label, or softmax(cos / 0.05) over labels.
+
+        Args:
+            texts: The texts to classify.
+            labels: One list of distinct labels for all texts, or one list per text.
+            hypothesis_template: How a label becomes the text embedded for it, with one ``{}``.
+            multi_label: Score each label on its own (its cosine clipped to [0, 1]); a text with one label is
+                scored the same way.
+            examples: Ignored (only GLiClass uses examples).
+            show_progress: Ignored (label scoring shows no progress bar).
+
+        Returns:
+            One ``TextLabelScores`` per text, labels in the order given.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str, a label list is empty or has duplicates,
+                per-text labels do not match the texts, the template has not exactly one ``{}``, or a text
+                is too long under ``truncation="error"``.
+        """
         template = check_template(hypothesis_template)
         multi_label = check_bool(multi_label, "multi_label")
         text_list = check_texts(texts)
@@ -210,7 +267,18 @@ class EmbeddingScorer:
         return LabelScores(items=tuple(items))
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
-        """Character spans of the windows ``text`` is embedded in (the hypothesis is embedded on its own)."""
+        """Character spans of the windows ``text`` is embedded in (the hypothesis is embedded on its own).
+
+        Args:
+            text: The premise.
+            hypothesis: Checked only: it does not change the windows.
+
+        Returns:
+            ``(start, end)`` spans into ``text``, in order; one span over the whole text when it fits.
+
+        Raises:
+            InvalidInputError: ``text`` or ``hypothesis`` is not a str.
+        """
         check_text(hypothesis, "hypothesis")
         (tokens,) = tokenize_texts(self.tokenizer, [check_text(text, "text")])
         limit = self._info.max_length - 2
@@ -219,6 +287,17 @@ class EmbeddingScorer:
         ]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts without special tokens.
+
+        Args:
+            texts: The texts to count (a list of str).
+
+        Returns:
+            One count per text, in input order.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str.
+        """
         return [t.n_tokens for t in tokenize_texts(self.tokenizer, check_texts(texts))]
 
     def __repr__(self) -> str:

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from entailkit._labels import check_labels_per_text
 from entailkit._validation import (
     check_bool,
     check_choice,
-    check_labels_per_text,
     check_pairs,
     check_positive_int,
     check_template,
@@ -46,7 +46,6 @@ from entailkit.types import (
 )
 
 logger = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -78,6 +77,27 @@ class GLiClassScorer:
         example_format: gi.ExampleFormat = "rac",
         min_text_tokens: int | None = None,
     ) -> None:
+        """Wrap a loaded GLiClass model; ``load_scorer`` (or ``from_pretrained``) builds this and fills ``info``.
+
+        Args:
+            model: A ``gliclass.GLiClassModel`` uni-encoder, on its device.
+            tokenizer: Its fast tokenizer, with the ``<<LABEL>>`` and ``<<SEP>>`` tokens the model reads.
+            info: What the model is (head ``"gliclass"``, max length, device).
+            batch_size: Rows (text windows with a label chunk) per forward pass at most.
+            token_budget: Padded tokens per forward pass at most (None: the larger of the default budget
+                and ``info.max_length``).
+            truncation: The default policy for texts that do not fit next to their labels: ``"window"``
+                (max logit per label over text windows), ``"head"`` (the text cut, logged) or ``"error"``.
+            max_labels_per_pass: Labels per pass at most (further labels go to further passes); capped at
+                the model's label slots when it has a fixed number. None: as many as fit.
+            example_format: How labelled examples are written into the input: ``"rac"`` (after the text,
+                gliclass's ``rac_examples=``) or ``"fewshot"`` (after the labels, gliclass's ``examples=``).
+            min_text_tokens: The text tokens a pass keeps at least when labels and examples must share the
+                room (None: a quarter of ``info.max_length``).
+
+        Raises:
+            InvalidInputError: An option is not one of its values or not a positive int.
+        """
         check_choice(truncation, "truncation", TRUNCATIONS)
         if example_format not in gi.EXAMPLE_FORMATS:
             raise InvalidInputError(f"example_format must be one of {gi.EXAMPLE_FORMATS}, got {example_format!r}.")
@@ -116,6 +136,19 @@ class GLiClassScorer:
         """Load a GLiClass checkpoint (local directory or hub id): ``load_scorer(model, kind="gliclass", ...)``.
 
         GLiClass reads 8 texts per pass unless ``batch_size`` says otherwise.
+
+        Args:
+            model: A local GLiClass uni-encoder directory or a hub id.
+            **options: Any option of ``load_scorer`` (``device``, ``dtype``, ``batch_size``, ...) and
+                GLiClass's own: ``max_labels_per_pass``, ``example_format``, ``min_text_tokens``.
+
+        Returns:
+            The loaded scorer.
+
+        Raises:
+            InvalidInputError: A bad option.
+            MissingDependencyError: The ``gliclass`` extra is not installed.
+            ModelLoadError: The model cannot be found or loaded, or is not a GLiClass uni-encoder.
         """
         scorer = load_scorer(model, "gliclass", **{"batch_size": 8, **options})
         assert isinstance(scorer, GLiClassScorer)
@@ -141,6 +174,26 @@ class GLiClassScorer:
 
         GLiClass reads the labels themselves, so ``hypothesis_template`` is checked but not used. Long
         texts are scored in windows (max logit per label over windows), never by dropping labels.
+
+        Args:
+            texts: The texts to classify.
+            labels: One list of distinct labels for all texts, or one list per text.
+            hypothesis_template: Checked but not used (GLiClass reads the labels as they are).
+            multi_label: A sigmoid per label (independent scores) instead of a softmax over the text's labels.
+            examples: Labelled examples (``LabelledExample`` or dicts with ``text`` and ``true_labels``), one
+                list for all texts or one per text, written into the input in the scorer's ``example_format``;
+                the last ones are dropped (logged) when they do not fit.
+            show_progress: Show a progress bar over the forward passes.
+
+        Returns:
+            One ``TextLabelScores`` per text, labels in the order given.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str; a label list is empty or has duplicates;
+                per-text labels or examples do not match the texts; a text, label or example holds a
+                GLiClass marker (``<<LABEL>>``, ``<<SEP>>``, ``<<EXAMPLE>>``); a label is too long for one
+                pass, or labels and examples leave no room for the text; or a text is too long under
+                ``truncation="error"``.
         """
         check_template(hypothesis_template)
         multi_label = check_bool(multi_label, "multi_label")
@@ -173,6 +226,23 @@ class GLiClassScorer:
         """Hypotheses sharing a premise become the labels of one pass; score = sigmoid of the label logit.
 
         ``normalization`` does not apply (GLiClass has no NLI classes); it is accepted for the protocol.
+
+        Args:
+            premises: The texts (passages, contexts); equal premises are scored in one pass.
+            hypotheses: The claims, one per premise, each read as a label of its premise (not blank).
+            normalization: Checked but not used.
+            truncation: This call's policy for long premises (None: the scorer's default).
+            show_progress: Show a progress bar over the forward passes.
+            first_stage_scores: Refused when given: GLiClass models do no first-stage fusion.
+
+        Returns:
+            One ``PairScore`` per pair (head ``"gliclass"``): ``score`` and ``entailment`` the label's sigmoid,
+            ``logits`` its raw logit, ``window`` the best text window when the premise was windowed or cut.
+
+        Raises:
+            InvalidInputError: The lists are not lists of str of the same length, a hypothesis is blank, an
+                option is not one of its values, a text or hypothesis holds a GLiClass marker, or a premise
+                is too long under ``truncation="error"``, or ``first_stage_scores`` are given.
         """
         policy = truncation or self.truncation
         check_choice(policy, "truncation", TRUNCATIONS)
@@ -363,7 +433,18 @@ class GLiClassScorer:
     # -- helpers -----------------------------------------------------------------------------------
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
-        """Character spans of the windows ``text`` is cut into when scored with ``hypothesis`` as its label."""
+        """Character spans of the windows ``text`` is cut into when scored with ``hypothesis`` as its label.
+
+        Args:
+            text: The premise.
+            hypothesis: The label it will be scored with (a blank one: no label).
+
+        Returns:
+            ``(start, end)`` spans into ``text``, in order; one span over the whole text when it fits.
+
+        Raises:
+            InvalidInputError: ``text`` or ``hypothesis`` is not a str.
+        """
         text, hypothesis = check_text(text, "text"), check_text(hypothesis, "hypothesis")
         labels = [hypothesis] if hypothesis.strip() else []
         prompt = gi.build_prompt(text, labels, "", example_format=self.example_format, prompt_first=self.prompt_first)
@@ -374,7 +455,17 @@ class GLiClassScorer:
         return len(tokenize(self.tokenizer, text, add_special_tokens=False, truncation=False)["input_ids"])
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Token counts without special tokens."""
+        """Token counts without special tokens.
+
+        Args:
+            texts: The texts to count (a list of str).
+
+        Returns:
+            One count per text, in input order.
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str.
+        """
         text_list = check_texts(texts)
         if not text_list:
             return []
@@ -384,4 +475,3 @@ class GLiClassScorer:
     def __repr__(self) -> str:
         i = self._info
         return f"GLiClassScorer(model={i.model!r}, device={i.device!r}, dtype={i.dtype!r}, max_length={i.max_length})"
-

@@ -18,6 +18,7 @@ from entailkit.scorers.batching import token_windows
 from entailkit.scorers.pairs import WINDOW_OVERLAP
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import LabelledExample, Span, Truncation
+from entailkit.types.examples import as_example
 
 logger = logging.getLogger(__name__)
 
@@ -36,43 +37,22 @@ EXAMPLE_FORMATS: tuple[str, ...] = ("rac", "fewshot")
 # -- examples ---------------------------------------------------------------------------------------
 
 
-def _str_list(value: Any, where: str) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise InvalidInputError(f"{where} must be a list of label strings, got {type(value).__name__}.")
-    for i, item in enumerate(value):
-        if not isinstance(item, str):
-            raise InvalidInputError(f"{where}[{i}] must be a str, got {type(item).__name__}.")
-    return tuple(value)
-
-
-def to_example(item: Any, where: str) -> LabelledExample:
-    """A LabelledExample, or a dict with ``text``, ``true_labels`` (or ``labels``), optional ``all_labels``."""
-    if isinstance(item, LabelledExample):
-        return item
-    if not isinstance(item, Mapping):
-        raise InvalidInputError(
-            f"{where} must be a LabelledExample or a dict with 'text', 'true_labels' and 'all_labels', "
-            f"got {type(item).__name__}."
-        )
-    text = item.get("text")
-    if not isinstance(text, str):
-        raise InvalidInputError(f"{where}['text'] must be a str, got {type(text).__name__}.")
-    true = item.get("true_labels", item.get("labels"))
-    if true is None:
-        raise InvalidInputError(f"{where} has no 'true_labels'; give the labels that apply to its text.")
-    return LabelledExample(
-        text=text,
-        true_labels=_str_list(true, f"{where}['true_labels']"),
-        all_labels=_str_list(item.get("all_labels", ()), f"{where}['all_labels']"),
-    )
-
-
 def _is_example(item: Any) -> bool:
     return isinstance(item, (LabelledExample, Mapping))
 
 
 def normalize_examples(examples: Any, n_texts: int) -> list[tuple[LabelledExample, ...]]:
-    """``None``, one example list for all texts, or one list per text -> one tuple per text."""
+    """``None``, one example list for all texts, or one list per text -> one tuple per text.
+
+    Args:
+        examples: None; one list of examples (``LabelledExample`` or mappings) shared by all texts; or one
+            list (or None) per text.
+        n_texts: How many texts there are.
+
+    Raises:
+        InvalidInputError: Not a list, per-text lists that do not match ``n_texts``, a mix of examples and
+            lists, or a malformed example.
+    """
     if examples is None:
         return [() for _ in range(n_texts)]
     if isinstance(examples, (str, Mapping, LabelledExample)) or not isinstance(examples, Sequence):
@@ -82,7 +62,7 @@ def normalize_examples(examples: Any, n_texts: int) -> list[tuple[LabelledExampl
     if len(examples) == 0:
         return [() for _ in range(n_texts)]
     if all(_is_example(x) for x in examples):
-        shared = tuple(to_example(x, f"examples[{i}]") for i, x in enumerate(examples))
+        shared = tuple(as_example(x, f"examples[{i}]") for i, x in enumerate(examples))
         return [shared for _ in range(n_texts)]
     if all(x is None or (isinstance(x, Sequence) and not isinstance(x, str)) for x in examples):
         if len(examples) != n_texts:
@@ -90,14 +70,22 @@ def normalize_examples(examples: Any, n_texts: int) -> list[tuple[LabelledExampl
                 f"per-text examples must have one list per text: got {len(examples)} lists for {n_texts} texts."
             )
         return [
-            tuple(to_example(x, f"examples[{i}][{j}]") for j, x in enumerate(group or ()))
+            tuple(as_example(x, f"examples[{i}][{j}]") for j, x in enumerate(group or ()))
             for i, group in enumerate(examples)
         ]
     raise InvalidInputError("examples mixes single examples and lists; pass one flat list or one list per text.")
 
 
 def check_no_markers(value: str, where: str) -> None:
-    """GLiClass marker strings inside user text would add or remove label slots: refuse them."""
+    """GLiClass marker strings inside user text would add or remove label slots: refuse them.
+
+    Args:
+        value: The text, label or rendered example.
+        where: Its name in the message.
+
+    Raises:
+        InvalidInputError: ``value`` contains ``<<LABEL>>``, ``<<SEP>>`` or ``<<EXAMPLE>>``.
+    """
     for marker in MARKERS:
         if marker in value:
             raise InvalidInputError(
@@ -111,6 +99,9 @@ def render_rac(examples: Sequence[LabelledExample]) -> str:
 
     False labels are ``all_labels`` minus the true ones in the given order (gliclass uses a set, whose
     order changes with PYTHONHASHSEED).
+
+    Args:
+        examples: The examples to render.
     """
     parts = []
     for example in examples:
@@ -127,7 +118,11 @@ def render_rac(examples: Sequence[LabelledExample]) -> str:
 
 
 def render_fewshot(examples: Sequence[LabelledExample]) -> str:
-    """gliclass's ``format_examples_prompt``: ``<<EXAMPLE>>text \\nLabels:\\n a, b`` ..., then ``<<SEP>>``."""
+    """gliclass's ``format_examples_prompt``: ``<<EXAMPLE>>text \\nLabels:\\n a, b`` ..., then ``<<SEP>>``.
+
+    Args:
+        examples: The examples to render (empty: the empty string).
+    """
     if not examples:
         return ""
     parts = [f"{EXAMPLE_TOKEN}{e.text} \nLabels:\n {', '.join(e.true_labels)}" for e in examples]
@@ -135,6 +130,12 @@ def render_fewshot(examples: Sequence[LabelledExample]) -> str:
 
 
 def render_examples(examples: Sequence[LabelledExample], example_format: ExampleFormat) -> str:
+    """The examples block in ``example_format``: ``render_rac`` or ``render_fewshot``.
+
+    Args:
+        examples: The examples to render.
+        example_format: ``"rac"`` or ``"fewshot"``.
+    """
     return render_rac(examples) if example_format == "rac" else render_fewshot(examples)
 
 
@@ -142,7 +143,11 @@ def render_examples(examples: Sequence[LabelledExample], example_format: Example
 
 
 def label_section(labels: Sequence[str]) -> str:
-    """``<<LABEL>>a<<LABEL>>b<<SEP>>``."""
+    """``<<LABEL>>a<<LABEL>>b<<SEP>>``.
+
+    Args:
+        labels: The labels, in order.
+    """
     return "".join(f"{LABEL_TOKEN}{label}" for label in labels) + SEP_TOKEN
 
 
@@ -163,7 +168,18 @@ def build_prompt(
     example_format: ExampleFormat,
     prompt_first: bool,
 ) -> Prompt:
-    """Text, label section and examples in gliclass's order (labels first when ``prompt_first``)."""
+    """Text, label section and examples in gliclass's order (labels first when ``prompt_first``).
+
+    Args:
+        text: The text to classify.
+        labels: Its labels (this pass's chunk).
+        examples_block: The rendered examples (empty: none).
+        example_format: ``"rac"`` (the block follows the text) or ``"fewshot"`` (it follows the labels).
+        prompt_first: The model's ``prompt_first``: labels before the text.
+
+    Returns:
+        The input string and the character span of the text inside it.
+    """
     section = label_section(labels)
     body, tail = text, ""
     if examples_block:
@@ -180,7 +196,13 @@ def build_prompt(
 
 
 def plan_label_chunks(costs: Sequence[int], capacity: int, max_per_pass: int | None) -> list[tuple[int, int]]:
-    """Consecutive label ranges ``[start, end)`` of at most ``max_per_pass`` labels and ``capacity`` tokens."""
+    """Consecutive label ranges ``[start, end)`` of at most ``max_per_pass`` labels and ``capacity`` tokens.
+
+    Args:
+        costs: Each label's tokens (its marker included).
+        capacity: Label tokens per pass at most (a label costlier than that gets a pass of its own).
+        max_per_pass: Labels per pass at most (None: no cap).
+    """
     chunks: list[tuple[int, int]] = []
     start, used = 0, 0
     for i, cost in enumerate(costs):
@@ -215,11 +237,22 @@ class Located:
         return len(self.ids) - self.n_text
 
     def window(self, start: int, end: int) -> list[int]:
-        """Token ids with only text tokens ``[start, end)`` (relative to the text) kept."""
+        """Token ids with only text tokens ``[start, end)`` (relative to the text) kept.
+
+        Args:
+            start: The first text token kept.
+            end: One past the last text token kept.
+        """
         return self.ids[: self.start] + self.ids[self.start + start : self.start + end] + self.ids[self.end :]
 
     def span(self, start: int, end: int, text_start: int) -> Span:
-        """Character span, in the text, of text tokens ``[start, end)``."""
+        """Character span, in the text, of text tokens ``[start, end)``.
+
+        Args:
+            start: The first text token.
+            end: One past the last text token.
+            text_start: Where the text starts in the prompt string (``Prompt.text_start``).
+        """
         return (
             self.offsets[self.start + start][0] - text_start,
             self.offsets[self.start + end - 1][1] - text_start,
@@ -233,7 +266,15 @@ def locate_text(
     text_start: int,
     text_end: int,
 ) -> Located:
-    """Find the text's tokens: non-special tokens whose offsets lie inside the text's character span."""
+    """Find the text's tokens: non-special tokens whose offsets lie inside the text's character span.
+
+    Args:
+        ids: The prompt's token ids.
+        offsets: Their character offsets in the prompt string.
+        special: The special-tokens mask (1 for special tokens).
+        text_start: Where the text starts in the prompt string.
+        text_end: Where it ends.
+    """
     inside = [i for i, (s, e) in enumerate(offsets) if not special[i] and e > s and s >= text_start and e <= text_end]
     start, end = (inside[0], inside[-1] + 1) if inside else (0, 0)
     return Located(list(ids), [(int(s), int(e)) for s, e in offsets], start, end)
@@ -242,7 +283,16 @@ def locate_text(
 def check_markers(
     texts: Sequence[str], label_lists: Sequence[Sequence[str]], example_lists: Sequence[tuple[LabelledExample, ...]]
 ) -> None:
-    """No text, label or example may contain a GLiClass marker string."""
+    """No text, label or example may contain a GLiClass marker string.
+
+    Args:
+        texts: The texts.
+        label_lists: Each text's labels.
+        example_lists: Each text's examples.
+
+    Raises:
+        InvalidInputError: One of them contains a marker (the message names which).
+    """
     for i, text in enumerate(texts):
         check_no_markers(text, f"texts[{i}]")
     for label in {label for ls in label_lists for label in ls}:
@@ -258,7 +308,14 @@ def fit_examples(
     count: Callable[[str], int],
     budget: int,
 ) -> tuple[str, int, int]:
-    """The rendered block, its token cost and how many trailing examples were dropped to stay in ``budget``."""
+    """The rendered block, its token cost and how many trailing examples were dropped to stay in ``budget``.
+
+    Args:
+        examples: The examples, most relevant first.
+        example_format: ``"rac"`` or ``"fewshot"``.
+        count: Counts the tokens of a string.
+        budget: Tokens the block may take.
+    """
     kept = list(examples)
     while True:
         block = render_examples(kept, example_format)
@@ -283,7 +340,12 @@ class Row:
 
 
 def encode_prompts(tokenizer: Any, prompts: Sequence[Prompt]) -> list[Located]:
-    """Tokenise prompts (with special tokens, no truncation) and locate each one's text tokens."""
+    """Tokenise prompts (with special tokens, no truncation) and locate each one's text tokens.
+
+    Args:
+        tokenizer: The GLiClass model's fast tokenizer.
+        prompts: The prompts.
+    """
     if not prompts:
         return []
     encoded = tokenize(
@@ -313,7 +375,19 @@ def rows_for(
     max_length: int,
     policy: Truncation,
 ) -> tuple[list[Row], bool]:
-    """A prompt that fits is one row; a longer one windows (or is cut, or raises). Returns (rows, cut)."""
+    """A prompt that fits is one row; a longer one windows (or is cut, or raises). Returns (rows, cut).
+
+    Args:
+        located: The tokenised prompt.
+        prompt: The prompt (where its text starts).
+        owner: ``(text item, first label, end label)`` the rows score.
+        max_length: Tokens per row.
+        policy: ``"window"``, ``"head"`` or ``"error"``.
+
+    Raises:
+        InvalidInputError: Labels and examples leave no room for the text, or the prompt is too long and
+            ``policy`` is ``"error"``.
+    """
     item, lo, hi = owner
     if len(located.ids) <= max_length:
         return [Row(item, lo, hi, located.ids, None)], False
@@ -346,6 +420,16 @@ def make_rows(
     """Tokenise prompts once; one that fits is one row, a longer one windows (or a cut, or an error).
 
     Returns the rows and the items that were cut (``head`` policy).
+
+    Args:
+        tokenizer: The GLiClass model's fast tokenizer.
+        prompts: The prompts.
+        owners: ``(text item, first label, end label)`` of each prompt.
+        max_length: Tokens per row.
+        policy: ``"window"``, ``"head"`` or ``"error"``.
+
+    Raises:
+        InvalidInputError: As ``rows_for``.
     """
     rows: list[Row] = []
     cuts: set[int] = set()

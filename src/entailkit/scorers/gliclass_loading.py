@@ -25,7 +25,23 @@ GLICLASS_OPTIONS: dict[str, Any] = {"max_labels_per_pass": None, "example_format
 def load_gliclass(
     name: str, model_dir: Path, config: Mapping[str, Any], kind: str, options: LoadOptions
 ) -> GLiClassScorer:
-    """Build a GLiClassScorer from a local checkpoint directory (the registry's loader for GLiClass)."""
+    """Build a GLiClassScorer from a local checkpoint directory (the registry's loader for GLiClass).
+
+    Args:
+        name: The model as the caller named it (``info.model``).
+        model_dir: The local checkpoint directory.
+        config: Its parsed ``config.json``.
+        kind: The kind chosen (``"gliclass"``).
+        options: The checked loading options; ``extra`` may hold ``max_labels_per_pass``,
+            ``example_format`` and ``min_text_tokens``.
+
+    Raises:
+        InvalidInputError: An unknown GLiClass option, or a bad value for one.
+        MissingDependencyError: The ``gliclass`` extra is not installed.
+        ModelLoadError: Not a GLiClass uni-encoder, an encoder type that would run remote code, missing or
+            refused weights, an unavailable device or dtype, weights that fail to load, or a tokenizer whose
+            marker tokens do not match the model.
+    """
     extra = options.check_extra(GLICLASS_OPTIONS, "GLiClass")
     gliclass = require("gliclass", extra="gliclass")
     _check_config(model_dir, config, options.trust_remote_code)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,23 +10,18 @@ import numpy as np
 
 from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion, HeadKind, Normalization, PairScores, ScorerInfo
-
-_ROLE_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "entailment": ("entailment", "entail", "entails", "entailed"),
-    "not_entailment": ("not_entailment", "non_entailment", "not_entailed", "notentailment", "nonentailment"),
-    "neutral": ("neutral",),
-    "contradiction": ("contradiction", "contradict", "contradicts", "contradictory", "contradicted"),
-}
-_SPELLING_TO_ROLE = {spelling: role for role, spellings in _ROLE_SPELLINGS.items() for spelling in spellings}
-ROLES = tuple(_ROLE_SPELLINGS)
-
-
-def _normalise_label(label: str) -> str:
-    return re.sub(r"[\s\-]+", "_", label.strip().lower())
+from entailkit.types.nli import nli_role
 
 
 def head_kind(num_labels: int) -> HeadKind:
-    """1 output = relevance, 2 = entailment/not_entailment, 3 = entailment/neutral/contradiction."""
+    """1 output = relevance, 2 = entailment/not_entailment, 3 = entailment/neutral/contradiction.
+
+    Args:
+        num_labels: The model's ``config.num_labels``.
+
+    Raises:
+        ModelLoadError: Any other number of outputs.
+    """
     if num_labels == 1:
         return "relevance"
     if num_labels == 2:
@@ -43,7 +37,22 @@ def head_kind(num_labels: int) -> HeadKind:
 def detect_label_map(
     id2label: Mapping[int, str], num_labels: int, override: Mapping[str, int] | None = None
 ) -> dict[str, int]:
-    """NLI role -> output index, read from ``config.id2label`` (never from position) or from ``override``."""
+    """NLI role -> output index, read from ``config.id2label`` (never from position) or from ``override``.
+
+    Args:
+        id2label: The model's ``config.id2label``.
+        num_labels: Its number of outputs.
+        override: The caller's ``label_map`` (role -> index), used instead of ``id2label`` when given;
+            on a 2-way head ``contradiction`` is read as ``not_entailment``.
+
+    Returns:
+        ``{"relevance": 0}`` for a 1-logit head; else entailment, neutral and contradiction (3-way) or
+        entailment and not_entailment (2-way).
+
+    Raises:
+        ModelLoadError: The head size is not supported, ``id2label`` does not name the roles (the message
+            shows the ``label_map=`` to pass), or ``override`` does not map each role to a distinct index.
+    """
     kind = head_kind(num_labels)
     if kind == "relevance":
         return {"relevance": 0}
@@ -51,7 +60,7 @@ def detect_label_map(
         return _check_override(override, kind, num_labels)
     found: dict[str, int] = {}
     for index, label in sorted(id2label.items()):
-        role = _SPELLING_TO_ROLE.get(_normalise_label(str(label)))
+        role = nli_role(label)
         if role is not None and role not in found:
             found[role] = int(index)
     if kind == "nli3" and all(role in found for role in ("entailment", "neutral", "contradiction")):
@@ -72,7 +81,7 @@ def detect_label_map(
 
 def _check_override(override: Mapping[str, int], kind: HeadKind, num_labels: int) -> dict[str, int]:
     needed = ("entailment", "neutral", "contradiction") if kind == "nli3" else ("entailment", "not_entailment")
-    mapped = {_SPELLING_TO_ROLE.get(_normalise_label(k), k): v for k, v in override.items()}
+    mapped = {nli_role(k) or k: v for k, v in override.items()}
     if kind == "nli2" and "contradiction" in mapped and "not_entailment" not in mapped:
         mapped["not_entailment"] = mapped.pop("contradiction")
     indices = [mapped.get(role) for role in needed]
@@ -84,14 +93,23 @@ def _check_override(override: Mapping[str, int], kind: HeadKind, num_labels: int
 
 
 def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Numerically stable softmax in float64."""
+    """Numerically stable softmax in float64.
+
+    Args:
+        logits: The values.
+        axis: The axis to normalise over.
+    """
     shifted = logits.astype(np.float64) - logits.max(axis=axis, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=axis, keepdims=True)  # type: ignore[no-any-return]
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Numerically stable logistic function in float64 (no overflow for large negative inputs)."""
+    """Numerically stable logistic function in float64 (no overflow for large negative inputs).
+
+    Args:
+        x: The values.
+    """
     z = np.asarray(x, dtype=np.float64)
     out = np.empty_like(z)
     positive = z >= 0
@@ -102,14 +120,29 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def contradiction_index(label_map: Mapping[str, int]) -> int:
-    """The output that plays 'contradiction' in entailment-vs-contradiction (not_entailment on 2-way heads)."""
+    """The output that plays 'contradiction' in entailment-vs-contradiction (not_entailment on 2-way heads).
+
+    Args:
+        label_map: NLI role -> output index (``ScorerInfo.label_map``).
+    """
     return label_map.get("contradiction", label_map.get("not_entailment", -1))
 
 
 def probabilities(
     logits: np.ndarray, kind: HeadKind, label_map: Mapping[str, int], normalization: Normalization
 ) -> dict[str, np.ndarray | None]:
-    """Per-row role probabilities from raw logits ``(n, num_labels)``; roles the head lacks are None."""
+    """Per-row role probabilities from raw logits ``(n, num_labels)``; roles the head lacks are None.
+
+    Args:
+        logits: Raw logits, one row per input.
+        kind: The head (``relevance``, ``nli2`` or ``nli3``).
+        label_map: NLI role -> output index.
+        normalization: ``"softmax"`` over all classes (3-way heads), or ``"entailment_vs_contradiction"``.
+
+    Returns:
+        ``entailment``, ``neutral``, ``contradiction``, ``relevance`` (arrays or None) and ``score`` (the
+        head's one number: relevance or entailment).
+    """
     out: dict[str, np.ndarray | None] = {"entailment": None, "neutral": None, "contradiction": None, "relevance": None}
     if kind == "relevance":
         out["relevance"] = sigmoid(logits[:, 0])
@@ -131,7 +164,15 @@ def probabilities(
 
 
 def first_stage_fusion(config: object, num_labels: int) -> FirstStageFusion | None:
-    """The first-stage fusion a relevance model's config carries (see ``FirstStageFusion``), else None."""
+    """The first-stage fusion a relevance model's config carries (see ``FirstStageFusion``), else None.
+
+    Args:
+        config: The model's transformers config (its ``entailkit_first_stage`` attribute).
+        num_labels: Its number of outputs.
+
+    Raises:
+        ModelLoadError: The entry is on a head with more than one output, or is malformed.
+    """
     raw = getattr(config, FIRST_STAGE_CONFIG_KEY, None)
     if raw is None:
         return None
@@ -145,6 +186,11 @@ def first_stage_fusion(config: object, num_labels: int) -> FirstStageFusion | No
 
 def first_stage_values(scores: Any, num_pairs: int, info: ScorerInfo) -> list[float] | None:
     """``first_stage_scores`` of ``score_pairs`` checked: one finite number per pair, or None.
+
+    Args:
+        scores: The caller's ``first_stage_scores`` (None: not given).
+        num_pairs: How many pairs are scored.
+        info: The scorer's info (``first_stage`` says whether it was trained on a retriever).
 
     Raises:
         InvalidInputError: Scores given to a model not trained on top of a retriever (``info.first_stage``
@@ -173,6 +219,11 @@ def fuse_first_stage(pairs: PairScores, values: Sequence[float] | None, fusion: 
     """Pairs whose score (and relevance) is ``sigmoid(logit + scale * first_stage + bias)``; as they are without values.
 
     The fused score is monotonic in the logit, so the best window stays the best window.
+
+    Args:
+        pairs: The relevance head's pair scores (``logits[0]`` is the raw logit).
+        values: The checked first-stage scores, one per pair, or None.
+        fusion: The model's fusion, or None.
     """
     if values is None or fusion is None:
         return pairs

@@ -46,6 +46,10 @@ def hub_reachable(timeout: float | None = None, model: str | None = None) -> boo
     A TCP connection alone is not enough: a host that accepts connections but never answers would make
     the download hang. The request goes through ``HTTPS_PROXY`` / ``HTTP_PROXY`` (and ``NO_PROXY``) as
     the download does; any HTTP status counts as an answer (404 and 401 are reported by the download).
+
+    Args:
+        timeout: Seconds to connect and for each read (None: ``$ENTAILKIT_HUB_TIMEOUT_S``, default 10).
+        model: A hub id to ask about (None: the model list endpoint).
     """
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
     url = f"{endpoint}/api/models/{quote(model, safe='/')}" if model else f"{endpoint}/api/models?limit=1"
@@ -62,7 +66,21 @@ def hub_reachable(timeout: float | None = None, model: str | None = None) -> boo
 def resolve_model_dir(
     model: str | os.PathLike[str], *, revision: str | None = None, allow_pickle: bool = False
 ) -> Path:
-    """A local directory with the model's files; hub ids come from the cache or a download."""
+    """A local directory with the model's files; hub ids come from the cache or a download.
+
+    A download happens only when the id is not cached, the hub is not marked offline and it answers
+    within ``$ENTAILKIT_HUB_TIMEOUT_S`` seconds.
+
+    Args:
+        model: A local model directory (with ``config.json``) or a hub id (``org/name``).
+        revision: Branch, tag or commit of a hub model.
+        allow_pickle: Also fetch ``*.bin`` weights from the hub.
+
+    Raises:
+        ModelLoadError: Neither a model directory nor a valid hub id, not cached while offline, the hub
+            unreachable, or the download failed (each message says how to fix it).
+        InvalidInputError: ``$ENTAILKIT_HUB_TIMEOUT_S`` is set but not a positive number.
+    """
     if not isinstance(model, (str, os.PathLike)) or not str(model).strip():
         raise ModelLoadError(f"model must be a local path or a hub id such as 'org/name', got {model!r}.")
     path = Path(model).expanduser()

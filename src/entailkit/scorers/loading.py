@@ -26,6 +26,12 @@ def detect_kind(config: Mapping[str, Any]) -> ScorerKind:
     A config names its head through ``architectures``; configs written without it still mark a
     classification head by named labels in ``id2label`` (not the LABEL_0, LABEL_1 defaults every
     config carries) or by a sentence-transformers CrossEncoder section.
+
+    Args:
+        config: The model's ``config.json``, parsed.
+
+    Returns:
+        ``"gliclass"``, ``"cross-encoder"`` or ``"embedding"``.
     """
     model_type = str(config.get("model_type", "")).lower()
     architectures = [str(a) for a in config.get("architectures") or []]
@@ -91,6 +97,8 @@ def load_scorer(
     Raises:
         InvalidInputError: A bad option (named in the message).
         ModelLoadError: The model cannot be found, read or loaded.
+        MissingDependencyError: The backend needs an extra that is not installed (``gliclass`` for GLiClass
+            models, ``onnx`` for ``backend="onnx"``).
     """
     if kind is not None and kind not in registry.kinds():
         raise InvalidInputError(f"kind must be one of {registry.kinds()} or None, got {kind!r}.")
@@ -115,10 +123,22 @@ def load_scorer(
     return load_with_options(model, kind, backend, options)
 
 
-def load_with_options(
-    model: str | os.PathLike[str], kind: str | None, backend: str, options: LoadOptions
-) -> Scorer:
-    """Find the checkpoint, check it, choose the kind and call the registered loader."""
+def load_with_options(model: str | os.PathLike[str], kind: str | None, backend: str, options: LoadOptions) -> Scorer:
+    """Find the checkpoint, check it, choose the kind and call the registered loader.
+
+    Args:
+        model: A local model directory or a hub id.
+        kind: The model family, or None to read it from the config.
+        backend: The runtime (``"torch"``, ``"onnx"``).
+        options: The checked loading options.
+
+    Raises:
+        InvalidInputError: ``max_length`` is longer than the model's positions, or there is no loader for
+            (kind, backend).
+        ModelLoadError: The model cannot be found, its config read, or it ships code and
+            ``trust_remote_code`` is False; or the loader fails.
+        MissingDependencyError: The loader needs an extra that is not installed.
+    """
     model_dir = resolve_model_dir(model, revision=options.revision, allow_pickle=options.allow_pickle)
     config = read_config(model_dir)
     check_max_length(options.max_length, config, str(model))

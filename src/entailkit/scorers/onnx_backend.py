@@ -32,6 +32,13 @@ class OnnxRunner:
     """An onnxruntime InferenceSession plus the model's transformers config (what the scorer reads)."""
 
     def __init__(self, session: Any, config: Any, path: Path) -> None:
+        """Keep the session, the config and where the graph is.
+
+        Args:
+            session: An ``onnxruntime.InferenceSession`` over the exported graph (``make_session``).
+            config: The model's transformers config (``num_labels``, ``id2label``).
+            path: The ``model.onnx`` file the session runs.
+        """
         self.session = session
         self.config = config
         self.path = path
@@ -57,6 +64,19 @@ class OnnxCrossEncoderScorer(CrossEncoderScorer):
         token_budget: int | None = None,
         truncation: Truncation = "window",
     ) -> None:
+        """Wrap an ONNX runner; ``load_scorer(..., backend="onnx")`` builds this and fills ``info``.
+
+        Args:
+            runner: The ONNX session and config of the exported cross-encoder.
+            tokenizer: The model's fast tokenizer.
+            info: What the model is (head, label map, max length; dtype ``"onnx-float32"`` or ``"onnx-int8"``).
+            batch_size: Pairs per forward pass at most.
+            token_budget: Padded tokens per forward pass at most (None: the default budget).
+            truncation: The default policy for long pairs: ``"window"``, ``"head"`` or ``"error"``.
+
+        Raises:
+            InvalidInputError: ``truncation`` is not one of the policies.
+        """
         super().__init__(
             runner, tokenizer, info=info, batch_size=batch_size, token_budget=token_budget, truncation=truncation
         )
@@ -71,7 +91,17 @@ class OnnxCrossEncoderScorer(CrossEncoderScorer):
 
 
 def make_session(path: Path, *, threads: int | None = None, device: Any = None) -> Any:
-    """An InferenceSession with full graph optimisation; ``threads`` intra-op threads (default: torch's count)."""
+    """An InferenceSession with full graph optimisation; ``threads`` intra-op threads (default: torch's count).
+
+    Args:
+        path: The ONNX model file.
+        threads: Intra-op threads (None: torch's thread count).
+        device: ``"cpu"`` or None (the CPU provider), or ``"cuda"`` / ``"cuda:N"`` (needs onnxruntime-gpu).
+
+    Raises:
+        MissingDependencyError: ``onnxruntime`` is not installed (the ``onnx`` extra).
+        ModelLoadError: CUDA was asked for without the CUDA provider, or the device is neither CPU nor CUDA.
+    """
     ort = require("onnxruntime", extra="onnx")
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -111,7 +141,23 @@ ONNX_OPTIONS: dict[str, Any] = {"cache_dir": None, "threads": None, "opset": DEF
 def load_onnx_scorer(
     name: str, model_dir: Path, config: Mapping[str, Any], kind: str, options: LoadOptions
 ) -> OnnxCrossEncoderScorer:
-    """Export (or reuse the cached export of) a cross-encoder and wrap the ONNX session in the scorer."""
+    """Export (or reuse the cached export of) a cross-encoder and wrap the ONNX session in the scorer.
+
+    The registry's loader for (cross-encoder, onnx); ``load_scorer`` calls it.
+
+    Args:
+        name: The model as the caller named it (``info.model``).
+        model_dir: The local checkpoint directory.
+        config: Its parsed ``config.json``.
+        kind: The kind chosen (``"cross-encoder"``).
+        options: The checked loading options; ``extra`` may hold ``cache_dir``, ``threads`` and ``opset``.
+
+    Raises:
+        InvalidInputError: An unknown ONNX option or a bad ``quantize``.
+        MissingDependencyError: The ``onnx`` extra is not installed.
+        ModelLoadError: A dtype other than float32, missing or pickle-only weights, a failed export, an
+            unsupported device, or a head whose outputs cannot be told apart.
+    """
     extra = options.check_extra(ONNX_OPTIONS, "ONNX Runtime")
     o = options
     mode = check_quantize(o.quantize)

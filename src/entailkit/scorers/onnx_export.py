@@ -45,7 +45,14 @@ def default_cache_dir() -> Path:
 
 
 def check_quantize(quantize: str | None) -> Quantize | None:
-    """None (fp32) or 'int8' (dynamic int8 weights); anything else is an InvalidInputError."""
+    """None (fp32) or 'int8' (dynamic int8 weights); anything else is an InvalidInputError.
+
+    Args:
+        quantize: The caller's ``quantize`` option.
+
+    Raises:
+        InvalidInputError: ``quantize`` is neither None nor ``"int8"``.
+    """
     if quantize is None:
         return None
     if quantize not in QUANTIZE_OPTIONS:
@@ -62,7 +69,18 @@ def _file_sha256(path: Path) -> str:
 
 
 def export_key(model_dir: Path, *, revision: str | None, quantize: str | None, opset: int) -> str:
-    """sha256 over the checkpoint's config and weight contents, the revision and the export options."""
+    """sha256 over the checkpoint's config and weight contents, the revision and the export options.
+
+    Args:
+        model_dir: The checkpoint directory (its ``config.json`` and ``*.safetensors`` / ``*.bin`` / ``*.pt``
+            files are hashed).
+        revision: The hub revision asked for (None: none).
+        quantize: None or ``"int8"``.
+        opset: The ONNX opset of the export.
+
+    Returns:
+        The hex digest.
+    """
     files = sorted(
         p for p in model_dir.iterdir() if p.suffix in (".safetensors", ".bin", ".pt") or p.name == "config.json"
     )
@@ -86,7 +104,27 @@ def cached_export(
     use_safetensors: bool = True,
     trust_remote_code: bool = False,
 ) -> Path:
-    """The path of ``model.onnx`` for this checkpoint and options, exporting (and quantizing) it if needed."""
+    """The path of ``model.onnx`` for this checkpoint and options, exporting (and quantizing) it if needed.
+
+    An int8 export quantizes the cached fp32 export (exporting that first if needed).
+
+    Args:
+        model_dir: The checkpoint directory of a sequence-classification model.
+        quantize: None (fp32) or ``"int8"`` (dynamic int8 weights).
+        revision: The hub revision the checkpoint came from (part of the cache key).
+        cache_dir: Where exports are cached (None: ``default_cache_dir()``).
+        opset: The ONNX opset.
+        use_safetensors: Load the weights from safetensors (False: pickle weights the caller allowed).
+        trust_remote_code: Run code the checkpoint ships while loading it.
+
+    Returns:
+        The cached ``model.onnx`` (with ``export.json`` beside it).
+
+    Raises:
+        InvalidInputError: ``quantize`` is not None or ``"int8"``.
+        MissingDependencyError: ``onnx`` (or, for int8, ``onnxruntime``) is not installed (the ``onnx`` extra).
+        ModelLoadError: The checkpoint cannot be loaded or exported.
+    """
     mode = check_quantize(quantize)
     root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     key = export_key(model_dir, revision=revision, quantize=mode, opset=opset)
@@ -117,7 +155,9 @@ def cached_export(
             )
             _move_onnx(fp32, staged)
         (staged.parent / "export.json").write_text(
-            json.dumps({"model_dir": str(model_dir), "revision": revision, "quantize": mode, "opset": opset, "key": key})
+            json.dumps(
+                {"model_dir": str(model_dir), "revision": revision, "quantize": mode, "opset": opset, "key": key}
+            )
         )
         try:
             os.replace(staged.parent, final)
@@ -151,6 +191,20 @@ def export_onnx(
     Uses the TorchScript exporter (``dynamo=False``): it needs no onnxscript and handles BERT- and
     DeBERTa-like encoders. The inputs are passed in the order of ``model.forward``'s signature so the
     graph's input names match what they carry.
+
+    Args:
+        model_dir: The checkpoint directory.
+        out: The ``.onnx`` file to write.
+        opset: The ONNX opset.
+        use_safetensors: Load the weights from safetensors (False: pickle weights).
+        trust_remote_code: Run code the checkpoint ships while loading it.
+
+    Returns:
+        ``out``.
+
+    Raises:
+        MissingDependencyError: ``onnx`` is not installed (the ``onnx`` extra).
+        ModelLoadError: The model or tokenizer cannot be loaded, or ``torch.onnx.export`` fails.
     """
     require("onnx", extra="onnx")
     import torch
@@ -161,7 +215,10 @@ def export_onnx(
     try:
         with quiet_transformers():
             model = AutoModelForSequenceClassification.from_pretrained(
-                str(model_dir), dtype=torch.float32, use_safetensors=use_safetensors, trust_remote_code=trust_remote_code
+                str(model_dir),
+                dtype=torch.float32,
+                use_safetensors=use_safetensors,
+                trust_remote_code=trust_remote_code,
             ).eval()
         tokenizer = AutoTokenizer.from_pretrained(str(model_dir), trust_remote_code=trust_remote_code)
     except Exception as exc:
@@ -203,6 +260,16 @@ def quantize_int8(source: Path, dest: Path) -> Path:
     Weights use 7 bits (``reduce_range``): x86 CPUs without VNNI multiply u8 x s8 with an instruction that
     saturates int16 sums, and on the MiniLM SICK checkpoint full-range weights lost 0.0057 nDCG@10 on MS
     MARCO against fp32 where 7-bit weights lose 0.0025, for about 5% of the int8 speed.
+
+    Args:
+        source: The fp32 ONNX model.
+        dest: The int8 model to write (external data format when ``source`` is over about 1.8 GB).
+
+    Returns:
+        ``dest``.
+
+    Raises:
+        MissingDependencyError: ``onnxruntime`` is not installed (the ``onnx`` extra).
     """
     quantization = require("onnxruntime.quantization", extra="onnx", package="onnxruntime")
     large = source.stat().st_size > 1_800_000_000

@@ -46,7 +46,15 @@ class TokenizedText:
 
 
 def tokenize_texts(tokenizer: Any, texts: Sequence[str]) -> list[TokenizedText]:
-    """Encode distinct texts once (fast tokenizer, offsets) without special tokens."""
+    """Encode distinct texts once (fast tokenizer, offsets) without special tokens.
+
+    Args:
+        tokenizer: A fast tokenizer.
+        texts: The texts (duplicates are encoded once).
+
+    Returns:
+        One ``TokenizedText`` per text, in input order.
+    """
     distinct = list(dict.fromkeys(texts))
     if not distinct:
         return []
@@ -59,7 +67,16 @@ def tokenize_texts(tokenizer: Any, texts: Sequence[str]) -> list[TokenizedText]:
 
 
 def window_char_spans(text: str, tokens: TokenizedText, window: int) -> list[Span]:
-    """Character spans of overlapping windows of at most ``window`` tokens over ``text``."""
+    """Character spans of overlapping windows of at most ``window`` tokens over ``text``.
+
+    Args:
+        text: The text.
+        tokens: Its tokens and offsets (``tokenize_texts``).
+        window: Tokens per window; windows start every ``window * (1 - WINDOW_OVERLAP)`` tokens.
+
+    Returns:
+        ``[(0, len(text))]`` when the text fits, else the windows' spans in order.
+    """
     if tokens.n_tokens <= window:
         return [(0, len(text))]
     stride = max(1, int(window * (1 - WINDOW_OVERLAP)))
@@ -70,7 +87,13 @@ def window_char_spans(text: str, tokens: TokenizedText, window: int) -> list[Spa
 
 
 def cut_text(text: str, tokens: TokenizedText, keep: int) -> str:
-    """The first ``keep`` tokens of ``text``, cut at a token boundary."""
+    """The first ``keep`` tokens of ``text``, cut at a token boundary.
+
+    Args:
+        text: The text.
+        tokens: Its tokens and offsets.
+        keep: How many tokens to keep (0: the empty string).
+    """
     if tokens.n_tokens <= keep:
         return text
     return text[: tokens.offsets[keep - 1][1]] if keep > 0 else ""
@@ -103,7 +126,25 @@ def plan_units(
     special_tokens: int,
     truncation: Truncation,
 ) -> list[Unit]:
-    """Every pair becomes one unit if it fits, else windows (``window``), a cut (``head``) or an error."""
+    """Every pair becomes one unit if it fits, else windows (``window``), a cut (``head``) or an error.
+
+    A hypothesis that leaves fewer than ``MIN_PREMISE_TOKENS`` for the premise is cut to half of the pair's
+    token budget first (logged with the ``head`` cuts).
+
+    Args:
+        tokenizer: A fast tokenizer.
+        premises: The premises.
+        hypotheses: The hypotheses, one per premise.
+        max_length: Tokens per model input.
+        special_tokens: The special tokens the tokenizer adds to a pair.
+        truncation: ``"window"``, ``"head"`` or ``"error"``.
+
+    Returns:
+        The units of every pair, pair by pair.
+
+    Raises:
+        InvalidInputError: A pair is too long and ``truncation`` is ``"error"``.
+    """
     p_tokens = tokenize_texts(tokenizer, premises)
     h_tokens = tokenize_texts(tokenizer, hypotheses)
     budget = max_length - special_tokens
@@ -145,6 +186,13 @@ def fit_windows(
     tokenizers (XLM-R) add a word-start piece to a window that begins inside a word, and byte-level BPE
     (ModernBERT) takes every byte of a character cut by the window, so a window can come out 1-3 tokens
     longer than planned; the model's truncation would then drop its last tokens without a word.
+
+    Args:
+        tokenizer: A fast tokenizer.
+        text: The whole text.
+        tokens: Its tokens and offsets.
+        spans: The planned windows' character spans.
+        room: Tokens a window may take.
 
     Returns:
         ``((start, end), n_tokens)`` per span, ``n_tokens`` counted on the window's own string.

@@ -29,7 +29,21 @@ _LOADERS: dict[tuple[str, str], str | Loader] = {
 
 
 def register_backend(kind: str, backend: str, loader: str | Loader) -> None:
-    """Register ``loader`` (a callable or ``"module:function"``) for scorers of ``kind`` on ``backend``."""
+    """Register ``loader`` (a callable or ``"module:function"``) for scorers of ``kind`` on ``backend``.
+
+    ``load_scorer(model, kind, backend=backend)`` then calls it as
+    ``loader(name, model_dir, config, kind, options)`` and returns what it builds. A later registration of
+    the same (kind, backend) replaces the earlier one; a new kind or backend name becomes accepted by
+    ``load_scorer``.
+
+    Args:
+        kind: The model family, e.g. ``"cross-encoder"`` (``load_scorer(kind=)``).
+        backend: The runtime, e.g. ``"torch"`` or ``"onnx"`` (``load_scorer(backend=)``).
+        loader: The loader, or its import path ``"package.module:function"`` (imported on first use).
+
+    Raises:
+        InvalidInputError: ``kind`` or ``backend`` is not a non-empty str.
+    """
     if not isinstance(kind, str) or not isinstance(backend, str) or not kind or not backend:
         raise InvalidInputError(f"kind and backend must be non-empty str, got {kind!r} and {backend!r}.")
     _LOADERS[(kind, backend)] = loader
@@ -41,15 +55,25 @@ def registered_backends() -> tuple[tuple[str, str], ...]:
 
 
 def kinds() -> tuple[str, ...]:
+    """Every kind that has a loader on some backend, in registration order."""
     return tuple(dict.fromkeys(kind for kind, _ in _LOADERS))
 
 
 def backends() -> tuple[str, ...]:
+    """Every backend that has a loader for some kind, in registration order."""
     return tuple(dict.fromkeys(backend for _, backend in _LOADERS))
 
 
 def get_loader(kind: str, backend: str) -> Loader:
-    """The loader for (kind, backend), imported on first use; a typed error names what is supported."""
+    """The loader for (kind, backend), imported on first use; a typed error names what is supported.
+
+    Args:
+        kind: The model family.
+        backend: The runtime.
+
+    Raises:
+        InvalidInputError: No loader is registered for (kind, backend).
+    """
     entry = _LOADERS.get((kind, backend))
     if entry is None:
         supported = [k for k, b in _LOADERS if b == backend]

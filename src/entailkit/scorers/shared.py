@@ -15,6 +15,7 @@ from typing import Any
 
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
+from entailkit.scorers.loading import load_scorer
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ def shared_scorer(model: str | os.PathLike[str], kind: str | None = None, **opti
 
     Returns:
         The same scorer object for the same model, kind and options.
+
+    Raises:
+        InvalidInputError: ``model`` is not a str or path, or is blank; or as ``load_scorer``.
+        ModelLoadError: As ``load_scorer`` (nothing is cached when loading fails).
     """
     if not isinstance(model, (str, os.PathLike)) or not str(model).strip():
         raise InvalidInputError(f"model must be a model directory or a hub id, got {model!r:.80}.")
@@ -50,8 +55,6 @@ def shared_scorer(model: str | os.PathLike[str], kind: str | None = None, **opti
     with _LOCK:
         scorer = _CACHE.get(key)
         if scorer is None:
-            from entailkit.scorers.loading import load_scorer
-
             logger.info("loading %s (kind=%s) once, shared by every component that names it", model, kind)
             scorer = load_scorer(model, kind, **options)  # type: ignore[arg-type]
             _CACHE[key] = scorer

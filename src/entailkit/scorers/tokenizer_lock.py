@@ -20,7 +20,11 @@ _UNREFERENCEABLE: dict[int, threading.Lock] = {}
 
 
 def tokenizer_lock(tokenizer: Any) -> threading.Lock:
-    """The one lock that guards ``tokenizer`` (created on first use, freed with the tokenizer)."""
+    """The one lock that guards ``tokenizer`` (created on first use, freed with the tokenizer).
+
+    Args:
+        tokenizer: Any tokenizer object (one that cannot be weakly referenced is keyed by its id).
+    """
     with _REGISTRY_LOCK:
         try:
             lock = _LOCKS.get(tokenizer)
@@ -32,6 +36,15 @@ def tokenizer_lock(tokenizer: Any) -> threading.Lock:
 
 
 def tokenize(tokenizer: Any, *args: Any, **kwargs: Any) -> Any:
-    """``tokenizer(*args, **kwargs)`` under the tokenizer's lock, so concurrent calls cannot mix settings."""
+    """``tokenizer(*args, **kwargs)`` under the tokenizer's lock, so concurrent calls cannot mix settings.
+
+    Args:
+        tokenizer: The (fast) tokenizer to call.
+        *args: Its positional arguments (texts, text pairs).
+        **kwargs: Its keyword arguments (``padding``, ``truncation``, ``max_length``, ...).
+
+    Returns:
+        What the tokenizer returns.
+    """
     with tokenizer_lock(tokenizer):
         return tokenizer(*args, **kwargs)

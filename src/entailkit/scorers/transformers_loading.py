@@ -33,6 +33,15 @@ def quiet_transformers() -> Iterator[None]:
 
 
 def load_tokenizer(model_dir: Path, trust_remote_code: bool) -> Any:
+    """The checkpoint's tokenizer, which must be a fast (Rust) one: windows need its character offsets.
+
+    Args:
+        model_dir: The checkpoint directory.
+        trust_remote_code: Run tokenizer code the checkpoint ships.
+
+    Raises:
+        ModelLoadError: The tokenizer cannot be loaded, or is not a fast tokenizer.
+    """
     from transformers import AutoTokenizer
 
     try:
@@ -54,7 +63,27 @@ def load_tokenizer(model_dir: Path, trust_remote_code: bool) -> Any:
 def load_transformers_scorer(
     name: str, model_dir: Path, config: Mapping[str, Any], kind: str, options: LoadOptions
 ) -> Scorer:
-    """Load weights safely, place them on the resolved device/dtype, and wrap them in the right scorer."""
+    """Load weights safely, place them on the resolved device/dtype, and wrap them in the right scorer.
+
+    The registry's loader for cross-encoders and embedding models on torch. An embedding scorer gets the
+    ``"head"`` truncation default unless ``options.truncation`` is ``"error"``.
+
+    Args:
+        name: The model as the caller named it (``info.model``).
+        model_dir: The local checkpoint directory.
+        config: Its parsed ``config.json``.
+        kind: ``"cross-encoder"`` or ``"embedding"``.
+        options: The checked loading options (no backend options are accepted).
+
+    Returns:
+        A ``CrossEncoderScorer`` or an ``EmbeddingScorer``.
+
+    Raises:
+        InvalidInputError: ``options.extra`` is not empty.
+        ModelLoadError: Missing or refused weights, an unavailable device or dtype, a tokenizer that is
+            not fast, weights that fail to load, or a head that is not supported or whose outputs cannot
+            be told apart.
+    """
     from transformers import AutoModel, AutoModelForSequenceClassification
 
     o = options
@@ -68,7 +97,10 @@ def load_transformers_scorer(
     try:
         with quiet_transformers():
             model = auto.from_pretrained(
-                str(model_dir), dtype=torch_dtype, use_safetensors=use_safetensors, trust_remote_code=o.trust_remote_code
+                str(model_dir),
+                dtype=torch_dtype,
+                use_safetensors=use_safetensors,
+                trust_remote_code=o.trust_remote_code,
             )
     except Exception as exc:
         raise ModelLoadError(f"cannot load {kind} weights from {model_dir}: {exc}") from exc

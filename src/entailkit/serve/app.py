@@ -18,30 +18,49 @@ from entailkit._optional import require
 from entailkit.serve import endpoints
 from entailkit.serve.config import ServeConfig
 from entailkit.serve.guard import GuardMiddleware
-from entailkit.serve.state import ModelArg, RoutesArg, build_state
+from entailkit.serve.state import CheckArg, ClassifyArg, ModelArg, RerankArg, RoutesArg, build_state
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(scorer: ModelArg, config: ServeConfig | None = None, *, routes: RoutesArg = None) -> Any:
+def create_app(
+    scorer: ModelArg,
+    config: ServeConfig | None = None,
+    *,
+    routes: RoutesArg = None,
+    rerank: RerankArg = None,
+    check: CheckArg = None,
+    classify: ClassifyArg = None,
+) -> Any:
     """The ASGI app (FastAPI behind the guard middleware) serving ``scorer``.
 
     The batcher's worker starts with the app (lifespan) and stops at shutdown, after the sub-call in progress.
+    Each task argument is a task configured on ``scorer`` (its options and calibrator are used, on the
+    server's batching scorer), its spec (``RerankSpec(top_n=5)``), a mapping of its options, or None (the
+    task's defaults). A request's own options (``top_n``, ``threshold``, ``aggregate``, ``hypothesis_template``,
+    ...) override the configured ones for that request; a request that leaves one out gets the configured value.
 
     Args:
         scorer: A Scorer, or a model id (local directory or hub id) loaded once per process through
             :func:`entailkit.shared_scorer`, so the app serves the scorer other components already hold.
         config: The server's options (default ``ServeConfig()``).
-        routes: A routes YAML file, or a list of Route / dicts: enables ``/v1/route``.
+        routes: A routes YAML file, a list of Route / dicts, a Router on ``scorer``, a RouteSpec or its
+            mapping: enables ``/v1/route``.
+        rerank: The Reranker of ``/v1/rerank``, ``/v2/rerank``, ``/v1/rerank/full`` and ``/rerank``.
+        check: The GroundednessChecker of ``/v1/check``.
+        classify: The ZeroShotClassifier of ``/v1/classify``.
 
     Returns:
         The guard middleware wrapping the FastAPI app (``.app.state.entailkit`` is the ServerState).
+
+    Raises:
+        InvalidInputError: A task configured on another scorer, or options a task refuses.
     """
     fastapi = require("fastapi", extra="serve")
     anyio = require("anyio", extra="serve")
 
     cfg = config or ServeConfig()
-    state = build_state(scorer, cfg, routes)
+    state = build_state(scorer, cfg, routes, rerank=rerank, check=check, classify=classify)
 
     @asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:

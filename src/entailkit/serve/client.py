@@ -51,19 +51,14 @@ class Client:
         contexts: Sequence[str],
         question: str | None = None,
         *,
-        threshold: float = 0.5,
+        threshold: float | None = None,
         contradiction_threshold: float | None = None,
-        aggregate: str = "min",
+        aggregate: str | None = None,
     ) -> GroundednessReport:
-        """Check ``answer`` sentence by sentence against ``contexts``."""
-        body = {
-            "answer": answer,
-            "contexts": list(contexts),
-            "question": question,
-            "threshold": threshold,
-            "contradiction_threshold": contradiction_threshold,
-            "aggregate": aggregate,
-        }
+        """Check ``answer`` sentence by sentence against ``contexts``; options left None are the server's checker's."""
+        body: dict[str, Any] = {"answer": answer, "contexts": list(contexts), "question": question}
+        options = {"threshold": threshold, "contradiction_threshold": contradiction_threshold, "aggregate": aggregate}
+        body.update({name: value for name, value in options.items() if value is not None})  # left out: the server's
         return GroundednessReport.model_validate(self._post("/v1/check", body))
 
     def classify(

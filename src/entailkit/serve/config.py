@@ -88,16 +88,30 @@ class ServeConfig:
 
     def __post_init__(self) -> None:
         positive = (
-            "max_batch_pairs", "max_queue", "max_body_bytes", "max_documents", "max_labels", "max_request_pairs",
-            "max_query_chars", "max_label_chars", "max_connections", "backlog", "retry_after_s",
+            "max_batch_pairs",
+            "max_queue",
+            "max_body_bytes",
+            "max_documents",
+            "max_labels",
+            "max_request_pairs",
+            "max_query_chars",
+            "max_label_chars",
+            "max_connections",
+            "backlog",
+            "retry_after_s",
         )
         for name in ("port", *positive):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "port" else 1):
                 raise InvalidInputError(f"{name} must be a positive int, got {value!r}.")
         seconds = (
-            "max_batch_wait_ms", "request_timeout_s", "graceful_timeout_s", "body_timeout_s", "header_timeout_s",
-            "keep_alive_timeout_s", "log_interval_s",
+            "max_batch_wait_ms",
+            "request_timeout_s",
+            "graceful_timeout_s",
+            "body_timeout_s",
+            "header_timeout_s",
+            "keep_alive_timeout_s",
+            "log_interval_s",
         )
         for name in seconds:
             value = getattr(self, name)
@@ -105,7 +119,9 @@ class ServeConfig:
                 raise InvalidInputError(f"{name} must be a number >= 0, got {value!r}.")
         for name in ("body_timeout_s", "header_timeout_s", "keep_alive_timeout_s"):
             if getattr(self, name) <= 0:
-                raise InvalidInputError(f"{name} must be > 0 (a socket must not wait forever), got {getattr(self, name)!r}.")
+                raise InvalidInputError(
+                    f"{name} must be > 0 (a socket must not wait forever), got {getattr(self, name)!r}."
+                )
         if self.api_key is not None:
             check_api_key(self.api_key)
 

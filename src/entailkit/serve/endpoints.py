@@ -20,7 +20,6 @@ from entailkit.serve.schemas import (
     TeiRerankRequest,
 )
 from entailkit.serve.state import ServerState
-from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.types import RerankResult
 
 if TYPE_CHECKING:
@@ -107,8 +106,9 @@ def install(app: FastAPI, state: ServerState) -> None:
         field: str = "documents",
     ) -> RerankResult:
         state.limits.rerank(query, documents, field=field)
+        reranker = state.rerank_task.get()  # the request's top_n / threshold: per call, over the configured ones
         return await state.run(
-            lambda: state.reranker.rerank(
+            lambda: reranker.rerank(
                 query, documents, top_n=top_n, threshold=threshold, first_stage_scores=first_stage_scores
             )
         )
@@ -163,9 +163,8 @@ def install(app: FastAPI, state: ServerState) -> None:
     @app.post("/v1/check", tags=["tasks"], summary="Groundedness of an answer against its contexts")
     async def check(body: CheckRequest) -> dict[str, Any]:
         state.limits.check(body.answer, body.contexts, body.question)
-        try:
-            checker = GroundednessChecker(
-                state.scorer,
+        try:  # the request's options over the configured checker's spec (None: the configured value)
+            checker = state.check_task.get(
                 threshold=body.threshold,
                 contradiction_threshold=body.contradiction_threshold,
                 aggregate=body.aggregate,
@@ -179,8 +178,9 @@ def install(app: FastAPI, state: ServerState) -> None:
     @app.post("/v1/classify", tags=["tasks"], summary="Zero-shot classification")
     async def classify(body: ClassifyRequest) -> dict[str, Any]:
         state.limits.classify(body.texts, body.labels, body.hypothesis_template)
+        classifier = state.classify_task.get()  # the request's template: per call, over the configured one
         results = await state.run(
-            lambda: state.classifier.classify(
+            lambda: classifier.classify(
                 body.texts,
                 body.labels,
                 multi_label=body.multi_label,

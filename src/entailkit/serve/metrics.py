@@ -60,9 +60,7 @@ class Counter:
 class Histogram:
     """Cumulative buckets, sum and count per label set."""
 
-    def __init__(
-        self, name: str, help_text: str, buckets: Sequence[float], label_names: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, name: str, help_text: str, buckets: Sequence[float], label_names: Sequence[str] = ()) -> None:
         self.name, self.help, self.label_names = name, help_text, tuple(label_names)
         self.buckets = tuple(sorted(float(b) for b in buckets))
         self._series: dict[LabelValues, tuple[list[int], list[float]]] = {}

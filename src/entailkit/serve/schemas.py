@@ -37,7 +37,9 @@ class RerankRequest(_Body):
     model: Name | None = Field(None, description="Accepted for compatibility; the server's model is used.")
     query: str
     documents: list[str | dict[str, Any]]
-    top_n: int | None = Field(None, ge=1)
+    top_n: int | None = Field(
+        None, ge=1, description="Keep the best N (default: the server's Reranker's, all unless set)."
+    )
     return_documents: bool = Field(False, description="Include each document as {'text': ...} in results.")
     max_tokens_per_doc: int | None = Field(
         None, ge=1, description="Accepted for compatibility: long documents are scored in sliding windows."
@@ -51,8 +53,12 @@ class FullRerankRequest(_Body):
 
     query: str
     documents: list[str | dict[str, Any]]
-    top_n: int | None = Field(None, ge=1)
-    threshold: float | None = Field(None, ge=0.0, le=1.0)
+    top_n: int | None = Field(
+        None, ge=1, description="Keep the best N (default: the server's Reranker's, all unless set)."
+    )
+    threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Drop documents scoring below this (default: the server's Reranker's)."
+    )
     first_stage_scores: FirstStageScores = None
 
 
@@ -74,18 +80,26 @@ class ClassifyRequest(_Body):
     labels: list[str] | dict[str, str]
     multi_label: bool = False
     threshold: float | None = Field(None, ge=0.0, le=1.0)
-    hypothesis_template: str | None = None
+    hypothesis_template: str | None = Field(
+        None, description="NLI hypothesis template with one {} (default: the server's ZeroShotClassifier's)."
+    )
 
 
 class CheckRequest(_Body):
-    """Is every sentence of ``answer`` supported by ``contexts``?"""
+    """Is every sentence of ``answer`` supported by ``contexts``? Options left out are the server's checker's."""
 
     answer: str
     contexts: list[str]
     question: str | None = None
-    threshold: float = Field(0.5, ge=0.0, le=1.0)
-    contradiction_threshold: float | None = Field(None, ge=0.0, le=1.0)
-    aggregate: Literal["min", "mean"] = "min"
+    threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Entailment needed for 'supported' (default: the server's, 0.5 unless set)."
+    )
+    contradiction_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Contradiction needed for 'contradicted' (default: the server's)."
+    )
+    aggregate: Literal["min", "mean"] | None = Field(
+        None, description="min or mean of sentence scores decides 'grounded' (default: the server's, 'min' unless set)."
+    )
 
 
 class RouteRequest(_Body):

@@ -10,7 +10,6 @@ import math
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -20,7 +19,7 @@ from entailkit.serve.app import create_app
 from entailkit.serve.config import ServeConfig
 from entailkit.serve.connections import limited_protocol, socket_budget
 from entailkit.serve.logs import install_rate_limit
-from entailkit.serve.state import ModelArg
+from entailkit.serve.state import CheckArg, ClassifyArg, ModelArg, RerankArg, RoutesArg
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +69,10 @@ def serve(
     scorer: ModelArg,
     config: ServeConfig | None = None,
     *,
-    routes: str | Path | None = None,
+    routes: RoutesArg = None,
+    rerank: RerankArg = None,
+    check: CheckArg = None,
+    classify: ClassifyArg = None,
     log_level: str = "info",
 ) -> None:
     """Serve ``scorer`` until SIGINT / SIGTERM (then finish requests in flight and stop).
@@ -78,12 +80,15 @@ def serve(
     Args:
         scorer: A Scorer, or a model id loaded once per process through :func:`entailkit.shared_scorer`.
         config: The server's options; the API key defaults to ``$ENTAILKIT_API_KEY``.
-        routes: A routes YAML file: enables ``/v1/route``.
+        routes: A routes YAML file (or what :func:`~entailkit.serve.app.create_app` takes): enables ``/v1/route``.
+        rerank: The rerank endpoints' Reranker (on ``scorer``), its RerankSpec or options (see ``create_app``).
+        check: ``/v1/check``'s GroundednessChecker, its CheckSpec or options.
+        classify: ``/v1/classify``'s ZeroShotClassifier, its ClassifySpec or options.
         log_level: uvicorn's log level.
     """
     cfg = (config or ServeConfig()).with_env_key()
     cfg.check_exposure()
-    app = create_app(scorer, cfg, routes=routes)
+    app = create_app(scorer, cfg, routes=routes, rerank=rerank, check=check, classify=classify)
     server = _uvicorn_server(app, cfg, log_level)
     remove_filter = install_rate_limit(cfg.log_interval_s)
     try:
@@ -103,7 +108,10 @@ class BackgroundServer:
         scorer: ModelArg,
         config: ServeConfig | None = None,
         *,
-        routes: str | Path | None = None,
+        routes: RoutesArg = None,
+        rerank: RerankArg = None,
+        check: CheckArg = None,
+        classify: ClassifyArg = None,
         port: int = 0,
         log_level: str = "warning",
     ) -> None:
@@ -112,14 +120,17 @@ class BackgroundServer:
         Args:
             scorer: A Scorer, or a model id loaded once per process through :func:`entailkit.shared_scorer`.
             config: The server's options (its port is replaced by ``port``).
-            routes: A routes YAML file: enables ``/v1/route``.
+            routes: A routes YAML file (or what :func:`~entailkit.serve.app.create_app` takes): enables ``/v1/route``.
+            rerank: The rerank endpoints' Reranker (on ``scorer``), its RerankSpec or options (see ``create_app``).
+            check: ``/v1/check``'s GroundednessChecker, its CheckSpec or options.
+            classify: ``/v1/classify``'s ZeroShotClassifier, its ClassifySpec or options.
             port: The port to bind; 0 picks a free one (``url`` tells which once started).
             log_level: uvicorn's log level.
         """
         base = config or ServeConfig()
         self.config = replace(base, port=port).with_env_key()
         self.config.check_exposure()
-        self.app = create_app(scorer, self.config, routes=routes)
+        self.app = create_app(scorer, self.config, routes=routes, rerank=rerank, check=check, classify=classify)
         self.server = _uvicorn_server(self.app, self.config, log_level)
         self._thread: threading.Thread | None = None
         self._remove_filter: Any = None

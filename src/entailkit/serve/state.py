@@ -3,11 +3,15 @@
 :func:`build_state` makes one :class:`ServerState` per app. A model given by id (a local directory or a
 hub id) is loaded through :func:`entailkit.shared_scorer`, so a server in a process that already holds
 that model (an adapter, a notebook) serves the same scorer object instead of a second copy.
+
+The tasks are configured once, by a configured task (on the served scorer), its spec or a mapping of its
+options (:class:`ServedTask`); a request's own options override the spec for that request only.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -33,8 +37,18 @@ from entailkit.serve.limits import RequestLimits
 from entailkit.serve.metrics import ServerMetrics
 from entailkit.serve.scoring import BatchingScorer
 from entailkit.tasks.classify import ZeroShotClassifier
+from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.route_io import read_routes_file
 from entailkit.tasks.routing import Router
+from entailkit.tasks.specs import (
+    OBJECT_OPTIONS,
+    CheckSpec,
+    ClassifySpec,
+    RerankSpec,
+    RouteSpec,
+    TaskSpec,
+)
 from entailkit.types import Route
 
 logger = logging.getLogger(__name__)
@@ -43,8 +57,17 @@ T = TypeVar("T")
 
 ModelArg = Scorer | str | os.PathLike[str]
 """What the server serves: a Scorer, or a model id (a local directory or a hub id) to load once."""
-RoutesArg = str | Path | Sequence[Route | Mapping[str, Any]] | None
-"""A routes YAML file, or a list of Route / dicts (enables ``/v1/route``)."""
+RoutesArg = str | Path | Sequence[Route | Mapping[str, Any]] | Router | RouteSpec | Mapping[str, Any] | None
+"""A routes YAML file, a list of Route / dicts, a configured Router, a RouteSpec or its mapping (enables ``/v1/route``)."""
+RerankArg = Reranker | RerankSpec | Mapping[str, Any] | None
+"""The rerank endpoints' Reranker: configured on the served scorer, its spec, its options; None: the defaults."""
+CheckArg = GroundednessChecker | CheckSpec | Mapping[str, Any] | None
+"""``/v1/check``'s GroundednessChecker: configured on the served scorer, its spec, its options; None: the defaults."""
+ClassifyArg = ZeroShotClassifier | ClassifySpec | Mapping[str, Any] | None
+"""``/v1/classify``'s ZeroShotClassifier: configured on the served scorer, its spec, its options; None: the defaults."""
+
+# Object options a served task keeps from a configured one; its embedding scorer is not served (zero-shot).
+_KEPT_OBJECTS = OBJECT_OPTIONS - {"scorer", "show_progress", "embedding_scorer"}
 
 
 def public_model_name(model: str) -> str:
@@ -76,6 +99,74 @@ def served_scorer(model: ModelArg) -> Scorer:
     return model
 
 
+class ServedTask:
+    """One task the server runs: its spec, its object options and the task built on the batching scorer.
+
+    A request that overrides options gets a task built from ``spec.updated(...)`` on the same scorer
+    (cheap: no model work); one that overrides none gets the task built once.
+    """
+
+    def __init__(self, spec_class: type[TaskSpec], given: Any, served: Scorer, scorer: Scorer, *, name: str) -> None:
+        """Resolve ``given`` to a spec and build the task on ``scorer``.
+
+        Args:
+            spec_class: The task's spec class (``RerankSpec``, ``CheckSpec``, ...).
+            given: A configured task on ``served``, a spec of ``spec_class``, a mapping of its options, or
+                None (the spec's defaults; when the model cannot run that task, the server still serves
+                the others and each request to this one is refused with the task's message, e.g. ``/v1/check``
+                on a relevance model).
+            served: The served scorer (a configured task must run on it).
+            scorer: The batching scorer the task is built on.
+            name: The argument's name, for errors (``rerank``, ``check``, ...).
+
+        Raises:
+            InvalidInputError: A task on another scorer, anything else than a task, a spec or a mapping,
+                or options the task refuses (when ``given`` is not None).
+        """
+        task_class = spec_class.task_class
+        self.scorer = scorer
+        self.objects: dict[str, Any] = {}
+        if isinstance(given, task_class):
+            if given.scorer is not served:
+                raise InvalidInputError(
+                    f"{name}: the {task_class.__name__} runs on another scorer "
+                    f"({public_model_name(given.scorer.info.model)}) than the one served "
+                    f"({public_model_name(served.info.model)}); build it on the served scorer, or pass its "
+                    f"spec ({spec_class.__name__}.of(task)) to run its options on the served model."
+                )
+            self.spec = spec_class.of(given)
+            self.objects = {key: getattr(given, key) for key in sorted(_KEPT_OBJECTS) if _takes(task_class, key)}
+        elif given is None or isinstance(given, (TaskSpec, Mapping)):
+            self.spec = spec_class.parse(given)
+        else:
+            raise InvalidInputError(
+                f"{name} must be a {task_class.__name__} (on the served scorer), a {spec_class.__name__} or a "
+                f"mapping of its options, got {type(given).__name__}."
+            )
+        self._task: Any = None
+        try:
+            self._task = self.spec.build(scorer, **self.objects)
+        except InvalidInputError:
+            if given is not None:
+                raise
+
+    def get(self, **overrides: Any) -> Any:
+        """The task, with ``overrides`` (None values ignored) replacing the spec's options for this call.
+
+        Raises:
+            InvalidInputError: An override the spec or the task refuses, or a model the task cannot run on.
+        """
+        spec = self.spec.updated(**overrides)
+        if spec is self.spec and self._task is not None:
+            return self._task
+        return spec.build(self.scorer, **self.objects)
+
+
+def _takes(task_class: type[Any], option: str) -> bool:
+    """Whether ``task_class.__init__`` has a keyword ``option``."""
+    return option in inspect.signature(task_class.__init__).parameters
+
+
 class ServerState:
     """What the endpoints share: the config, the batcher, the tasks and the metrics.
 
@@ -83,7 +174,17 @@ class ServerState:
     that the tasks call.
     """
 
-    def __init__(self, scorer: Scorer, config: ServeConfig, router: Router | None, metrics: ServerMetrics) -> None:
+    def __init__(
+        self,
+        scorer: Scorer,
+        config: ServeConfig,
+        router: Router | None,
+        metrics: ServerMetrics,
+        *,
+        rerank: RerankArg = None,
+        check: CheckArg = None,
+        classify: ClassifyArg = None,
+    ) -> None:
         """Wrap ``scorer`` in a batcher and build the tasks, the limits and the queue gauges.
 
         Args:
@@ -91,6 +192,9 @@ class ServerState:
             config: The server's options.
             router: The routes' Router, or None (routing off).
             metrics: Where the server counts requests, batches and refusals.
+            rerank: The rerank endpoints' Reranker, its spec or options (see :class:`ServedTask`).
+            check: ``/v1/check``'s GroundednessChecker, its spec or options.
+            classify: ``/v1/classify``'s ZeroShotClassifier, its spec or options.
         """
         self.config = config
         self.metrics = metrics
@@ -103,8 +207,9 @@ class ServerState:
         )
         self.model_name = config.model_name or public_model_name(scorer.info.model)
         self.scorer = BatchingScorer(self.batcher, model_name=self.model_name)
-        self.reranker = Reranker(self.scorer)
-        self.classifier = ZeroShotClassifier(self.scorer)
+        self.rerank_task = ServedTask(RerankSpec, rerank, scorer, self.scorer, name="rerank")
+        self.check_task = ServedTask(CheckSpec, check, scorer, self.scorer, name="check")
+        self.classify_task = ServedTask(ClassifySpec, classify, scorer, self.scorer, name="classify")
         self.router = router
         self.limits = RequestLimits(config, scorer.info.max_length, metrics, single_pass=scorer.info.native == "labels")
         self.limiter: Any = None
@@ -162,26 +267,55 @@ def _in_context(function: Callable[[], T], timeout: float | None, token: CancelT
         return function()
 
 
-def build_state(model: ModelArg, config: ServeConfig, routes: RoutesArg = None) -> ServerState:
-    """The state of one app: the served scorer (loaded once if given by id), fresh metrics, the router.
+def build_state(
+    model: ModelArg,
+    config: ServeConfig,
+    routes: RoutesArg = None,
+    *,
+    rerank: RerankArg = None,
+    check: CheckArg = None,
+    classify: ClassifyArg = None,
+) -> ServerState:
+    """The state of one app: the served scorer (loaded once if given by id), fresh metrics, the tasks.
 
     Args:
         model: A Scorer, or a model id loaded through :func:`entailkit.shared_scorer`.
         config: The server's options.
-        routes: A routes YAML file, or a list of Route / dicts; None leaves ``/v1/route`` off.
+        routes: A routes YAML file, a list of Route / dicts, a Router on the served scorer, a RouteSpec or
+            its mapping; None leaves ``/v1/route`` off.
+        rerank: The rerank endpoints' Reranker (on the served scorer), its RerankSpec or options.
+        check: ``/v1/check``'s GroundednessChecker, its CheckSpec or options.
+        classify: ``/v1/classify``'s ZeroShotClassifier, its ClassifySpec or options.
 
     Returns:
         The state the endpoints and the guard share.
+
+    Raises:
+        InvalidInputError: A task on another scorer, or options a task refuses.
     """
-    state = ServerState(served_scorer(model), config, None, ServerMetrics())
+    served = served_scorer(model)
+    state = ServerState(served, config, None, ServerMetrics(), rerank=rerank, check=check, classify=classify)
     if routes is not None:
+        given: Any = routes
         if isinstance(routes, (str, Path)):
-            state.router = Router.from_routes_file(routes, state.scorer)
-        else:
-            state.router = Router(state.scorer, list(routes))
+            given = read_routes_file(routes)
+        elif not isinstance(routes, (Router, TaskSpec, Mapping)):
+            given = {"routes": list(routes)}
+        state.router = ServedTask(RouteSpec, given, served, state.scorer, name="routes").get()
         if any(route.examples for route in state.router.routes):
             logger.info("routes have example utterances; the server routes zero-shot (no embedding model served).")
     return state
 
 
-__all__ = ["ModelArg", "RoutesArg", "ServerState", "build_state", "public_model_name", "served_scorer"]
+__all__ = [
+    "CheckArg",
+    "ClassifyArg",
+    "ModelArg",
+    "RerankArg",
+    "RoutesArg",
+    "ServedTask",
+    "ServerState",
+    "build_state",
+    "public_model_name",
+    "served_scorer",
+]

@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from entailkit.index import ExampleStore
+from entailkit.types import LabelledExample
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,9 +51,6 @@ class UtteranceIndex:
 
     def __init__(self, embedding_scorer: Any, utterances: Sequence[tuple[str, str]]) -> None:
         """``utterances``: (route name, text) pairs."""
-        from entailkit.index import ExampleStore
-        from entailkit.types import LabelledExample
-
         self.store = ExampleStore(embedding_scorer)
         self.size = len(utterances)
         if utterances:

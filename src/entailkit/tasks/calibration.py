@@ -50,7 +50,17 @@ FORMAT = "entailkit.calibrator"
 class SupportsCalibration(Protocol):
     """A task that turns its own labelled inputs into (raw score, 0/1 label) pairs for calibration."""
 
-    def calibration_data(self, inputs: Sequence[Any], labels: Sequence[Any]) -> tuple[list[float], list[int]]: ...
+    def calibration_data(self, inputs: Sequence[Any], labels: Sequence[Any]) -> tuple[list[float], list[int]]:
+        """The task's uncalibrated scores of labelled inputs, each with its 0/1 label.
+
+        Args:
+            inputs: The task's own inputs (a Router: queries).
+            labels: Their truth, in the task's own form (a Router: route names).
+
+        Returns:
+            ``(scores, labels)``: raw scores in [0, 1] and 0/1 labels, one for one.
+        """
+        ...
 
 
 class Calibrator(BaseModel):
@@ -79,7 +89,17 @@ class Calibrator(BaseModel):
     target_precision: float | None = None
 
     def transform(self, scores: Sequence[float]) -> list[float]:
-        """Calibrated probabilities of raw ``scores`` (one for one, order kept; empty gives empty)."""
+        """Calibrated probabilities of raw ``scores`` (one for one, order kept; empty gives empty).
+
+        Args:
+            scores: Raw scores in [0, 1] from the scorer the calibrator was fitted for.
+
+        Returns:
+            The calibrated probabilities.
+
+        Raises:
+            InvalidInputError: ``scores`` is not a list of numbers in [0, 1] (logits are refused).
+        """
         raw = _as_scores(scores, "scores")
         if raw.size == 0:
             return []
@@ -96,24 +116,54 @@ class Calibrator(BaseModel):
 
     def threshold_for_precision(self, target: float) -> float | None:
         """The lowest calibrated threshold whose precision on the calibration data reaches ``target``
-        (so recall is as high as it can be), or None when no threshold reaches it."""
+        (so recall is as high as it can be), or None when no threshold reaches it.
+
+        Args:
+            target: The precision wanted, in [0, 1].
+
+        Raises:
+            InvalidInputError: ``target`` is not a number in [0, 1].
+        """
         goal = check_probability(target, "target")
         assert goal is not None  # check_probability only returns None for None
         reaching = [point.threshold for point in self.curve if point.precision >= goal - 1e-12]
         return min(reaching) if reaching else None
 
     def evaluate(self, scores: Sequence[float], labels: Sequence[Any], *, n_bins: int = 15) -> CalibrationReport:
-        """ECE of held-out raw ``scores`` before and after this calibrator."""
+        """ECE of held-out raw ``scores`` before and after this calibrator.
+
+        Args:
+            scores: Raw scores in [0, 1] of data the calibrator was not fitted on.
+            labels: Their 0/1 labels (bools allowed).
+            n_bins: Equal-width bins of the ECE.
+
+        Returns:
+            The report (split ``"held_out"``).
+
+        Raises:
+            InvalidInputError: No scores, scores not in [0, 1], labels not 0/1, or lengths that differ.
+        """
         raw, y = _scores_and_labels(scores, labels)
         return _report("held_out", raw, y, self._apply(raw), n_bins)
 
     def save(self, path: str | Path) -> None:
-        """Write the calibrator (parameters, thresholds, figures) as JSON."""
+        """Write the calibrator (parameters, thresholds, figures) as JSON.
+
+        Args:
+            path: The file to write (replaced if it exists).
+        """
         Path(path).write_text(self.model_dump_json(indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path) -> Calibrator:
-        """Read a calibrator written by ``save``."""
+        """Read a calibrator written by ``save``.
+
+        Args:
+            path: The JSON file.
+
+        Raises:
+            InvalidInputError: The file cannot be read or is not an entailkit calibrator.
+        """
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
@@ -122,7 +172,15 @@ class Calibrator(BaseModel):
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "<json>") -> Calibrator:
-        """Parse a calibrator from its JSON text."""
+        """Parse a calibrator from its JSON text.
+
+        Args:
+            text: The JSON ``save`` writes.
+            source: Where the text came from, for the error message.
+
+        Raises:
+            InvalidInputError: The text is not an entailkit calibrator.
+        """
         try:
             return cls.model_validate_json(text)
         except ValidationError as exc:
@@ -133,7 +191,20 @@ class Calibrator(BaseModel):
 
 
 def expected_calibration_error(probs: Sequence[float], labels: Sequence[Any], n_bins: int = 15) -> float:
-    """Expected calibration error of positive-class probabilities against 0/1 labels, equal-width bins."""
+    """Expected calibration error of positive-class probabilities against 0/1 labels, equal-width bins.
+
+    Args:
+        probs: Probabilities of the positive class, in [0, 1].
+        labels: 0/1 labels (bools allowed), one per probability.
+        n_bins: How many equal-width bins over [0, 1].
+
+    Returns:
+        The bin-size-weighted mean gap between mean probability and positive rate.
+
+    Raises:
+        InvalidInputError: No probabilities, values out of [0, 1], labels not 0/1, lengths that differ, or
+            ``n_bins`` not a positive int.
+    """
     check_positive_int(n_bins, "n_bins", allow_none=False)
     p, y = _scores_and_labels(probs, labels)
     if p.size == 0:
@@ -152,7 +223,26 @@ def fit_calibrator(
     model: str | None = None,
 ) -> Calibrator:
     """Fit a calibrator on raw scores in [0, 1] and 0/1 labels; ``held_out`` (scores, labels) is only
-    measured. With ``target_precision`` the saved threshold is the lowest one reaching it."""
+    measured. With ``target_precision`` the saved threshold is the lowest one reaching it.
+
+    Args:
+        scores: Raw scores in [0, 1] (probabilities, not logits) from the scorer or task to calibrate.
+        labels: 0/1 labels (bools allowed), one per score; both classes must occur.
+        method: ``"temperature"`` (one parameter, keeps the ranking), ``"platt"`` (slope and intercept,
+            keeps the ranking) or ``"isotonic"`` (a monotone step function, may create ties).
+        held_out: ``(scores, labels)`` not fitted on, measured into ``Calibrator.held_out``.
+        target_precision: Save as ``threshold`` the lowest calibrated threshold whose precision on the
+            calibration data reaches it (None, logged, when none does).
+        n_bins: Equal-width bins of the ECE figures.
+        model: The scorer's model id, saved with the calibrator.
+
+    Returns:
+        The fitted calibrator, with its ECE report(s) and precision curve.
+
+    Raises:
+        InvalidInputError: An unknown method, no scores, only one class, scores out of [0, 1], labels
+            not 0/1, lengths that differ, a malformed ``held_out``, or an out-of-range option.
+    """
     if method not in METHODS:
         raise InvalidInputError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
     check_positive_int(n_bins, "n_bins", allow_none=False)
@@ -233,7 +323,22 @@ def calibrate(
     - a task with ``calibration_data(inputs, labels)`` (e.g. a Router: queries and their route names)
       turns its own inputs into (score, 0/1 label) pairs.
 
-    ``held_out`` is an (inputs, labels) tuple in the same form, scored and measured but not fitted on.
+    Args:
+        task_or_scorer: A Scorer, a Reranker, or a task with ``calibration_data`` (a Router).
+        inputs: The labelled inputs in the form the first argument takes (see above).
+        labels: Their truth: 0/1 per pair, or the task's own labels (a Router: route names).
+        method: ``"temperature"``, ``"platt"`` or ``"isotonic"`` (see ``fit_calibrator``).
+        held_out: An ``(inputs, labels)`` tuple in the same form, scored and measured but not fitted on.
+        target_precision: Save the lowest threshold that reaches this precision (see ``fit_calibrator``).
+        n_bins: Equal-width bins of the ECE figures.
+        normalization: How a Scorer's NLI logits become scores (ignored for tasks, which use their own).
+
+    Returns:
+        The fitted calibrator, tagged with the scorer's model id; pass it as ``calibrator=`` to the task.
+
+    Raises:
+        InvalidInputError: The first argument is none of those, inputs are not pairs of str, labels are not
+            0/1 or do not match the inputs, or as ``fit_calibrator``.
     """
     scores, y = _collect(task_or_scorer, inputs, labels, normalization)
     held: tuple[Sequence[float], Sequence[Any]] | None = None

@@ -11,21 +11,20 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from entailkit._labels import check_described_labels
 from entailkit._validation import (
     check_bool,
-    check_example,
     check_finite,
-    check_label_list,
     check_positive_int,
     check_probability,
     check_template,
-    check_text,
     check_texts,
 )
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
 from entailkit.types import Classification, LabelledExample
+from entailkit.types.examples import as_example
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,17 @@ class ExampleSource(Protocol):
     ``search_many(texts, k)`` method, when present, is used instead (one batched lookup).
     """
 
-    def search(self, query: str, k: int = ...) -> Sequence[Any]: ...
+    def search(self, query: str, k: int = ...) -> Sequence[Any]:
+        """The labelled examples nearest to ``query``, best first.
+
+        Args:
+            query: The text to classify.
+            k: How many examples to return at most.
+
+        Returns:
+            ``LabelledExample`` objects, or hits carrying one in ``.example`` (``ExampleHit``).
+        """
+        ...
 
 
 class ZeroShotClassifier:
@@ -58,6 +67,20 @@ class ZeroShotClassifier:
         calibrator: Calibrator | None = None,
         show_progress: bool = False,
     ) -> None:
+        """Check the scorer and the options once.
+
+        Args:
+            scorer: Any Scorer; NLI cross-encoders and GLiClass models are the ones made for it.
+            hypothesis_template: How a label (or its description) becomes the hypothesis, with one ``{}``;
+                ``classify(hypothesis_template=)`` overrides it per call.
+            calibrator: Maps raw label scores to calibrated probabilities; ranking, ``predicted`` and the
+                threshold then use the calibrated scores.
+            show_progress: Show a progress bar while scoring.
+
+        Raises:
+            InvalidInputError: ``scorer`` is not a Scorer, the template has not exactly one ``{}``, the
+                calibrator has no ``transform``, or ``show_progress`` is not a bool.
+        """
         if not isinstance(scorer, Scorer):
             raise InvalidInputError(
                 f"scorer must implement the entailkit Scorer protocol, got {type(scorer).__name__}; "
@@ -83,12 +106,32 @@ class ZeroShotClassifier:
     ) -> list[Classification]:
         """One Classification per text, labels sorted by descending score (ties keep the given order).
 
-        ``labels``: one list (or ``{name: description}`` mapping) for all texts, or one per text.
         Single-label: scores sum to 1 and ``predicted`` is the top label (if it reaches ``threshold``).
         Multi-label: each label is scored on its own; ``predicted`` holds those at or above
-        ``threshold`` (0.5 when None). ``examples`` (one list for all texts or one per text) or
-        ``example_store`` (the ``rac_k`` nearest examples per text, only those at or above
-        ``rac_min_similarity`` when given) feed few-shot models.
+        ``threshold`` (0.5 when None).
+
+        Args:
+            texts: The texts to classify (a list of str).
+            labels: One list of distinct label names (or a ``{name: description}`` mapping: the model reads
+                the description, the name comes back) for all texts, or one such list or mapping per text.
+            multi_label: Score each label on its own (several may apply) instead of one softmax over them.
+            threshold: The score a label needs to be predicted, in [0, 1]; None: 0.5 for multi-label, and
+                the top label is always predicted for single-label.
+            hypothesis_template: This call's template, with one ``{}`` (None: the instance's).
+            examples: Labelled examples for few-shot models (GLiClass): one list for all texts or one list
+                per text; other scorers ignore them.
+            example_store: Where to retrieve the ``rac_k`` nearest labelled examples of each text instead
+                (an ``ExampleStore``, or anything with ``search(text, k=)``); not together with ``examples``.
+            rac_k: How many examples to retrieve per text (a positive int).
+            rac_min_similarity: Keep only retrieved examples at least this similar (None: keep the ``rac_k``).
+
+        Returns:
+            One ``Classification`` per text, in input order (empty for no texts).
+
+        Raises:
+            InvalidInputError: ``texts`` is not a list of str; a label list is empty, has duplicates or blank
+                descriptions, or per-text labels or examples do not match the number of texts; both
+                ``examples`` and ``example_store`` are given; or an option is out of range.
         """
         template = check_template(hypothesis_template) if hypothesis_template is not None else self.hypothesis_template
         cut = check_probability(threshold, "threshold")
@@ -97,7 +140,7 @@ class ZeroShotClassifier:
         assert k is not None
         min_similarity = check_finite(rac_min_similarity, "rac_min_similarity", allow_none=True)
         text_list = check_texts(texts)
-        specs = _label_specs(labels, len(text_list))
+        specs = check_described_labels(labels, len(text_list))
         if examples is not None and example_store is not None:
             raise InvalidInputError("pass examples= or example_store=, not both.")
         if example_store is not None and not callable(getattr(example_store, "search", None)):
@@ -149,51 +192,6 @@ class ZeroShotClassifier:
         return out
 
 
-def _label_specs(labels: Any, n_texts: int) -> list[dict[str, str]]:
-    """One ``{name: text the model reads}`` dict per text."""
-    if isinstance(labels, (str, bytes)):
-        raise InvalidInputError(
-            f"labels must be a list of label names or a {{name: description}} mapping, got a single str; "
-            f"use [{labels!r}]."
-        )
-    if isinstance(labels, Mapping):
-        shared = _one_spec(labels, "labels")
-        return [shared for _ in range(n_texts)]
-    if not isinstance(labels, Sequence):
-        raise InvalidInputError(f"labels must be a list or a mapping, got {type(labels).__name__}.")
-    if len(labels) > 0 and all(isinstance(x, (Mapping, Sequence)) and not isinstance(x, str) for x in labels):
-        if len(labels) != n_texts:
-            raise InvalidInputError(
-                f"per-text labels must have one list (or mapping) per text: got {len(labels)} for {n_texts} texts."
-            )
-        return [_one_spec(x, f"labels[{i}]") for i, x in enumerate(labels)]
-    shared = _one_spec(labels, "labels")
-    return [shared for _ in range(n_texts)]
-
-
-def _one_spec(spec: Any, name: str) -> dict[str, str]:
-    if isinstance(spec, Mapping):
-        names = check_label_list(list(spec.keys()), name)
-        described: dict[str, str] = {}
-        for label in names:
-            description = spec[label]
-            if not isinstance(description, str) or not description.strip():
-                raise InvalidInputError(f"{name}[{label!r}] must be a non-empty description str, got {description!r}.")
-            check_text(description, f"{name}[{label!r}]")
-            described[label] = description
-        seen: dict[str, str] = {}
-        for label, description in described.items():
-            if description in seen:
-                raise InvalidInputError(
-                    f"{name}: labels {seen[description]!r} and {label!r} have the same "
-                    f"description {description!r}; "
-                    "descriptions must be distinct."
-                )
-            seen[description] = label
-        return described
-    return {label: label for label in check_label_list(spec, name)}
-
-
 def _examples(
     examples: Any, texts: list[str], store: ExampleSource | None, k: int, min_similarity: float | None = None
 ) -> list[list[LabelledExample]] | None:
@@ -210,7 +208,7 @@ def _examples(
         if len(found) != len(texts):
             raise InvalidInputError(f"example_store returned {len(found)} result lists for {len(texts)} texts.")
         return [
-            [_as_example(hit, f"example_store.search({text[:30]!r})") for hit in hits][:k]
+            [as_example(hit, f"example_store.search({text[:30]!r})") for hit in hits][:k]
             for text, hits in zip(texts, found, strict=True)
         ]
     if examples is None:
@@ -222,32 +220,9 @@ def _examples(
             raise InvalidInputError(
                 f"per-text examples must have one list per text: got {len(examples)} lists for {len(texts)} texts."
             )
-        return [[_as_example(x, f"examples[{i}][{j}]") for j, x in enumerate(xs)] for i, xs in enumerate(examples)]
-    shared = [_as_example(x, f"examples[{j}]") for j, x in enumerate(examples)]
+        return [[as_example(x, f"examples[{i}][{j}]") for j, x in enumerate(xs)] for i, xs in enumerate(examples)]
+    shared = [as_example(x, f"examples[{j}]") for j, x in enumerate(examples)]
     return [shared for _ in texts]
-
-
-def _as_example(value: Any, where: str) -> LabelledExample:
-    """A LabelledExample (given, inside a search hit, or from a mapping) with valid text and labels."""
-    return check_example(_to_example(value, where), where)
-
-
-def _to_example(value: Any, where: str) -> LabelledExample:
-    if isinstance(value, LabelledExample):
-        return value
-    inner = getattr(value, "example", None)
-    if isinstance(inner, LabelledExample):
-        return inner
-    if isinstance(value, Mapping):
-        try:
-            return LabelledExample.model_validate(value)
-        except Exception as exc:
-            raise InvalidInputError(
-                f"{where} is not a valid example: {exc}. Expected text, true_labels and optionally all_labels."
-            ) from None
-    raise InvalidInputError(
-        f"{where} must be a LabelledExample (or a mapping with text and true_labels), got {type(value).__name__}."
-    )
 
 
 def _describe_example(example: LabelledExample, names: Mapping[str, str]) -> LabelledExample:

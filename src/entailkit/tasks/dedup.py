@@ -37,6 +37,26 @@ def filter_passages(
     at least ``duplicate_threshold`` (cosine for embedding scorers; identical text always counts). Else,
     with a 3-label NLI model, it is flagged (or dropped, or kept as ``on_contradiction`` says) when a kept
     higher-ranked passage contradicts it with probability at least ``contradiction_threshold``.
+
+    Args:
+        scorer: An NLI cross-encoder (2 or 3 labels), a GLiClass model or an embedding scorer; only 3-label
+            NLI models can report contradictions.
+        texts: The passages in rank order, best first (a list of str); blank ones are always kept.
+        duplicate_threshold: The entailment (or cosine) at which a lower-ranked passage is a duplicate of a
+            kept higher-ranked one, in [0, 1].
+        contradiction_threshold: The contradiction probability at which a passage contradicts a kept
+            higher-ranked one (it must also beat the pair's entailment), in [0, 1].
+        on_contradiction: What happens to a contradicting passage: ``"flag"`` (kept, marked), ``"drop"``,
+            or ``"keep"`` (kept, not marked).
+        show_progress: Show a progress bar while scoring.
+
+    Returns:
+        One decision per passage, in input order, each naming the higher-ranked passage (``of``) and the
+        score behind it; ``kept`` lists the positions that stay.
+
+    Raises:
+        InvalidInputError: ``scorer`` is not a Scorer or is a relevance model, ``texts`` is not a list of
+            str, a threshold is not in [0, 1], or ``on_contradiction`` is not one of its values.
     """
     if not isinstance(scorer, Scorer):
         raise InvalidInputError(

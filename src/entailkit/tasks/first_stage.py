@@ -17,6 +17,15 @@ def flat_first_stage_scores(scores: Any, sizes: Sequence[int], info: ScorerInfo)
 
     Only the shape is checked here (one row per query, one entry per document); the scorer checks the
     values and refuses them unless it was trained on top of a retriever (``info.first_stage``).
+
+    Args:
+        scores: The caller's ``first_stage_scores``: one list per query, or None (logged as a warning when
+            the model was trained on top of a retriever).
+        sizes: How many documents each query has.
+        info: The scorer's info.
+
+    Raises:
+        InvalidInputError: Not one list per query, or a list whose length is not its query's documents.
     """
     if scores is None:
         if info.first_stage is not None:

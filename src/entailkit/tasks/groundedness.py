@@ -66,6 +66,29 @@ class GroundednessChecker:
         prefix_question: bool = False,
         show_progress: bool = False,
     ) -> None:
+        """Check the scorer can judge entailment and every option, once.
+
+        Args:
+            scorer: A scorer that can judge entailment: an NLI cross-encoder with 2 or 3 labels, or a
+                GLiClass model (only 3-label models also report contradiction).
+            threshold: The (calibrated) entailment a sentence needs to be ``supported``, and the
+                ``aggregate`` score the answer needs to be ``grounded``; a number in [0, 1].
+            contradiction_threshold: The contradiction probability at which a sentence is ``contradicted``
+                (when it also beats the sentence's best entailment); None: the same as ``threshold``.
+            aggregate: How sentence scores make the answer's score: ``"min"`` (every sentence must be
+                supported) or ``"mean"``.
+            splitter: A callable ``answer -> [(sentence, (start, end)), ...]`` (plain str items are located
+                in the answer); None: the built-in ``split_sentences``.
+            calibrator: Maps raw entailment to calibrated probabilities; sentence scores, verdicts and the
+                aggregate then use the calibrated value.
+            prefix_question: Put the question (when given) before each sentence: the hypothesis becomes
+                ``"<question> <sentence>"`` (for sentences that only make sense with it, "Yes, in 1998.").
+            show_progress: Show a progress bar while scoring.
+
+        Raises:
+            InvalidInputError: ``scorer`` is not a Scorer or cannot judge entailment (a relevance or embedding
+                model), or an option is out of range or of the wrong type.
+        """
         if not isinstance(scorer, Scorer):
             raise InvalidInputError(
                 f"scorer must implement the entailkit Scorer protocol, got {type(scorer).__name__}; "
@@ -90,7 +113,8 @@ class GroundednessChecker:
             raise InvalidInputError("threshold must be a number in [0, 1], got None.")
         self.threshold: float = value
         contra = check_probability(contradiction_threshold, "contradiction_threshold")
-        self.contradiction_threshold: float = self.threshold if contra is None else contra
+        self.contradiction_threshold: float | None = contra
+        """As given: None means the same as ``threshold`` (so a spec read back keeps that link)."""
         if aggregate not in ("mean", "min"):
             raise InvalidInputError(f"aggregate must be 'mean' or 'min', got {aggregate!r}.")
         self.aggregate: GroundednessAggregate = aggregate
@@ -103,15 +127,43 @@ class GroundednessChecker:
         self.prefix_question = check_bool(prefix_question, "prefix_question")
         self.show_progress = check_bool(show_progress, "show_progress")
 
+    @property
+    def _contradiction_cut(self) -> float:
+        return self.threshold if self.contradiction_threshold is None else self.contradiction_threshold
+
     def check(self, answer: str, contexts: Sequence[str], question: str | None = None) -> GroundednessReport:
-        """Verdicts for every sentence of ``answer`` against ``contexts`` (a list of passages)."""
+        """Verdicts for every sentence of ``answer`` against ``contexts`` (a list of passages).
+
+        Args:
+            answer: The text to check; it is split into sentences by the checker's ``splitter``.
+            contexts: The passages the answer should rest on (a list of str); blank ones are skipped, long
+                ones are scored in windows.
+            question: The question the answer replies to, kept in the report (and put before each sentence
+                when ``prefix_question`` is set).
+
+        Returns:
+            One ``SentenceCheck`` per sentence (with its best supporting and contradicting evidence) and the
+            answer's verdict; an answer with no checkable sentence is not grounded (``no_sentences=True``).
+
+        Raises:
+            InvalidInputError: ``answer`` or ``question`` is not a str, ``contexts`` is not a list of str, or
+                the splitter failed or returned something malformed.
+        """
         return self._run([self._windows(self._plan(answer, contexts, question, None))])[0]
 
     def check_many(self, items: Sequence[Any]) -> list[GroundednessReport]:
         """Check many answers, every (window, sentence) pair of all of them in shared batches.
 
-        Each item is a mapping with ``answer``, ``contexts`` and optionally ``question``, or a tuple
-        ``(answer, contexts)`` / ``(answer, contexts, question)``.
+        Args:
+            items: One entry per answer: a mapping with ``answer``, ``contexts`` and optionally ``question``,
+                or a tuple ``(answer, contexts)`` / ``(answer, contexts, question)``.
+
+        Returns:
+            One report per item, in input order (see ``check``).
+
+        Raises:
+            InvalidInputError: ``items`` is not a list, an item has neither shape, or as in ``check``
+                (the message names ``items[i]``); every item is checked before anything is scored.
         """
         if isinstance(items, (str, Mapping)) or not isinstance(items, Sequence):
             raise InvalidInputError(
@@ -190,11 +242,7 @@ class GroundednessChecker:
                 )
                 if support is None or entail > support.entailment:
                     support = evidence
-                if (
-                    contradicts
-                    and item.contradiction is not None
-                    and (best_c is None or item.contradiction > best_c)
-                ):
+                if contradicts and item.contradiction is not None and (best_c is None or item.contradiction > best_c):
                     best_c, contra = item.contradiction, evidence
             raw_entailment.append(support.entailment if support is not None else 0.0)
             found.append((support, contra, best_c))
@@ -208,7 +256,7 @@ class GroundednessChecker:
             score = next(calibrated_iter) if support is not None else 0.0
             entail = raw_entailment[i]
             verdict: SentenceVerdict
-            if best_c is not None and best_c >= self.contradiction_threshold and best_c > entail:
+            if best_c is not None and best_c >= self._contradiction_cut and best_c > entail:
                 verdict = "contradicted"
             elif score >= self.threshold and support is not None:
                 verdict = "supported"

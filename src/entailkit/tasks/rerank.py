@@ -54,6 +54,29 @@ class Reranker:
         text_key: str | None = None,
         show_progress: bool = False,
     ) -> None:
+        """Check every option once, so a bad one fails here rather than on the first query.
+
+        Args:
+            scorer: Any ``Scorer`` (``load_scorer(...)``); one scorer can serve
+                several tasks.
+            query_template: How a query becomes the hypothesis, with one ``{}`` (e.g. ``"{}"`` for queries
+                that are already statements). None: ``DEFAULT_QUERY_TEMPLATE`` for NLI heads, the raw query
+                for GLiClass and embedding scorers. Relevance models always get the raw query (a template
+                given for one is ignored, with a warning).
+            top_n: Keep at most this many items per query (None: all); ``rerank(top_n=)`` overrides it.
+            threshold: Drop items whose (calibrated) score is below it, a number in [0, 1] (None: keep all);
+                ``rerank(threshold=)`` overrides it.
+            calibrator: Maps raw scores to calibrated probabilities (e.g. from ``fit_calibrator``); the
+                threshold and the order then use the calibrated score.
+            normalization: How NLI logits become the score: ``"softmax"`` over all classes, or
+                ``"entailment_vs_contradiction"`` (neutral left out). Other heads ignore it.
+            text_key: The mapping key or attribute holding a document's text, looked for before
+                ``"page_content"``, ``"text"`` and ``"content"``.
+            show_progress: Show a progress bar while scoring.
+
+        Raises:
+            InvalidInputError: ``scorer`` is not a Scorer, or an option is out of range or of the wrong type.
+        """
         if not isinstance(scorer, Scorer):
             raise InvalidInputError(
                 f"scorer must implement the entailkit Scorer protocol, got {type(scorer).__name__}; "
@@ -80,7 +103,15 @@ class Reranker:
             )
 
     def hypothesis_for(self, query: str) -> str:
-        """The text the model scores each passage against: the templated query for models that read hypotheses."""
+        """The text the model scores each passage against: the templated query for models that read hypotheses.
+
+        Args:
+            query: The query as the caller gave it.
+
+        Returns:
+            ``query`` itself for relevance models (and for GLiClass and embedding scorers without a
+            ``query_template``), else ``query_template`` (or ``DEFAULT_QUERY_TEMPLATE``) filled with it.
+        """
         info = self.scorer.info
         if info.can("relevance"):
             return query
@@ -99,9 +130,23 @@ class Reranker:
     ) -> RerankResult:
         """Score every document against ``query``; sort (stable), then filter by threshold, then cut to top_n.
 
-        ``top_n`` / ``threshold`` given here override the instance's for this call. ``first_stage_scores``
-        (one per document, e.g. the retriever's cosine) are for relevance models trained on top of a
-        retriever (``scorer.info.first_stage``): the score becomes their fused relevance.
+        Args:
+            query: The query (a non-blank str).
+            documents: The candidates: strs, mappings with a text key, or objects with a text attribute
+                (see the class docstring); each result item holds the caller's object itself.
+            top_n: Keep at most this many items, for this call (None: the instance's ``top_n``).
+            threshold: Drop items scoring below it, for this call (None: the instance's ``threshold``).
+            first_stage_scores: One retriever score per document (e.g. its cosine), for relevance models
+                trained on top of that retriever (``scorer.info.first_stage``): the score becomes their
+                fused relevance. Refused by other scorers.
+
+        Returns:
+            The kept items, best first (ties keep input order), with ``num_documents`` counting them all.
+
+        Raises:
+            InvalidInputError: The query is blank or not a str, a document has no str text, an override is
+                out of range, or ``first_stage_scores`` is not one finite number per document or is given to
+                a model not trained on top of a retriever.
         """
         scores = None if first_stage_scores is None else [first_stage_scores]
         return self.rerank_many([query], [documents], top_n=top_n, threshold=threshold, first_stage_scores=scores)[0]
@@ -117,7 +162,19 @@ class Reranker:
     ) -> list[RerankResult]:
         """Rerank one document list per query, all pairs in one batched scorer call.
 
-        ``first_stage_scores``: one list per query, one number per document (see ``rerank``).
+        Args:
+            queries: The queries (a list of str; for one query use ``rerank``).
+            documents: One list of documents per query, in the same order as ``queries``.
+            top_n: Keep at most this many items per query, for this call (None: the instance's ``top_n``).
+            threshold: Drop items scoring below it, for this call (None: the instance's ``threshold``).
+            first_stage_scores: One list per query, one retriever score per document (see ``rerank``).
+
+        Returns:
+            One result per query, in the order of ``queries``.
+
+        Raises:
+            InvalidInputError: ``queries`` is a single str or not a sequence, ``documents`` is not one list per
+                query, or as in ``rerank``.
         """
         if isinstance(queries, str) or not isinstance(queries, Sequence):
             raise InvalidInputError(

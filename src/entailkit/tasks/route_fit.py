@@ -24,14 +24,27 @@ MAX_THRESHOLD_CANDIDATES = 200
 
 
 def blend(zero_shot: Matrix, knn: Matrix, has_knn: NDArray[np.bool_], weight: float) -> Matrix:
-    """score = weight * knn + (1 - weight) * zero_shot where a query has kNN hits, else zero_shot."""
+    """score = weight * knn + (1 - weight) * zero_shot where a query has kNN hits, else zero_shot.
+
+    Args:
+        zero_shot: ``(n_queries, n_routes)`` zero-shot scores.
+        knn: ``(n_queries, n_routes)`` kNN votes.
+        has_knn: Per query, whether it had kNN hits.
+        weight: The kNN weight in [0, 1].
+    """
     mixed = weight * knn + (1.0 - weight) * zero_shot
     return np.where(has_knn[:, None], mixed, zero_shot)
 
 
 def decide(scores: Matrix, thresholds: NDArray[np.float64], multi: bool) -> BoolMatrix:
     """Routes taken per query: every route at or above its threshold (multi), or the best route (first
-    on ties) when it reaches its own threshold (single); an all-False row means the fallback."""
+    on ties) when it reaches its own threshold (single); an all-False row means the fallback.
+
+    Args:
+        scores: ``(n_queries, n_routes)`` final scores.
+        thresholds: One threshold per route.
+        multi: Take every passing route instead of the best one.
+    """
     passing = scores >= thresholds[None, :]
     if multi:
         return passing
@@ -51,7 +64,16 @@ def decision(
     taken: NDArray[np.bool_],
 ) -> RouteDecision:
     """The RouteDecision of one query from its (final scores, zero-shot, kNN or None) rows and the routes
-    it takes (``decide``): best route first, the fallback when none, and the signal that decided."""
+    it takes (``decide``): best route first, the fallback when none, and the signal that decided.
+
+    Args:
+        query: The query.
+        names: The route names, in column order.
+        fallback: The fallback route name, or None.
+        blend_weight: The router's kNN weight.
+        signals: The query's final scores, zero-shot scores and kNN votes (None without kNN hits).
+        taken: The query's row of ``decide``.
+    """
     scores, zero_shot, knn = signals
     order = sorted(np.flatnonzero(taken), key=lambda j: (-scores[j], j))
     chosen = [names[int(j)] for j in order]
@@ -82,7 +104,13 @@ def decision(
 
 def correct(pred: BoolMatrix, truth: BoolMatrix, multi: bool) -> NDArray[np.bool_]:
     """Per query: multi, the routes taken equal the true set; single, the route taken is a true route,
-    or no route is taken and the query is out of scope."""
+    or no route is taken and the query is out of scope.
+
+    Args:
+        pred: ``(n_queries, n_routes)`` routes taken.
+        truth: ``(n_queries, n_routes)`` true routes.
+        multi: Whether the router takes several routes.
+    """
     if multi:
         return np.asarray(np.all(pred == truth, axis=1))
     hit = np.any(pred & truth, axis=1)
@@ -91,7 +119,13 @@ def correct(pred: BoolMatrix, truth: BoolMatrix, multi: bool) -> NDArray[np.bool
 
 
 def per_route_metrics(pred: BoolMatrix, truth: BoolMatrix, names: Sequence[str]) -> dict[str, RouteMetrics]:
-    """Precision, recall and F1 of every route (0.0 where undefined)."""
+    """Precision, recall and F1 of every route (0.0 where undefined).
+
+    Args:
+        pred: ``(n_queries, n_routes)`` routes taken.
+        truth: ``(n_queries, n_routes)`` true routes.
+        names: The route names, in column order.
+    """
     out: dict[str, RouteMetrics] = {}
     for j, name in enumerate(names):
         tp = int(np.sum(pred[:, j] & truth[:, j]))
@@ -100,14 +134,17 @@ def per_route_metrics(pred: BoolMatrix, truth: BoolMatrix, names: Sequence[str])
         precision = tp / predicted if predicted else 0.0
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out[name] = RouteMetrics(
-            precision=precision, recall=recall, f1=f1, support=support, predicted=predicted
-        )
+        out[name] = RouteMetrics(precision=precision, recall=recall, f1=f1, support=support, predicted=predicted)
     return out
 
 
 def top1_accuracy(scores: Matrix, truth: BoolMatrix) -> float:
-    """Share of in-scope queries whose best-scoring route is a true route (no thresholds)."""
+    """Share of in-scope queries whose best-scoring route is a true route (no thresholds).
+
+    Args:
+        scores: ``(n_queries, n_routes)`` scores.
+        truth: ``(n_queries, n_routes)`` true routes; with no query in scope the accuracy is 0.0.
+    """
     rows = truth.any(axis=1)
     if not rows.any():
         return 0.0
@@ -122,7 +159,18 @@ def choose_blend_weight(
     truth: BoolMatrix,
     grid: Sequence[float],
 ) -> tuple[float, list[tuple[float, float]]]:
-    """The weight of the grid with the best top-1 accuracy (ties: the one nearest 0.5), and every result."""
+    """The weight of the grid with the best top-1 accuracy (ties: the one nearest 0.5), and every result.
+
+    Args:
+        zero_shot: ``(n_queries, n_routes)`` zero-shot scores.
+        knn: ``(n_queries, n_routes)`` kNN votes.
+        has_knn: Per query, whether it had kNN hits.
+        truth: ``(n_queries, n_routes)`` true routes.
+        grid: The weights to try (not empty).
+
+    Returns:
+        ``(best weight, [(weight, top-1 accuracy), ...])``.
+    """
     search = [(float(w), top1_accuracy(blend(zero_shot, knn, has_knn, float(w)), truth)) for w in grid]
     best = max(acc for _, acc in search)
     tied = [w for w, acc in search if acc >= best - 1e-12]
@@ -159,6 +207,13 @@ def fit_thresholds(
     - single: per route, over the queries it tops, the threshold with the most correct decisions
       (taken for a true route, abstaining on an out-of-scope query); lowest threshold on ties. Exact,
       because a route's threshold only decides the queries it tops.
+
+    Args:
+        scores: ``(n_queries, n_routes)`` final scores.
+        truth: ``(n_queries, n_routes)`` true routes (an all-False row: out of scope).
+        multi: Whether the router takes several routes.
+        target_precision: The precision each route's threshold must reach (None: the rules above).
+        names: The route names, for the warning when a route never reaches ``target_precision``.
     """
     n_routes = scores.shape[1]
     thresholds = np.zeros(n_routes, dtype=np.float64)
@@ -208,7 +263,5 @@ def _precision_thresholds(
         if reached:
             out[j] = float(min(reached))
         else:
-            logger.warning(
-                "router fit: route %r never reaches precision %.2f; its threshold is 1.0.", names[j], target
-            )
+            logger.warning("router fit: route %r never reaches precision %.2f; its threshold is 1.0.", names[j], target)
     return out

@@ -52,6 +52,14 @@ class RouterFile(BaseModel):
 
     @classmethod
     def read(cls, path: str | Path) -> RouterFile:
+        """Read and validate a file ``Router.save`` wrote.
+
+        Args:
+            path: The JSON file.
+
+        Raises:
+            InvalidInputError: The file cannot be read or is not an entailkit router file.
+        """
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
@@ -67,7 +75,17 @@ class RouterFile(BaseModel):
 
 
 def truth_matrix(labels: Any, n: int, names: Sequence[str], fallback: str | None) -> NDArray[np.bool_]:
-    """Boolean (n, routes) matrix of true routes; unknown names and length mismatches are typed errors."""
+    """Boolean (n, routes) matrix of true routes; unknown names and length mismatches are typed errors.
+
+    Args:
+        labels: One label per query: a route name, a list of names, or None / the fallback (out of scope).
+        n: How many queries there are.
+        names: The route names, in column order.
+        fallback: The fallback route name, or None.
+
+    Raises:
+        InvalidInputError: ``labels`` is not a list of ``n`` labels, or names an unknown route.
+    """
     if isinstance(labels, str) or not isinstance(labels, Sequence):
         raise InvalidInputError(
             f"route_names must be a list with one route name (or None) per query, got {type(labels).__name__}."
@@ -98,6 +116,16 @@ def read_routes_file(path: str | Path) -> dict[str, Any]:
 
     Either a list of routes, or a mapping with ``routes`` and any of the Router options
     (fallback, multi, hypothesis_template, blend_weight, k, knn_temperature, min_similarity, threshold).
+
+    Args:
+        path: The routes file.
+
+    Returns:
+        ``routes`` (as ``Route`` objects) and the options given, ready for ``Router(scorer, **kwargs)``.
+
+    Raises:
+        InvalidInputError: The file cannot be read or is not valid YAML, is not a list or a mapping with a
+            non-empty ``routes`` list, has an unknown key, or a route lacks ``name`` / ``description``.
     """
     import yaml
 
@@ -142,7 +170,15 @@ def _route_from(item: Any, i: int, path: str | Path) -> Route:
 
 
 def check_routes(routes: Any) -> tuple[Route, ...]:
-    """Routes (Route objects or dicts) as a tuple of Route with distinct names and descriptions."""
+    """Routes (Route objects or dicts) as a tuple of Route with distinct names and descriptions.
+
+    Args:
+        routes: A non-empty list of ``Route`` or dicts with ``name``, ``description`` and optionally
+            ``examples`` and ``threshold``.
+
+    Raises:
+        InvalidInputError: Not a non-empty list, a malformed route, or repeated names or descriptions.
+    """
     if isinstance(routes, str | Mapping) or not isinstance(routes, Sequence):
         raise InvalidInputError(f"routes must be a list of Route, got {type(routes).__name__}.")
     if not routes:
@@ -173,7 +209,15 @@ def check_routes(routes: Any) -> tuple[Route, ...]:
 
 
 def check_queries(queries: Any, name: str = "queries") -> list[str]:
-    """A new list of the queries, each a valid, non-blank text (the rule ``Reranker`` applies too)."""
+    """A new list of the queries, each a valid, non-blank text (the rule ``Reranker`` applies too).
+
+    Args:
+        queries: The queries.
+        name: Their argument name in messages.
+
+    Raises:
+        InvalidInputError: Not a list of str, or a query is blank.
+    """
     texts = check_texts(queries, name)
     for i, text in enumerate(texts):
         if not text.strip():
@@ -182,7 +226,14 @@ def check_queries(queries: Any, name: str = "queries") -> list[str]:
 
 
 def check_weight(value: Any) -> float:
-    """A blend weight in [0, 1]."""
+    """A blend weight in [0, 1].
+
+    Args:
+        value: The weight.
+
+    Raises:
+        InvalidInputError: Not a number in [0, 1].
+    """
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
         raise InvalidInputError(f"blend weight must be a number in [0, 1], got {value!r}.")
     return float(value)

@@ -74,6 +74,35 @@ class Router:
         threshold: float | None = None,
         calibrator: Any = None,
     ) -> None:
+        """Check the scorers, the routes and every option once.
+
+        Args:
+            scorer: The zero-shot scorer (an NLI cross-encoder or GLiClass model) that reads the route
+                descriptions.
+            routes: The routes: ``Route`` objects or dicts with ``name``, ``description`` and optionally
+                ``examples`` and ``threshold``; names and descriptions must be distinct.
+            fallback: The route name returned when no route passes its threshold (None: ``route`` is None);
+                must not be a route's name.
+            multi: Take every route that passes its threshold (compound queries) instead of the best one;
+                zero-shot scores are then independent per route.
+            embedding_scorer: An embedding scorer (``load_scorer(model, kind="embedding")``) for the kNN
+                signal over the routes' example utterances; None: zero-shot only.
+            hypothesis_template: How a route description becomes the hypothesis, with one ``{}``.
+            blend_weight: ``w`` in ``score = w * knn + (1 - w) * zero_shot``, in [0, 1]; ``fit`` tunes it.
+            k: How many nearest utterances vote in the kNN signal.
+            knn_temperature: The temperature of the similarity-weighted vote (> 0; lower: the nearest
+                utterances weigh more).
+            min_similarity: Utterances less similar than this (cosine) do not vote.
+            threshold: The threshold of routes that have none of their own, in [0, 1]; None: 0.5 for multi
+                routers, 0.0 (always take the best route) otherwise. ``fit`` sets per-route thresholds.
+            calibrator: Maps blended scores to calibrated probabilities (anything with ``transform``);
+                ``fit(calibration=)`` fits one.
+
+        Raises:
+            InvalidInputError: ``scorer`` is not a Scorer, ``embedding_scorer`` has no ``embed``, the routes
+                are empty, malformed or repeated, ``fallback`` is blank or a route name, or an option is out
+                of range or of the wrong type.
+        """
         if not isinstance(scorer, Scorer):
             raise InvalidInputError(
                 f"scorer must be an entailkit Scorer (from load_scorer), got {type(scorer).__name__}."
@@ -110,10 +139,12 @@ class Router:
 
     @property
     def routes(self) -> tuple[Route, ...]:
+        """The routes, with the thresholds ``fit`` set."""
         return self._routes
 
     @property
     def names(self) -> list[str]:
+        """The route names, in route order (the order that breaks ties)."""
         return [r.name for r in self._routes]
 
     @property
@@ -127,6 +158,7 @@ class Router:
 
     @property
     def calibrator(self) -> Any:
+        """The calibrator applied to blended scores, or None (set by ``fit(calibration=)`` or by hand)."""
         return self._calibrator
 
     @calibrator.setter
@@ -141,18 +173,41 @@ class Router:
 
     @property
     def uses_knn(self) -> bool:
+        """Whether the kNN signal is on: an embedding scorer is set and some route has example utterances."""
         return self.embedding_scorer is not None and any(r.examples for r in self._routes)
 
     # -- routing -----------------------------------------------------------------------------------
 
     def route(self, query: str) -> RouteDecision:
-        """The decision for one query (an empty or blank query is refused, as by Reranker)."""
+        """The decision for one query (an empty or blank query is refused, as by Reranker).
+
+        Args:
+            query: The query (a non-blank str; for a list use ``route_batch``).
+
+        Returns:
+            The chosen route (or the fallback), every route's score and the signal that decided.
+
+        Raises:
+            InvalidInputError: ``query`` is not a str, or is empty or blank.
+        """
         if not isinstance(query, str):
             raise InvalidInputError(f"query must be a str, got {type(query).__name__}; use route_batch for lists.")
         return self.route_batch([check_query(query, "query", purpose="route")])[0]
 
     def route_batch(self, queries: Sequence[str], *, show_progress: bool = False) -> list[RouteDecision]:
-        """Decisions for many queries, batched, in input order (empty gives empty; a blank query is refused)."""
+        """Decisions for many queries, batched, in input order (empty gives empty; a blank query is refused).
+
+        Args:
+            queries: The queries (a list of non-blank str).
+            show_progress: Show a progress bar while scoring.
+
+        Returns:
+            One ``RouteDecision`` per query.
+
+        Raises:
+            InvalidInputError: ``queries`` is not a list of str, a query is blank, or ``show_progress`` is not
+                a bool.
+        """
         check_bool(show_progress, "show_progress")
         texts = check_queries(queries, "queries")
         if not texts:
@@ -223,9 +278,30 @@ class Router:
     ) -> RouterReport:
         """Tune the blend weight, an optional calibrator and the per-route thresholds on labelled queries.
 
-        ``route_names[i]`` is the true route of ``queries[i]``: a name, a list of names (compound query,
-        multi routers), or None / the fallback name for an out-of-scope query. Queries equal to an example
-        utterance do not vote for themselves (leave-one-out). Returns the report on the fit queries.
+        Queries equal to an example utterance do not vote for themselves (leave-one-out). The router is
+        changed in place: its blend weight (when the kNN signal is on), calibrator (replaced, or removed
+        when ``calibration`` is None) and every route's threshold.
+
+        Args:
+            queries: The labelled queries (a non-empty list of non-blank str).
+            route_names: The truth, one per query: a route name, a list of names (compound query, multi
+                routers), or None / the fallback name for an out-of-scope query.
+            blend_weights: The blend weights to try, each in [0, 1] (None: 0.0, 0.1, ..., 1.0); the one with
+                the best top-1 accuracy is kept (ties: the nearest to 0.5). Used only with the kNN signal.
+            calibration: Fit a calibrator on the blended scores: ``"temperature"``, ``"platt"`` or
+                ``"isotonic"`` (None: no calibrator).
+            target_precision: Set each route's threshold to the lowest one reaching this precision (1.0 when
+                none does, logged); None: the thresholds with the most correct decisions (single) or the
+                best F1 per route (multi).
+            show_progress: Show a progress bar while scoring.
+
+        Returns:
+            The report on the fit queries, with the thresholds and blend weight chosen.
+
+        Raises:
+            InvalidInputError: No queries, a blank query, labels that do not match the queries or name an
+                unknown route, an out-of-range (or, with the kNN signal, empty) ``blend_weights``, or an
+                unknown ``calibration``.
         """
         check_bool(show_progress, "show_progress")
         texts = check_queries(queries, "queries")
@@ -267,7 +343,20 @@ class Router:
     def evaluate(
         self, queries: Sequence[str], route_names: Sequence[RouteLabel], *, show_progress: bool = False
     ) -> RouterReport:
-        """Accuracy, per-route precision / recall and abstention rate on labelled queries (no tuning)."""
+        """Accuracy, per-route precision / recall and abstention rate on labelled queries (no tuning).
+
+        Args:
+            queries: The labelled queries (a non-empty list of non-blank str).
+            route_names: The truth, one per query, as in ``fit``.
+            show_progress: Show a progress bar while scoring.
+
+        Returns:
+            The report (split ``"evaluate"``).
+
+        Raises:
+            InvalidInputError: No queries, a blank query, or labels that do not match the queries or name an
+                unknown route (checked before anything is scored).
+        """
         check_bool(show_progress, "show_progress")
         texts = check_queries(queries, "queries")
         if not texts:
@@ -276,7 +365,19 @@ class Router:
         return self.report(self.route_batch(texts, show_progress=show_progress), route_names)
 
     def report(self, decisions: Sequence[RouteDecision], route_names: Sequence[RouteLabel]) -> RouterReport:
-        """The evaluation report of decisions already made (``route_batch``), against their true routes."""
+        """The evaluation report of decisions already made (``route_batch``), against their true routes.
+
+        Args:
+            decisions: The decisions (a non-empty list from ``route_batch``).
+            route_names: The truth, one per decision, as in ``fit``.
+
+        Returns:
+            The report (split ``"evaluate"``), scored without running the model again.
+
+        Raises:
+            InvalidInputError: ``decisions`` is empty or not a list, or the labels do not match it or name an
+                unknown route.
+        """
         if isinstance(decisions, RouteDecision) or not isinstance(decisions, Sequence) or not decisions:
             raise InvalidInputError("decisions must be a non-empty list of RouteDecision (from route_batch).")
         truth = truth_matrix(route_names, len(decisions), self.names, self.fallback)
@@ -306,7 +407,18 @@ class Router:
 
     def calibration_data(self, inputs: Sequence[str], labels: Sequence[RouteLabel]) -> tuple[list[float], list[int]]:
         """For ``calibrate(router, queries, route_names)``: the uncalibrated score of every (query, route)
-        pair with label 1 when the route is a true route of the query."""
+        pair with label 1 when the route is a true route of the query.
+
+        Args:
+            inputs: The labelled queries (a list of non-blank str).
+            labels: The truth, one per query, as ``route_names`` in ``fit``.
+
+        Returns:
+            ``(scores, labels)``, flattened query by query, route by route (empty for no queries).
+
+        Raises:
+            InvalidInputError: A blank query, or labels that do not match the queries or name an unknown route.
+        """
         texts = check_queries(inputs, "inputs")
         truth = truth_matrix(labels, len(texts), self.names, self.fallback)
         if not texts:
@@ -318,7 +430,13 @@ class Router:
     # -- persistence -------------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        """Write routes, thresholds, blend weight, calibrator and model ids as JSON."""
+        """Write routes, thresholds, blend weight, calibrator and model ids as JSON.
+
+        Only an entailkit ``Calibrator`` is saved; another calibrator object is left out (with a warning).
+
+        Args:
+            path: The file to write (replaced if it exists).
+        """
         calibrator = self._calibrator if isinstance(self._calibrator, Calibrator) else None
         if self._calibrator is not None and calibrator is None:
             logger.warning(
@@ -344,7 +462,23 @@ class Router:
 
     @classmethod
     def load(cls, path: str | Path, scorer: Scorer, *, embedding_scorer: Any = None) -> Router:
-        """A router saved by ``save``, on ``scorer`` (and ``embedding_scorer`` for the kNN signal)."""
+        """A router saved by ``save``, on ``scorer`` (and ``embedding_scorer`` for the kNN signal).
+
+        A scorer other than the one the router was fitted with, or a missing embedding scorer the router
+        used, is logged as a warning, not refused.
+
+        Args:
+            path: The JSON file ``save`` wrote.
+            scorer: The zero-shot scorer (the one it was fitted with, for its thresholds to hold).
+            embedding_scorer: The embedding scorer for the kNN signal (None: zero-shot only).
+
+        Returns:
+            The router with the saved routes, thresholds, options and calibrator.
+
+        Raises:
+            InvalidInputError: The file cannot be read or is not an entailkit router file, or as the
+                constructor.
+        """
         record = RouterFile.read(path)
         if record.model != scorer.info.model:
             logger.warning(
@@ -376,7 +510,23 @@ class Router:
 
     @classmethod
     def from_routes_file(cls, path: str | Path, scorer: Scorer, *, embedding_scorer: Any = None) -> Router:
-        """A router from a routes YAML file (a list of routes, or ``routes`` plus Router options)."""
+        """A router from a routes YAML file (a list of routes, or ``routes`` plus Router options).
+
+        Args:
+            path: The YAML (or JSON) file: a list of routes (``name``, ``description``, optional
+                ``examples`` and ``threshold``), or a mapping with ``routes`` and any of ``fallback``,
+                ``multi``, ``hypothesis_template``, ``blend_weight``, ``k``, ``knn_temperature``,
+                ``min_similarity``, ``threshold``.
+            scorer: The zero-shot scorer.
+            embedding_scorer: The embedding scorer for the kNN signal (None: zero-shot only).
+
+        Returns:
+            The router, not yet fitted.
+
+        Raises:
+            InvalidInputError: The file cannot be read, is not valid YAML, or has an unknown key or a
+                malformed route; or as the constructor.
+        """
         return cls(scorer, embedding_scorer=embedding_scorer, **read_routes_file(path))
 
     def __repr__(self) -> str:

@@ -57,6 +57,15 @@ def split_sentences(text: str) -> list[tuple[str, Span]]:
     wrap); inside a unit, ``.``/``!``/``?``/``…`` (with closing quotes or brackets) followed by space and
     a non-lowercase character ends a sentence, except after known abbreviations and initials.
     Decimals (3.14), versions and URLs never split. Fragments without a letter or digit are dropped.
+
+    Args:
+        text: The answer to split.
+
+    Returns:
+        Each sentence with its span, ``text[start:end] == sentence``, in order.
+
+    Raises:
+        InvalidInputError: ``text`` is not a str.
     """
     if not isinstance(text, str):
         raise InvalidInputError(f"split_sentences expects a str, got {type(text).__name__}; pass the answer text.")

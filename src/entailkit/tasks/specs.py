@@ -11,11 +11,13 @@ are checked by the task when it is built, with the task's own typed errors.
 from __future__ import annotations
 
 import inspect
+import json
 import typing
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model, model_validator
 
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
@@ -23,6 +25,8 @@ from entailkit.tasks.classify import ZeroShotClassifier
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import Reranker
 from entailkit.tasks.routing import Router
+
+_Spec = TypeVar("_Spec", bound="TaskSpec")
 
 OBJECT_OPTIONS = frozenset({"scorer", "calibrator", "splitter", "embedding_scorer", "show_progress"})
 """Keywords of task constructors that are objects or run-time choices, given to ``build``, not specs."""
@@ -40,6 +44,14 @@ class TaskSpec(BaseModel):
             super().__init__(**options)
         except ValidationError as exc:
             raise InvalidInputError(f"{type(self).__name__}: {_explain(exc)}") from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lists_as_tuples(cls, data: Any) -> Any:
+        """Sequences are held as tuples, so a spec compares equal to the one read back from its task."""
+        if isinstance(data, Mapping):
+            return {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+        return data
 
     def options(self) -> dict[str, Any]:
         """The options as keyword arguments of the task (values as given, not dumped)."""
@@ -92,11 +104,54 @@ class TaskSpec(BaseModel):
         return cls(**dict(data))
 
     @classmethod
+    def load(cls: type[_Spec], path: str | Path) -> _Spec:
+        """The spec held by a JSON or YAML file (a mapping of option names, see :func:`read_spec_file`).
+
+        Raises:
+            InvalidInputError: The file cannot be read or parsed, is not a mapping, or has a bad option.
+        """
+        return cls(**read_spec_file(path))
+
+    @classmethod
     def split(cls, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Split keyword arguments into (this spec's options, the rest): for surfaces taking flat keywords."""
         fields = cls.model_fields
         mine = {key: value for key, value in options.items() if key in fields}
         return mine, {key: value for key, value in options.items() if key not in fields}
+
+
+def read_spec_file(path: str | Path) -> dict[str, Any]:
+    """The mapping of options in a JSON (``.json``) or YAML (any other name) file, not yet checked as a spec.
+
+    For surfaces that merge a file's options with others before making the spec (the CLI's flags given
+    on the command line, a routes file).
+
+    Args:
+        path: The file, e.g. ``{"top_n": 3, "query_template": "{}"}`` or the same in YAML.
+
+    Returns:
+        The file's mapping (an empty file is ``{}``).
+
+    Raises:
+        InvalidInputError: The file cannot be read, is not valid JSON / YAML, or is not a mapping.
+    """
+    import yaml
+
+    where = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"cannot read spec file {where!r}: {exc}") from exc
+    try:
+        data = json.loads(text) if where.lower().endswith(".json") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        kind = "JSON" if where.lower().endswith(".json") else "YAML"
+        raise InvalidInputError(f"spec file {where!r} is not valid {kind}: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
+        raise InvalidInputError(f"spec file {where!r} must hold a mapping of option names, got {type(data).__name__}.")
+    return data
 
 
 def fold_spec_options(data: Any, spec_class: type[TaskSpec], key: str = "spec") -> Any:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from entailkit.errors import InvalidInputError
 from entailkit.train.recipe import TrainConfig
 
 if TYPE_CHECKING:
@@ -66,8 +67,6 @@ def resolve_device(config: TrainConfig) -> tuple[str, bool]:
 
     device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        from entailkit.errors import InvalidInputError
-
         raise InvalidInputError(f"device {device!r} was requested but CUDA is not available")
     bf16 = config.precision == "bf16" or (config.precision == "auto" and device.startswith("cuda"))
     if config.num_threads:

@@ -12,7 +12,13 @@ EVAL_FILE = "eval_results.json"
 
 
 def record_evaluation(out_dir: str | Path, name: str, metrics: Mapping[str, float]) -> None:
-    """Add an evaluation (``name`` -> metrics) to ``eval_results.json`` and refresh the model card."""
+    """Add an evaluation (``name`` -> metrics) to ``eval_results.json`` and refresh the model card.
+
+    Args:
+        out_dir: A trained model's folder (with ``train_result.json``).
+        name: The evaluation's name (an earlier one of the same name is replaced).
+        metrics: Metric name -> value.
+    """
     out = Path(out_dir)
     path = out / EVAL_FILE
     evals: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
@@ -22,7 +28,14 @@ def record_evaluation(out_dir: str | Path, name: str, metrics: Mapping[str, floa
 
 
 def write_model_card(out_dir: str | Path) -> Path:
-    """Write README.md from ``train_result.json`` (and ``eval_results.json`` when present)."""
+    """Write README.md from ``train_result.json`` (and ``eval_results.json`` when present).
+
+    Args:
+        out_dir: A trained model's folder.
+
+    Returns:
+        The README's path.
+    """
     out = Path(out_dir)
     result: dict[str, Any] = json.loads((out / RESULT_FILE).read_text(encoding="utf-8"))
     evals_path = out / EVAL_FILE

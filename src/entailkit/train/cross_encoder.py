@@ -134,7 +134,18 @@ def _loss(logits: Any, targets: Any, task: Task) -> Any:
 
 
 def predict_logits(model: Any, data: _Encoded, device: str, bf16: bool, batch_size: int) -> np.ndarray:
-    """Logits for every encoded pair, in input order (length-sorted batches)."""
+    """Logits for every encoded pair, in input order (length-sorted batches).
+
+    Args:
+        model: The sequence-classification model (put back in train mode afterwards).
+        data: The encoded pairs.
+        device: The device the model is on.
+        bf16: Run under bf16 autocast.
+        batch_size: Pairs per forward pass.
+
+    Returns:
+        A float32 ``(len(data), num_labels)`` array.
+    """
     import torch
 
     order = sorted(range(len(data.lengths)), key=lambda i: data.lengths[i])
@@ -184,6 +195,36 @@ def train_cross_encoder(
     neutral + contradiction probability. Without ``dev`` a seeded 5% split of ``data`` drives early
     stopping. The best dev checkpoint is what ends up in ``out_dir``; ``checkpoint-last`` lets an
     interrupted run resume where it stopped.
+
+    Args:
+        base: The model to start from: a local directory or a hub id (an encoder, or a cross-encoder to
+            train further).
+        data: The training rows: ``NLIExample`` for ``task="nli"``, ``RelevanceExample`` for
+            ``task="relevance"`` (with ``first_stage`` scores on every row or none: with them the model is
+            trained on top of that retriever and saves its ``FirstStageFusion``).
+        out_dir: Where the trained model, its tokenizer, ``train_result.json`` and a model card are written
+            (created if needed).
+        task: ``"nli"`` (a 2- or 3-way head, cross-entropy) or ``"relevance"`` (1 logit, BCE; dev metric
+            nDCG@10 per query).
+        dev: Rows that drive early stopping and pick the best checkpoint (None: a seeded 5% of ``data``, at
+            most 2000 rows).
+        config: The recipe (None: ``TrainConfig()``).
+        head: For NLI, ``"nli3"`` or ``"nli2"``; None keeps a base's own matching NLI head (and its label
+            order), else 3-way when any row is neutral or contradiction, else 2-way.
+        resume: Continue from ``out_dir``'s ``checkpoint-last`` when it was written by the same data, base
+            and recipe (a checkpoint of another run is ignored, logged).
+        keep_checkpoint: Keep ``checkpoint-last`` after a finished run (it is removed by default).
+        show_progress: Show a progress bar.
+        data_description: A line on the data for the model card and ``train_result.json``.
+
+    Returns:
+        Where the model is, its head and labels, steps, the best dev score and history, and the recipe.
+
+    Raises:
+        InvalidInputError: An unknown task, no rows, rows of the wrong type for the task, a label the head
+            cannot train, first-stage scores on some rows only (or on train but not dev), or a CUDA device
+            asked for where there is none.
+        ModelLoadError: ``base`` cannot be loaded.
     """
     import torch
     from transformers import (

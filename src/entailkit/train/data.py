@@ -18,19 +18,11 @@ from typing import Literal, TypeVar
 
 from entailkit._validation import check_template
 from entailkit.errors import InvalidInputError
+from entailkit.types.nli import NLI_ROLES, nli_role
 
 NLILabel = Literal["entailment", "neutral", "contradiction", "not_entailment"]
 NLI3: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
 NLI2: tuple[str, str] = ("entailment", "not_entailment")
-_LABEL_ALIASES: dict[str, str] = {
-    "entailment": "entailment",
-    "entails": "entailment",
-    "neutral": "neutral",
-    "contradiction": "contradiction",
-    "not_entailment": "not_entailment",
-    "not entailment": "not_entailment",
-    "non-entailment": "not_entailment",
-}
 _MPE_IMAGE_ID = re.compile(r"\d+jpg\d")
 T = TypeVar("T")
 
@@ -74,15 +66,26 @@ class ClassificationExample:
 
 
 def normalize_label(label: object) -> str:
-    """Map a data set's label spelling onto an NLI role name, or raise InvalidInputError."""
-    key = str(label).strip().lower()
-    if key in _LABEL_ALIASES:
-        return _LABEL_ALIASES[key]
-    raise InvalidInputError(f"unknown NLI label {label!r}; expected one of {sorted(set(_LABEL_ALIASES.values()))}")
+    """Map a data set's label spelling onto an NLI role name (``types.nli``), or raise InvalidInputError.
+
+    Args:
+        label: The label as the data set spells it (``"ENTAILMENT"``, ``"not entailment"``, ...).
+
+    Raises:
+        InvalidInputError: The spelling is not one of an NLI role.
+    """
+    role = nli_role(label)
+    if role is None:
+        raise InvalidInputError(f"unknown NLI label {label!r}; expected one of {sorted(NLI_ROLES)}")
+    return role
 
 
 def shared_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """The shared folder: ``path``, else $ENTAILKIT_SHARED, else ``../shared`` from the working directory."""
+    """The shared folder: ``path``, else $ENTAILKIT_SHARED, else ``../shared`` from the working directory.
+
+    Args:
+        path: An explicit shared folder (None: the environment or the default).
+    """
     if path is not None:
         return Path(path)
     return Path(os.environ.get("ENTAILKIT_SHARED", Path.cwd().parent / "shared"))
@@ -100,12 +103,24 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
 
 
 def clean_mpe_premise(premise: str) -> str:
-    """Strip the image ids glued to MPE captions (``3191828851jpg0A little boy``) and tidy spaces."""
+    """Strip the image ids glued to MPE captions (``3191828851jpg0A little boy``) and tidy spaces.
+
+    Args:
+        premise: An MPE premise.
+    """
     return " ".join(_MPE_IMAGE_ID.sub(" ", premise).split())
 
 
 def load_sick(path: str | os.PathLike[str], splits: Sequence[str] = ("TRAIN", "TRIAL")) -> list[NLIExample]:
-    """SICK pairs of the given ``SemEval_set`` splits (TRAIN, TRIAL, TEST)."""
+    """SICK pairs of the given ``SemEval_set`` splits (TRAIN, TRIAL, TEST).
+
+    Args:
+        path: ``SICK.txt``.
+        splits: The splits to keep (case-insensitive).
+
+    Raises:
+        InvalidInputError: The file does not exist, or a label is not an NLI role.
+    """
     wanted = {split.upper() for split in splits}
     with _require_file(Path(path)).open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -117,7 +132,14 @@ def load_sick(path: str | os.PathLike[str], splits: Sequence[str] = ("TRAIN", "T
 
 
 def load_rte(path: str | os.PathLike[str]) -> list[NLIExample]:
-    """GLUE RTE TSV (label 0 = entailment, 1 = not_entailment, or the label names)."""
+    """GLUE RTE TSV (label 0 = entailment, 1 = not_entailment, or the label names).
+
+    Args:
+        path: The TSV file (``train.tsv`` or ``dev.tsv``).
+
+    Raises:
+        InvalidInputError: The file does not exist, or a label is not an NLI role.
+    """
     with _require_file(Path(path)).open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     names = {"0": "entailment", "1": "not_entailment"}
@@ -128,7 +150,18 @@ def load_rte(path: str | os.PathLike[str]) -> list[NLIExample]:
 
 
 def load_nli_jsonl(path: str | os.PathLike[str], source: str = "") -> list[NLIExample]:
-    """An ``nli/`` jsonl file: premise/hypothesis, QNLI question/sentence or MRPC sentence1/sentence2."""
+    """An ``nli/`` jsonl file: premise/hypothesis, QNLI question/sentence or MRPC sentence1/sentence2.
+
+    MRPC-style rows (``sentence1``, ``sentence2``) read label 1 as entailment, anything else as
+    not_entailment; MPE premises are cleaned (``clean_mpe_premise``).
+
+    Args:
+        path: The jsonl file.
+        source: The rows' ``source`` (empty: the file's folder name).
+
+    Raises:
+        InvalidInputError: The file does not exist, or a label is not an NLI role.
+    """
     path = Path(path)
     out: list[NLIExample] = []
     is_mpe = "mpe" in path.parts
@@ -149,7 +182,14 @@ def load_nli_jsonl(path: str | os.PathLike[str], source: str = "") -> list[NLIEx
 
 
 def load_qnli_train(nli_dir: str | os.PathLike[str]) -> list[NLIExample]:
-    """QNLI v1 overlap pairs minus those identical to the GLUE dev set (which stays for evaluation)."""
+    """QNLI v1 overlap pairs minus those identical to the GLUE dev set (which stays for evaluation).
+
+    Args:
+        nli_dir: The shared ``data/nli`` folder.
+
+    Raises:
+        InvalidInputError: A QNLI file does not exist.
+    """
     nli_dir = Path(nli_dir)
     held_out = {(ex.premise, ex.hypothesis) for ex in load_nli_jsonl(nli_dir / "qnli" / "dev_glue.jsonl")}
     pool = load_nli_jsonl(nli_dir / "qnli" / "dev_v1_overlaps_glue.jsonl", "qnli")
@@ -183,7 +223,15 @@ GENERAL_POOL: tuple[str, ...] = tuple(TRAIN_SETS)
 
 
 def load_named(name: str, shared: str | os.PathLike[str] | None = None) -> list[NLIExample]:
-    """Load a named NLI set (``sick:train``, ``mnli:dev_matched``, ...; ``general`` = the training pool)."""
+    """Load a named NLI set (``sick:train``, ``mnli:dev_matched``, ...; ``general`` = the training pool).
+
+    Args:
+        name: A key of ``TRAIN_SETS`` or ``EVAL_SETS``, or ``"general"`` (every training set).
+        shared: The shared folder (None: see ``shared_dir``).
+
+    Raises:
+        InvalidInputError: An unknown name (the message lists the known ones) or a missing file.
+    """
     data = shared_dir(shared) / "data"
     if name == "general":
         return [ex for part in GENERAL_POOL for ex in load_named(part, shared)]
@@ -202,7 +250,14 @@ def load_named(name: str, shared: str | os.PathLike[str] | None = None) -> list[
 
 
 def load_ag_news(path: str | os.PathLike[str]) -> tuple[list[ClassificationExample], list[str]]:
-    """AG News CSV (label, title, description) -> examples and the label names in class order."""
+    """AG News CSV (label, title, description) -> examples and the label names in class order.
+
+    Args:
+        path: The CSV file (labels 1-4; the text is ``"<title>. <description>"``).
+
+    Raises:
+        InvalidInputError: The file does not exist.
+    """
     names = ["World", "Sports", "Business", "Sci/Tech"]
     with _require_file(Path(path)).open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -220,6 +275,14 @@ def holdout_split(rows: Sequence[T], n_eval: int, *, seed: int = 0) -> tuple[lis
 
     The AG News figures use ``holdout_split(rows, 1000, seed=0)``: few-shot examples are drawn from the
     second part only, and ``entailkit eval --data ag_news`` scores the first.
+
+    Args:
+        rows: The rows to split.
+        n_eval: How many rows to hold out (all of them when there are fewer).
+        seed: Seeds the draw.
+
+    Raises:
+        InvalidInputError: ``n_eval`` is negative.
     """
     if n_eval < 0:
         raise InvalidInputError(f"n_eval must be >= 0, got {n_eval}")
@@ -231,7 +294,16 @@ def holdout_split(rows: Sequence[T], n_eval: int, *, seed: int = 0) -> tuple[lis
 def few_shot(
     examples: Sequence[ClassificationExample], n_per_label: int, *, seed: int = 0
 ) -> list[ClassificationExample]:
-    """N examples per label (the first true label counts), drawn with a fixed seed, in a shuffled order."""
+    """N examples per label (the first true label counts), drawn with a fixed seed, in a shuffled order.
+
+    Args:
+        examples: The pool to draw from (examples without labels are skipped).
+        n_per_label: Examples per label (all of a label's examples when it has fewer).
+        seed: Seeds the draw and the order.
+
+    Raises:
+        InvalidInputError: ``n_per_label`` is below 1.
+    """
     if n_per_label < 1:
         raise InvalidInputError(f"n_per_label must be >= 1, got {n_per_label}")
     rng = random.Random(seed)
@@ -260,6 +332,17 @@ def classification_to_nli(
 
     ``negatives`` false labels are sampled per text (None: all of them). With ``three_way`` the false labels
     become ``contradiction`` (single-label data: the true topic rules the others out).
+
+    Args:
+        examples: The classification examples.
+        label_names: Every label of the data set.
+        template: How a label becomes the hypothesis, with one ``{}``.
+        negatives: False labels sampled per text (None: all of them).
+        seed: Seeds the sampling.
+        three_way: Label false labels ``contradiction`` instead of ``not_entailment``.
+
+    Raises:
+        InvalidInputError: The template has not exactly one ``{}``.
     """
     template = check_template(template, "template")
     rng = random.Random(seed)
@@ -281,6 +364,9 @@ def nli_to_classification(pairs: Iterable[NLIExample]) -> list[ClassificationExa
 
     Texts keep the order of their first pair; a hypothesis given twice for one premise counts once (true
     if any of its pairs is entailment).
+
+    Args:
+        pairs: The NLI pairs.
     """
     hypotheses: dict[str, dict[str, bool]] = {}
     for pair in pairs:
@@ -293,7 +379,15 @@ def nli_to_classification(pairs: Iterable[NLIExample]) -> list[ClassificationExa
 
 
 def mix(parts: Mapping[str, tuple[Sequence[T], float]], *, seed: int = 0) -> list[T]:
-    """Mix data sets with weights: weight w keeps round(w * len) rows (w < 1 subsamples, w > 1 repeats)."""
+    """Mix data sets with weights: weight w keeps round(w * len) rows (w < 1 subsamples, w > 1 repeats).
+
+    Args:
+        parts: Name -> (rows, weight).
+        seed: Seeds the subsampling and the final shuffle.
+
+    Raises:
+        InvalidInputError: A negative weight.
+    """
     rng = random.Random(seed)
     out: list[T] = []
     for name in sorted(parts):
@@ -311,7 +405,20 @@ def mix(parts: Mapping[str, tuple[Sequence[T], float]], *, seed: int = 0) -> lis
 def split_dev(
     rows: Sequence[T], fraction: float = 0.05, *, seed: int = 0, max_dev: int = 2000
 ) -> tuple[list[T], list[T]]:
-    """Split a training pool into (train, dev) with a fixed seed; the dev split drives early stopping."""
+    """Split a training pool into (train, dev) with a fixed seed; the dev split drives early stopping.
+
+    Args:
+        rows: The pool.
+        fraction: The share of rows for dev (at least one row when there are two or more).
+        seed: Seeds the draw.
+        max_dev: The most dev rows.
+
+    Returns:
+        ``(train rows in input order, dev rows)``.
+
+    Raises:
+        InvalidInputError: ``fraction`` is not in (0, 1).
+    """
     if not 0.0 < fraction < 1.0:
         raise InvalidInputError(f"dev fraction must be in (0, 1), got {fraction}")
     order = list(range(len(rows)))
@@ -322,7 +429,11 @@ def split_dev(
 
 
 def count_labels(rows: Iterable[NLIExample]) -> dict[str, int]:
-    """Label counts (for model cards and logs)."""
+    """Label counts (for model cards and logs).
+
+    Args:
+        rows: The NLI rows.
+    """
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.label] = counts.get(row.label, 0) + 1

@@ -21,6 +21,14 @@ def evaluate_nli(scorer: Scorer, examples: Sequence[NLIExample], *, show_progres
 
     3-way sets on a 3-way head are scored 3-way (argmax). 2-way sets (or a 2-way head) are scored as
     entailment vs not: P(entailment) >= 0.5, i.e. neutral and contradiction are pooled.
+
+    Args:
+        scorer: An NLI scorer.
+        examples: The labelled pairs.
+        show_progress: Show a progress bar while scoring.
+
+    Returns:
+        ``accuracy``, ``macro_f1``, ``ece`` and ``n``; empty for no examples.
     """
     if not examples:
         return {}
@@ -64,7 +72,21 @@ def evaluate_reranking(
 ) -> dict[str, float]:
     """nDCG@k of the scorer's reranking of each query's candidates (premise = passage, hypothesis = query).
 
-    ``first_stage`` (query -> passage -> retriever score) is fused for models trained on top of it.
+    Args:
+        scorer: The scorer whose ranking is measured.
+        queries: Query id -> query text.
+        corpus: Passage id -> passage text.
+        candidates: Query id -> the passage ids to rerank.
+        qrels: Query id -> passage id -> graded judgment.
+        k: The nDCG cut-off.
+        show_progress: Show a progress bar while scoring.
+        first_stage: Query -> passage -> retriever score, fused for models trained on top of it.
+
+    Returns:
+        ``ndcg@<k>`` (mean over queries with positive judgments) and ``queries``.
+
+    Raises:
+        InvalidInputError: As ``rerank_candidates``.
     """
     run = rerank_candidates(scorer, queries, corpus, candidates, show_progress=show_progress, first_stage=first_stage)
     if not run:
@@ -85,6 +107,19 @@ def rerank_candidates(
 
     With ``first_stage`` (query -> passage -> retriever score) a model trained on top of the retriever
     (``scorer.info.first_stage``) ranks by its fused relevance, as ``Reranker(first_stage_scores=)`` does.
+    The query is fed as it is (no template).
+
+    Args:
+        scorer: The scorer.
+        queries: Query id -> query text.
+        corpus: Passage id -> passage text.
+        candidates: Query id -> the passage ids to rank.
+        show_progress: Show a progress bar while scoring.
+        first_stage: Query -> passage -> retriever score (every candidate needs one).
+
+    Raises:
+        InvalidInputError: A candidate names an unknown query, ``first_stage`` is given for a model without
+            first-stage fusion, or lacks a candidate's score.
     """
     flat = [(qid, pid) for qid, pids in candidates.items() for pid in pids]
     if not flat:
@@ -118,7 +153,18 @@ def evaluate_classification(
     hypothesis_template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
     show_progress: bool = False,
 ) -> dict[str, float]:
-    """Single-label accuracy and macro-F1 of ``score_labels`` (top label vs the first true label)."""
+    """Single-label accuracy and macro-F1 of ``score_labels`` (top label vs the first true label).
+
+    Args:
+        scorer: The scorer.
+        examples: The labelled texts (each true label must be one of ``label_names``).
+        label_names: The candidate labels of every text.
+        hypothesis_template: How a label becomes the hypothesis, with one ``{}``.
+        show_progress: Show a progress bar while scoring.
+
+    Returns:
+        ``accuracy``, ``macro_f1``, ``ece`` and ``n``; empty for no examples.
+    """
     if not examples:
         return {}
     result = scorer.score_labels(

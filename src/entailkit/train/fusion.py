@@ -15,7 +15,20 @@ from entailkit.types import FirstStageFusion
 def fit_fusion(
     scores: np.ndarray, labels: np.ndarray, *, source: str = "first-stage retriever score", ridge: float = 1e-3
 ) -> FirstStageFusion:
-    """Logistic regression of the (soft, in [0, 1]) labels on the retriever's scores, by Newton's method."""
+    """Logistic regression of the (soft, in [0, 1]) labels on the retriever's scores, by Newton's method.
+
+    Args:
+        scores: The retriever's score of each training pair (e.g. its cosine).
+        labels: The pairs' relevance labels in [0, 1] (graded labels count as soft targets).
+        source: What the scores are, saved with the fusion so inference can pass the same.
+        ridge: L2 penalty on scale and bias, which keeps the fit finite when the labels are separable.
+
+    Returns:
+        The fitted ``scale`` and ``bias`` (``sigmoid(scale * score + bias)`` fits the labels).
+
+    Raises:
+        InvalidInputError: No scores, as many labels as scores not given, or a score that is not finite.
+    """
     x = np.asarray(scores, dtype=np.float64).ravel()
     y = np.asarray(labels, dtype=np.float64).ravel()
     if x.size == 0 or x.size != y.size:

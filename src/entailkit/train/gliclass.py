@@ -23,7 +23,22 @@ GLICLASS_TOKENS = ["<<LABEL>>", "<<SEP>>", "<<EXAMPLE>>"]
 
 
 def build_gliclass(encoder: str | Path, **options: Any) -> tuple[Any, Any]:
-    """A new uni-encoder GLiClass on a plain encoder (e.g. all-MiniLM-L6-v2): (model, tokenizer)."""
+    """A new uni-encoder GLiClass on a plain encoder (e.g. all-MiniLM-L6-v2): (model, tokenizer).
+
+    The tokenizer gets the ``<<LABEL>>``, ``<<SEP>>`` and ``<<EXAMPLE>>`` tokens; the encoder's weights are
+    copied in and the GLiClass head is new (untrained).
+
+    Args:
+        encoder: A local encoder directory or a hub id.
+        **options: Fields of ``gliclass.GLiClassModelConfig`` (e.g. ``pooling_strategy``).
+
+    Returns:
+        ``(model, tokenizer)``.
+
+    Raises:
+        MissingDependencyError: The ``gliclass`` extra is not installed.
+        ModelLoadError: The encoder cannot be loaded.
+    """
     gliclass = require("gliclass", extra="gliclass")
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
@@ -200,6 +215,35 @@ def train_gliclass(
     the loss is gliclass's (focal BCE over labels). Without ``dev`` a seeded 5% split of ``data`` drives
     early stopping (``dev=[]``: none, the last weights are kept); the best dev weights end up in
     ``out_dir`` and ``checkpoint-last`` lets an interrupted run resume where it stopped.
+
+    Args:
+        base: A GLiClass checkpoint to train further, or a plain encoder (local directory or hub id) to
+            build a new GLiClass on (``build_gliclass``).
+        data: The training examples: a text, its true labels and optionally its own candidate labels.
+        label_names: The labels shown with every example that has no ``candidates`` of its own.
+        out_dir: Where the trained model, its tokenizer, ``train_result.json`` and a model card are written
+            (created if needed).
+        dev: Examples that drive early stopping and pick the best weights (None: a seeded 5% of ``data``, at
+            most 2000; ``[]``: none).
+        config: The recipe (None: ``TrainConfig()``).
+        multi_label: Score dev by micro-F1 at 0.5 (several labels per text) instead of top-label accuracy;
+            the loss is the same either way.
+        resume: Continue from ``out_dir``'s ``checkpoint-last`` when it was written by the same data, base,
+            labels and recipe.
+        keep_checkpoint: Keep ``checkpoint-last`` after a finished run (it is removed by default).
+        show_progress: Show a progress bar.
+        data_description: A line on the data for the model card and ``train_result.json``.
+        **model_options: Fields of ``gliclass.GLiClassModelConfig`` for a new model built on a plain
+            encoder (not used when ``base`` is a GLiClass checkpoint).
+
+    Returns:
+        Where the model is, its labels, steps, the best dev score and history, and the recipe.
+
+    Raises:
+        InvalidInputError: No examples, an example with no labels to show or with true labels not among
+            them, or a CUDA device asked for where there is none.
+        MissingDependencyError: The ``gliclass`` extra is not installed.
+        ModelLoadError: A plain encoder given as ``base`` cannot be loaded.
     """
     gliclass_data = require("gliclass.data_processing", extra="gliclass", package="gliclass")
     rows = list(data)

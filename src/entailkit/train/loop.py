@@ -57,7 +57,16 @@ def start(
     fingerprint: str,
 ) -> Start:
     """AdamW with linear warm-up and decay over the run's steps; restored from ``checkpoint-last`` when
-    ``saved`` (its loop state) is given, else a fresh state."""
+    ``saved`` (its loop state) is given, else a fresh state.
+
+    Args:
+        model: The model to train.
+        config: The recipe.
+        lengths: Each training row's length (for the batch count).
+        out_dir: The run's output folder (its ``checkpoint-last``).
+        saved: The loop state of ``checkpoint-last`` to resume, or None.
+        fingerprint: The run's data-and-recipe hash, kept in a fresh state.
+    """
     from transformers import get_linear_schedule_with_warmup
 
     n_batches = len(common.bucket_batches(lengths, config.batch_size, config.bucket_size, config.seed))
@@ -74,7 +83,11 @@ def start(
 
 
 def new_state(fingerprint: str) -> dict[str, Any]:
-    """The JSON loop state of a run that starts from step 0."""
+    """The JSON loop state of a run that starts from step 0.
+
+    Args:
+        fingerprint: The run's data-and-recipe hash (a checkpoint resumes only into the same run).
+    """
     return {
         "fingerprint": fingerprint,
         "step": 0,
@@ -103,7 +116,24 @@ def run_loop(
     description: str,
     show_progress: bool,
 ) -> list[float]:
-    """Train until ``n_steps`` or early stopping, updating ``state`` in place; returns the batch losses seen."""
+    """Train until ``n_steps`` or early stopping, updating ``state`` in place; returns the batch losses seen.
+
+    Dev is scored every ``config.eval_every`` steps (or at each epoch's end) and once more at the end; a run
+    without dev rows keeps its last weights.
+
+    Args:
+        model: The model (in train mode).
+        optimizer: Its optimizer (``start``).
+        scheduler: Its learning-rate scheduler (``start``).
+        config: The recipe.
+        lengths: Each training row's length (for length-bucketed batches).
+        n_steps: The optimizer steps to reach.
+        state: The loop state (fresh or resumed), updated in place.
+        hooks: The model-specific batch loss, dev score and save.
+        out_dir: The run's output folder (``checkpoint-last`` is written there).
+        description: The progress bar's label.
+        show_progress: Show a progress bar.
+    """
     import torch
 
     cfg = config

@@ -30,7 +30,17 @@ class BeirData:
 
 
 def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirData:
-    """Read ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv`` (header optional)."""
+    """Read ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv`` (header optional).
+
+    A document's text is its title and text joined by a space.
+
+    Args:
+        path: The BEIR data set folder.
+        split: The qrels file to read (``qrels/<split>.tsv``).
+
+    Raises:
+        InvalidInputError: One of the three files does not exist.
+    """
     root = Path(path)
     for name in ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv"):
         if not (root / name).is_file():
@@ -51,7 +61,15 @@ def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirData:
 
 
 def split_queries(query_ids: Sequence[str], *, seed: int = 0) -> tuple[list[str], list[str]]:
-    """Two seeded halves of the query ids (train, held out)."""
+    """Two seeded halves of the query ids (train, held out).
+
+    Args:
+        query_ids: The query ids to split.
+        seed: Seeds the shuffle (the result does not depend on the input order).
+
+    Returns:
+        ``(train, held_out)``, each sorted; the held-out half gets the odd one.
+    """
     ids = sorted(query_ids)
     random.Random(seed).shuffle(ids)
     half = len(ids) // 2
@@ -59,7 +77,16 @@ def split_queries(query_ids: Sequence[str], *, seed: int = 0) -> tuple[list[str]
 
 
 def dense_search(query_vectors: np.ndarray, doc_vectors: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the top-k documents by inner product for each query (faiss when installed, else numpy)."""
+    """Indices of the top-k documents by inner product for each query (faiss when installed, else numpy).
+
+    Args:
+        query_vectors: ``(n_queries, d)`` vectors.
+        doc_vectors: ``(n_docs, d)`` vectors.
+        k: How many documents per query (at most ``n_docs``).
+
+    Returns:
+        An ``(n_queries, k)`` array of document rows, best first.
+    """
     k = min(k, doc_vectors.shape[0])
     try:
         import faiss
@@ -81,7 +108,19 @@ def dense_retrieve(
     doc_vectors: np.ndarray | None = None,
     show_progress: bool = False,
 ) -> tuple[dict[str, list[str]], np.ndarray]:
-    """Top-k corpus ids per query with an EmbeddingScorer (``embed``), and the corpus vectors for reuse."""
+    """Top-k corpus ids per query with an EmbeddingScorer (``embed``), and the corpus vectors for reuse.
+
+    Args:
+        embedder: An ``EmbeddingScorer`` (anything with ``embed(texts, show_progress=)``).
+        data: The data set.
+        query_ids: The queries to retrieve for.
+        k: How many passages per query.
+        doc_vectors: The corpus vectors of an earlier call (rows in corpus order); None: embed the corpus.
+        show_progress: Show a progress bar while embedding the corpus.
+
+    Returns:
+        ``(query id -> passage ids best first, corpus vectors)``.
+    """
     doc_ids = list(data.corpus)
     if doc_vectors is None:
         doc_vectors = embedder.embed([data.corpus[d] for d in doc_ids], show_progress=show_progress)
@@ -92,7 +131,12 @@ def dense_retrieve(
 
 def with_judged(data: BeirData, retrieved: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """Each query's retrieved passages followed by its judged ones that were not retrieved (for ``dense_scores``:
-    training pairs include judged passages the retriever missed)."""
+    training pairs include judged passages the retriever missed).
+
+    Args:
+        data: The data set (its qrels).
+        retrieved: Query id -> retrieved passage ids.
+    """
     return {q: list(dict.fromkeys([*pids, *data.qrels.get(q, {})])) for q, pids in retrieved.items()}
 
 
@@ -104,7 +148,14 @@ def dense_scores(
 ) -> dict[str, dict[str, float]]:
     """The embedder's cosine of each query with each of its candidate passages (the first-stage scores).
 
-    ``doc_vectors`` are the corpus vectors ``dense_retrieve`` returned (rows in corpus order).
+    Args:
+        embedder: The embedder that made ``doc_vectors`` (it embeds the queries).
+        data: The data set.
+        candidates: Query id -> the passage ids to score (ids not in the corpus are skipped).
+        doc_vectors: The corpus vectors ``dense_retrieve`` returned (rows in corpus order).
+
+    Returns:
+        Query id -> passage id -> cosine.
     """
     row = {pid: i for i, pid in enumerate(data.corpus)}
     query_ids = list(candidates)
@@ -132,9 +183,20 @@ def relevance_examples(
 ) -> list[RelevanceExample]:
     """Judged passages as positives (label = grade / max grade) plus unjudged dense hits as hard negatives.
 
-    ``first_stage`` (query -> passage -> retriever score, from ``dense_scores``) attaches the score each
-    pair had in the first stage; with it, pairs it does not score are left out. ``candidates_only`` keeps
-    only the retrieved passages (judged or not), the distribution a reranker sees at inference.
+    Args:
+        data: The data set.
+        query_ids: The queries to make examples for (e.g. the train half of ``split_queries``).
+        retrieved: Query id -> retrieved passage ids, best first (``dense_retrieve``).
+        negatives_per_query: The top unjudged retrieved passages kept per query as label-0 negatives.
+        max_grade: The grade that means label 1 (None: the highest grade in the qrels).
+        seed: Seeds the shuffle of the examples.
+        first_stage: Query -> passage -> retriever score (from ``dense_scores``): attaches the score each
+            pair had in the first stage; with it, pairs it does not score are left out.
+        candidates_only: Keep only the retrieved passages (judged or not), the distribution a reranker
+            sees at inference.
+
+    Returns:
+        The examples, shuffled.
     """
     rng = random.Random(seed)
     top_grade = max_grade or max((g for q in data.qrels.values() for g in q.values()), default=1.0)
@@ -160,7 +222,14 @@ def relevance_examples(
 
 
 def nli_as_relevance(rows: Sequence[NLIExample]) -> list[RelevanceExample]:
-    """QNLI-style (sentence, question) pairs as relevance examples: entailment -> 1, else 0."""
+    """QNLI-style (sentence, question) pairs as relevance examples: entailment -> 1, else 0.
+
+    Args:
+        rows: NLI rows whose premise is a passage and hypothesis a question (QNLI).
+
+    Returns:
+        One ``RelevanceExample`` per row (query = hypothesis, passage = premise).
+    """
     return [
         RelevanceExample(row.hypothesis, row.premise, 1.0 if row.label == "entailment" else 0.0, row.source or "nli")
         for row in rows

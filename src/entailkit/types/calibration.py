@@ -18,7 +18,9 @@ class CalibrationReport(_Frozen):
     n: int
     positives: int
     ece_before: float
+    """ECE of the raw scores."""
     ece_after: float
+    """ECE of the calibrated scores."""
     n_bins: int = 15
 
 

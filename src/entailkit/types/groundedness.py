@@ -21,8 +21,11 @@ class Evidence(_Frozen):
     span: Span
     """Character span of the window inside that context passage."""
     text: str
+    """The window's text (``contexts[context_index][span[0]:span[1]]``)."""
     entailment: float
+    """Entailment probability of the sentence given this window."""
     contradiction: float | None = None
+    """Contradiction probability given this window (3-label models only)."""
 
 
 class SentenceCheck(_Frozen):
@@ -40,7 +43,9 @@ class SentenceCheck(_Frozen):
     contradiction: float | None = None
     """Best contradiction probability over all windows (3-label models only)."""
     supporting: Evidence | None = None
+    """The window with the highest entailment (None when there was no context to score against)."""
     contradicting: Evidence | None = None
+    """The window with the highest contradiction (3-label models only)."""
     num_windows: int = 0
     """How many context windows the sentence was scored against."""
 
@@ -59,7 +64,9 @@ class GroundednessReport(_Frozen):
     score: float
     """Fraction of sentences that are supported (0.0 for an answer without a checkable sentence)."""
     min_score: float
+    """The lowest sentence score."""
     mean_score: float
+    """The mean sentence score."""
     aggregate: GroundednessAggregate
     aggregate_score: float
     """``mean_score`` or ``min_score``, as ``aggregate`` says."""
@@ -68,6 +75,7 @@ class GroundednessReport(_Frozen):
     threshold: float
     head: HeadKind
     num_contexts: int
+    """How many context passages were given (blank ones included)."""
     no_sentences: bool = False
     """True when the answer has no checkable sentence (empty, blank, or without a letter or digit, e.g.
     emoji only): nothing could be verified, so it is not grounded and every score is 0.0."""

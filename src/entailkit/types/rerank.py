@@ -67,6 +67,7 @@ class RerankItem(_FrozenAny):
     metadata: Any = None
     """The document's metadata object as given (same identity), or None."""
     num_windows: int = 1
+    """How many windows of the passage were scored (1 when it fit)."""
     pair: PairScore
     """Everything the model said about this (passage, query) pair: class probabilities, logits, and the
     best window (``pair.window``)."""
@@ -94,8 +95,11 @@ class RerankResult(_Frozen):
     """How many documents came in (before ``threshold`` and ``top_n``)."""
     head: HeadKind
     calibrated: bool = False
+    """Whether scores went through a calibrator."""
     threshold: float | None = None
+    """The threshold in force for this call (None: none)."""
     top_n: int | None = None
+    """The cut in force for this call (None: none)."""
 
     def __len__(self) -> int:
         return len(self.items)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from entailkit._validation import check_probability, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.types._base import _Frozen
 
@@ -40,8 +41,6 @@ class Route(_Frozen):
         Raises:
             InvalidInputError: A blank name or description, a non-str example, or a threshold out of range.
         """
-        from entailkit._validation import check_probability, check_text, check_texts
-
         for field, value in (("name", name), ("description", description)):
             if not isinstance(value, str) or not value.strip():
                 raise InvalidInputError(f"Route {field} must be a non-empty str, got {value!r}.")
@@ -67,11 +66,14 @@ class RouteDecision(_Frozen):
     scores: dict[str, float]
     """Final score of every route (blend of the signals, calibrated when the router has a calibrator)."""
     zero_shot: dict[str, float]
+    """Zero-shot score of every route."""
     knn: dict[str, float] | None = None
     """kNN vote of every route, or None when the router has no example signal for this query."""
     decided_by: RouteSignal
     abstained: bool = False
+    """True when no route passed its threshold (``route`` is then the fallback)."""
     blend_weight: float = 0.0
+    """The kNN weight used for this query (0.0 when it had no kNN signal)."""
 
 
 class RouteMetrics(_Frozen):
@@ -94,9 +96,11 @@ class RouterReport(_Frozen):
     accuracy: float
     """Share of queries whose decision matches the label exactly (abstaining on out-of-scope counts)."""
     abstention_rate: float
+    """Share of queries for which no route was taken (sent to the fallback)."""
     per_route: dict[str, RouteMetrics]
     blend_weight: float
     thresholds: dict[str, float]
+    """The threshold in force for every route."""
     signals: tuple[str, ...]
     """The signals the router used: ("zero-shot",) or ("zero-shot", "knn")."""
     blend_search: tuple[tuple[float, float], ...] = ()

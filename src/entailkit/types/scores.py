@@ -15,6 +15,7 @@ Span = tuple[int, int]
 ScorerKind = Literal["cross-encoder", "gliclass", "embedding"]
 """The model family a scorer wraps (``load_scorer(kind=)``)."""
 HeadKind = Literal["relevance", "nli2", "nli3", "cosine", "gliclass"]
+"""What a model's output means: 1-logit relevance, 2-way NLI, 3-way NLI, embedding cosine, GLiClass."""
 Role = Literal["entailment", "contradiction", "relevance", "similarity"]
 """What a scorer can judge: support of a claim, its contradiction, a passage's relevance to a query, or
 closeness of two texts."""
@@ -37,7 +38,7 @@ HEAD_QUERY_INPUT: dict[str, QueryInput] = {
     "gliclass": "query",
     "cosine": "query",
 }
-"""What a model's output means: 1-logit relevance, 2-way NLI, 3-way NLI, embedding cosine, GLiClass."""
+"""How a reranker hands each head the query: NLI heads read it templated as a hypothesis, others as it is."""
 Normalization = Literal["softmax", "entailment_vs_contradiction"]
 """How NLI logits become probabilities: softmax over all classes, or entailment vs contradiction only
 (the formula of transformers' zero-shot pipeline with ``multi_label=True``)."""
@@ -57,13 +58,19 @@ class PairScore(_Frozen):
 
     score: float
     entailment: float | None = None
+    """Entailment probability (NLI and GLiClass heads), else None."""
     neutral: float | None = None
+    """Neutral probability (3-way NLI heads under ``"softmax"``), else None."""
     contradiction: float | None = None
+    """Contradiction probability (3-way NLI heads), else None."""
     relevance: float | None = None
+    """Relevance probability (1-logit heads; the clipped cosine for embedding models), else None."""
     logits: tuple[float, ...] = ()
+    """The raw model outputs of the best window (the raw cosine for embedding models)."""
     window: Span | None = None
     """Character span of the premise window that gave ``score`` (None when the whole premise fit)."""
     num_windows: int = 1
+    """How many premise windows were scored (1 when the premise fit)."""
     truncated: bool = False
     """True when the ``head`` policy cut this pair to fit."""
 
@@ -73,7 +80,9 @@ class PairScores(_Frozen):
 
     items: tuple[PairScore, ...] = ()
     head: HeadKind
+    """The head of the scorer that produced them."""
     normalization: Normalization | None = None
+    """The normalization NLI logits went through (None for heads without NLI classes)."""
 
     def __len__(self) -> int:
         return len(self.items)
@@ -95,7 +104,9 @@ class TextLabelScores(_Frozen):
 
     labels: tuple[str, ...]
     scores: tuple[float, ...]
+    """One score per label, in the order of ``labels``."""
     multi_label: bool
+    """The ``multi_label`` the labels were scored with (True: each on its own, scores need not sum to 1)."""
 
     def as_dict(self) -> dict[str, float]:
         """Label -> score, in the given order."""
@@ -149,6 +160,7 @@ class ScorerInfo(_Frozen):
     """What a loaded scorer is: shown by ``entailkit info`` and saved with calibrations."""
 
     model: str
+    """The model as it was named to ``load_scorer`` (a local path or a hub id)."""
     kind: ScorerKind
     head: HeadKind
     native: NativeCall
@@ -156,9 +168,11 @@ class ScorerInfo(_Frozen):
     label_map: dict[str, int] = Field(default_factory=dict)
     """NLI role ("entailment", "neutral", "contradiction", "not_entailment") -> output index."""
     max_length: int
+    """Tokens per model input; longer inputs follow the truncation policy."""
     device: str
     dtype: str
     revision: str | None = None
+    """The hub revision it was loaded at, if one was given."""
     first_stage: FirstStageFusion | None = None
     """Set for relevance models trained on top of a retriever's scores (``Reranker(first_stage_scores=)``)."""
     roles: tuple[Role, ...] = ()
@@ -177,5 +191,9 @@ class ScorerInfo(_Frozen):
         return data
 
     def can(self, role: Role) -> bool:
-        """Whether the scorer can judge ``role`` (e.g. ``info.can("contradiction")``)."""
+        """Whether the scorer can judge ``role`` (e.g. ``info.can("contradiction")``).
+
+        Args:
+            role: ``"entailment"``, ``"contradiction"``, ``"relevance"`` or ``"similarity"``.
+        """
         return role in self.roles

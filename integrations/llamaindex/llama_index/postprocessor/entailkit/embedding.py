@@ -17,6 +17,18 @@ class EntailkitEmbedding(BaseEmbedding):
     _scorer: Any = PrivateAttr()
 
     def __init__(self, scorer: Any, *, embed_batch_size: int = 32, **kwargs: Any) -> None:
+        """Take the embedding scorer, or load (once per process) the model named.
+
+        Args:
+            scorer: An entailkit embedding scorer, or a model id / path loaded as ``kind="embedding"``.
+            embed_batch_size: Texts per ``embed`` call (LlamaIndex's batching).
+            **kwargs: Other ``BaseEmbedding`` fields (``model_name`` defaults to the scorer's model).
+
+        Raises:
+            InvalidInputError: A scorer without ``embed``, or a ``scorer`` that is neither a Scorer nor a
+                model id.
+            ModelLoadError: A model id that cannot be loaded.
+        """
         resolved = shared_scorer(scorer, kind="embedding" if isinstance(scorer, str) else None)
         if not callable(getattr(resolved, "embed", None)):
             raise InvalidInputError(

@@ -32,6 +32,11 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
             calibrator: A fitted calibrator for the sentence scores, or None.
             **options: GroundednessChecker options (``CheckSpec``: threshold, contradiction_threshold,
                 aggregate, prefix_question).
+
+        Raises:
+            InvalidInputError: A checker given with options or a calibrator, a ``scorer`` that is neither a
+                Scorer nor a model id, a scorer that cannot judge entailment, or a bad option.
+            ModelLoadError: A model id that cannot be loaded.
         """
         if isinstance(scorer, GroundednessChecker):
             if options or calibrator is not None:
@@ -47,7 +52,16 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
         pass
 
     def check(self, response: str, contexts: Sequence[str], query: str | None = None) -> GroundednessReport:
-        """The full entailkit report behind an evaluation."""
+        """The full entailkit report behind an evaluation.
+
+        Args:
+            response: The answer to check.
+            contexts: The retrieved passages it should rest on.
+            query: The question (kept in the report; put before each sentence with ``prefix_question``).
+
+        Raises:
+            InvalidInputError: ``response`` or ``query`` is not a str, or a context is not a str.
+        """
         return self.checker.check(response, list(contexts), question=query)
 
     async def aevaluate(
@@ -57,6 +71,21 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
         contexts: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> EvaluationResult:
+        """Check ``response`` against ``contexts`` (LlamaIndex's evaluator call).
+
+        Args:
+            query: The question, or None.
+            response: The answer to check (required).
+            contexts: The retrieved passages (required).
+            **kwargs: Ignored.
+
+        Returns:
+            ``passing`` = the report's ``grounded``, ``score`` = its aggregate score, ``feedback`` = one line
+            per failing sentence with its best evidence.
+
+        Raises:
+            ValueError: ``response`` or ``contexts`` is missing.
+        """
         if response is None or contexts is None:
             raise ValueError("EntailkitFaithfulnessEvaluator needs both response and contexts.")
         report = self.check(response, contexts, query)
@@ -71,7 +100,11 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
 
 
 def faithfulness_feedback(report: GroundednessReport) -> str:
-    """One line per unsupported or contradicted sentence, with its evidence and scores."""
+    """One line per unsupported or contradicted sentence, with its evidence and scores.
+
+    Args:
+        report: The groundedness report (the first line sums it up).
+    """
     bad = [s for s in report.sentences if s.verdict != "supported"]
     head = (
         f"{len(report.sentences) - len(bad)}/{len(report.sentences)} sentences supported; "
@@ -101,6 +134,18 @@ class EntailkitRelevancyEvaluator(BaseEvaluator):
         query_template: str | None = None,
         calibrator: Any = None,
     ) -> None:
+        """Build the Reranker that scores the response against the query.
+
+        Args:
+            scorer: An entailkit Scorer, or a model id / path (loaded once per process).
+            threshold: The score the response needs to pass (not range-checked).
+            query_template: The Reranker's ``query_template`` (None: its default for the head).
+            calibrator: A fitted calibrator for the scores, or None.
+
+        Raises:
+            InvalidInputError: ``scorer`` is neither a Scorer nor a model id, or a bad template or calibrator.
+            ModelLoadError: A model id that cannot be loaded.
+        """
         self.threshold = threshold
         self.reranker = Reranker(
             shared_scorer(scorer), query_template=query_template, threshold=None, calibrator=calibrator
@@ -119,6 +164,20 @@ class EntailkitRelevancyEvaluator(BaseEvaluator):
         contexts: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> EvaluationResult:
+        """Score the response (and each context, for the feedback) against the query.
+
+        Args:
+            query: The question (required).
+            response: The answer (required).
+            contexts: The retrieved passages, scored for the feedback only.
+            **kwargs: Ignored.
+
+        Returns:
+            ``passing`` when the response's score reaches ``threshold``; ``score`` that score.
+
+        Raises:
+            ValueError: ``query`` or ``response`` is missing (an ``InvalidInputError`` for a blank query).
+        """
         if query is None or response is None:
             raise ValueError("EntailkitRelevancyEvaluator needs both query and response.")
         context_list = list(contexts or [])

@@ -44,6 +44,25 @@ class EntailkitDocumentFilter(BaseNodePostprocessor):
         metadata_mode: MetadataMode = MetadataMode.NONE,
         **kwargs: Any,
     ) -> None:
+        """Resolve the scorer and check it and the thresholds now, on no passages.
+
+        Args:
+            scorer: An entailkit Scorer (NLI, GLiClass or embedding) or a model id / path (loaded once per
+                process).
+            duplicate_threshold: The entailment (or cosine) at which a node duplicates a kept higher-ranked
+                one, in [0, 1].
+            contradiction_threshold: The contradiction probability at which a node contradicts a kept
+                higher-ranked one, in [0, 1] (3-label NLI models only).
+            on_contradiction: ``"flag"`` (metadata ``entailkit_contradicts`` and ``entailkit_contradiction``),
+                ``"drop"`` or ``"keep"``.
+            metadata_mode: Which node text is compared (``MetadataMode.NONE``: the content alone).
+            **kwargs: Other ``BaseNodePostprocessor`` fields.
+
+        Raises:
+            InvalidInputError: A ``scorer`` that is neither a Scorer nor a model id, a relevance model, or a
+                bad threshold or ``on_contradiction``.
+            ModelLoadError: A model id that cannot be loaded.
+        """
         resolved = shared_scorer(scorer)
         filter_passages(  # validate scorer head and thresholds now, on no passages
             resolved,

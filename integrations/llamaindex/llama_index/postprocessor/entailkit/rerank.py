@@ -51,6 +51,25 @@ class EntailkitRerank(BaseNodePostprocessor):
         use_retrieval_score: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        """Build (or take) the Reranker; options are checked here, not at the first query.
+
+        Args:
+            scorer: An entailkit Scorer, a model id / path (loaded once per process), or a configured
+                ``Reranker`` (then no rerank options and no calibrator).
+            keep_retrieval_score: Copy each node's retrieval score into ``metadata["retrieval_score"]``
+                (left out of the LLM and embedding metadata).
+            metadata_mode: Which node text is scored (``MetadataMode.NONE``: the content alone).
+            calibrator: A fitted calibrator for the scores, or None.
+            use_retrieval_score: Fuse each node's retrieval score into a relevance model trained on top of
+                that retriever (None: exactly when the model was, ``scorer.info.first_stage``).
+            **kwargs: The Reranker's options, flat (``top_n``, ``threshold``, ``query_template``, ...) or as
+                ``spec=``, and other ``BaseNodePostprocessor`` fields.
+
+        Raises:
+            InvalidInputError: A configured Reranker given with options or a calibrator, a ``scorer`` that is
+                neither a Scorer nor a model id, or a bad rerank option.
+            ModelLoadError: A model id that cannot be loaded.
+        """
         kwargs = fold_spec_options(kwargs, RerankSpec)
         if isinstance(scorer, Reranker):
             if "spec" in kwargs or calibrator is not None:

@@ -38,6 +38,22 @@ class EntailkitSelector(BaseSelector):
         fallback_index: int | None = None,
         hypothesis_template: str = DEFAULT_ROUTE_TEMPLATE,
     ) -> None:
+        """Check the options once (with a one-choice Router) so a bad one fails here.
+
+        Args:
+            scorer: An entailkit Scorer, or a model id / path (loaded once per process).
+            multi: Select every choice that reaches ``threshold`` instead of the best one.
+            threshold: The score a choice needs, in [0, 1]; None: 0.5 in multi mode, 0.0 (always the best
+                choice) otherwise.
+            max_outputs: In multi mode, select at most this many choices (None: all that pass).
+            fallback_index: The choice selected when none passes (None: select nothing).
+            hypothesis_template: How a choice's description becomes the hypothesis, with one ``{}``.
+
+        Raises:
+            InvalidInputError: A bad ``max_outputs``, ``fallback_index``, ``threshold``, ``multi`` or template,
+                or a ``scorer`` that is neither a Scorer nor a model id.
+            ModelLoadError: A model id that cannot be loaded.
+        """
         if max_outputs is not None and (
             isinstance(max_outputs, bool) or not isinstance(max_outputs, int) or max_outputs < 1
         ):
@@ -77,7 +93,15 @@ class EntailkitSelector(BaseSelector):
         return self._routers[key]
 
     def decide(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> RouteDecision:
-        """The entailkit decision behind a selection (route names are choice indices as str)."""
+        """The entailkit decision behind a selection (route names are choice indices as str).
+
+        Args:
+            choices: The tools' metadata; each is scored by its description (else its name).
+            query: The query.
+
+        Raises:
+            InvalidInputError: No choices, a choice with neither description nor name, or a blank query.
+        """
         descriptions = []
         for i, choice in enumerate(choices):
             text = (choice.description or "").strip() or (choice.name or "").strip()
