@@ -12,18 +12,7 @@ message when either is absent.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
+from _shared import SICK_NLI, require, require_module
 
 PASSAGES = [
     "A man is playing a guitar on stage.",
@@ -35,12 +24,8 @@ QUERIES = ["A person is making music.", "Animals are outside."]
 
 
 def main() -> int:
-    if not (MODEL / "config.json").is_file():
-        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
-    if importlib.util.find_spec("ray") is None:
-        print("cannot run: Ray is not installed (pip install 'entailkit[ray]')", file=sys.stderr)
-        return 2
+    require(SICK_NLI)
+    require_module("ray", "pip install 'entailkit[ray]'")
     import ray
 
     from entailkit.distributed import BatchOptions, init_ray, rerank_dataset, split_errors
@@ -53,7 +38,7 @@ def main() -> int:
     try:
         # The queries are statements, so the NLI hypothesis is the query itself ("{}"), not "This text is about {}."
         options = BatchOptions(num_actors=1)
-        scored = rerank_dataset(rows, MODEL, query_template="{}", options=options).materialize()
+        scored = rerank_dataset(rows, SICK_NLI, query_template="{}", options=options).materialize()
         ok, failed = split_errors(scored)
         ok_rows, failed_rows = ok.take_all(), failed.take_all()
         for query in QUERIES:

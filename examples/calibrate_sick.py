@@ -10,34 +10,25 @@ Uses ../shared (or $ENTAILKIT_SHARED); exits 2 with a message when absent.
 from __future__ import annotations
 
 import csv
-import os
 import random
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from _shared import SICK_DATA, SICK_NLI, require
 
 from entailkit import load_scorer
 from entailkit.tasks.calibration import Calibrator, calibrate
 
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
-DATA = SHARED / "data/sick/SICK.txt"
-
 
 def main() -> int:
-    if not (MODEL / "config.json").is_file() or not DATA.is_file():
-        print(f"cannot run: SICK model or data absent under {SHARED} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
-    with DATA.open(encoding="utf-8") as f:
+    require(SICK_NLI, SICK_DATA)
+    with SICK_DATA.open(encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r["SemEval_set"] == "TEST"]
     rows = random.Random(1).sample(rows, 300)
     pairs = [(r["sentence_A"], r["sentence_B"]) for r in rows]
     labels = [int(r["entailment_label"] == "ENTAILMENT") for r in rows]
-    scorer = load_scorer(MODEL, device="cpu")
+    scorer = load_scorer(SICK_NLI, device="cpu")
     calibrator = calibrate(
         scorer,
         pairs[:150],

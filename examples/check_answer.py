@@ -8,19 +8,12 @@ Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 2 with a 
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from _shared import SICK_NLI, require
 
 from entailkit import load_scorer
 from entailkit.tasks import GroundednessChecker
-
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
 
 CONTEXTS = [
     "Two dogs are running through a grassy field.",
@@ -31,10 +24,8 @@ ANSWER = "A man is playing a guitar. There is no woman slicing an onion. A child
 
 
 def main() -> int:
-    if not (MODEL / "config.json").is_file():
-        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
-    checker = GroundednessChecker(load_scorer(MODEL, device="cpu"), threshold=0.5, aggregate="min")
+    require(SICK_NLI)
+    checker = GroundednessChecker(load_scorer(SICK_NLI, device="cpu"), threshold=0.5, aggregate="min")
     report = checker.check(ANSWER, CONTEXTS, question="What is happening?")
     for sentence in report.sentences:
         evidence = sentence.evidence

@@ -8,19 +8,12 @@ Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 2 with a 
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from _shared import SICK_NLI, require
 
 from entailkit import load_scorer
 from entailkit.tasks import ZeroShotClassifier
-
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
 
 TEXTS = [
     "A man is playing a guitar on stage.",
@@ -36,10 +29,8 @@ LABELS = {
 
 
 def main() -> int:
-    if not (MODEL / "config.json").is_file():
-        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
-    classifier = ZeroShotClassifier(load_scorer(MODEL, device="cpu"), hypothesis_template="There is {}.")
+    require(SICK_NLI)
+    classifier = ZeroShotClassifier(load_scorer(SICK_NLI, device="cpu"), hypothesis_template="There is {}.")
     for result in classifier.classify(TEXTS, LABELS):
         ranked = ", ".join(f"{label} {score:.2f}" for label, score in zip(result.labels, result.scores, strict=True))
         print(f"{result.top:>8}  <- {result.text!r}  ({ranked})")

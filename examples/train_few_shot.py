@@ -7,10 +7,10 @@ classifies new texts with the result. Run: python examples/train_few_shot.py
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
-from pathlib import Path
+
+from _shared import SICK_NLI, require
 
 from entailkit import load_scorer
 from entailkit.train.cross_encoder import train_cross_encoder
@@ -31,16 +31,12 @@ NEW_TEXTS = ["Why does my card show two payments?", "Where is my package?", "Two
 
 
 def main() -> int:
-    shared = Path(os.environ.get("ENTAILKIT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-    base = shared / "models" / "minilm-l6-sick-nli"
-    if not (base / "config.json").is_file():
-        print(f"cannot run: no NLI checkpoint at {base} (set ENTAILKIT_SHARED to the shared folder)", file=sys.stderr)
-        return 2
+    require(SICK_NLI)
     pairs = classification_to_nli(EXAMPLES, LABELS, template=TEMPLATE)
     with tempfile.TemporaryDirectory() as out:
-        before = load_scorer(base).score_labels(NEW_TEXTS, LABELS, hypothesis_template=TEMPLATE)
+        before = load_scorer(SICK_NLI).score_labels(NEW_TEXTS, LABELS, hypothesis_template=TEMPLATE)
         config = TrainConfig(epochs=8, batch_size=6, learning_rate=1e-4, num_threads=1, patience=0)
-        result = train_cross_encoder(base, pairs, dev=[], out_dir=out, config=config)
+        result = train_cross_encoder(SICK_NLI, pairs, dev=[], out_dir=out, config=config)
         after = load_scorer(out).score_labels(NEW_TEXTS, LABELS, hypothesis_template=TEMPLATE)
         print(f"trained {result.steps} steps on {len(pairs)} pairs in {result.wall_s:.0f} s")
         for text, b, a in zip(NEW_TEXTS, before, after, strict=True):

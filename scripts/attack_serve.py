@@ -135,7 +135,12 @@ async def drive_mixed(
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
         await asyncio.gather(*(client(http) for _ in range(clients)))
-    return {"statuses": statuses, "unexpected": len(unexpected), "unexpected_examples": unexpected[:10], "latencies": latencies}
+    return {
+        "statuses": statuses,
+        "unexpected": len(unexpected),
+        "unexpected_examples": unexpected[:10],
+        "latencies": latencies,
+    }
 
 
 def metric(url: str, name: str) -> float:
@@ -165,7 +170,9 @@ def phase_load(args: argparse.Namespace, passages: list[tuple[str, list[str]]], 
     try:
         rss0 = rss_mib(server.process.pid)
         t0 = time.monotonic()
-        run = asyncio.run(drive_mixed(server.url, make_mixed(passages, args.requests), args.clients, t0 + args.max_seconds))
+        run = asyncio.run(
+            drive_mixed(server.url, make_mixed(passages, args.requests), args.clients, t0 + args.max_seconds)
+        )
         wall = time.monotonic() - t0
         rss1 = rss_mib(server.process.pid)
     finally:
@@ -225,7 +232,9 @@ def phase_work(args: argparse.Namespace, passages: list[tuple[str, list[str]]]) 
         last = batch_totals(server.url)
         next_batch = last[0] - after[0]
         dropped = [
-            line for line in httpx.get(f"{server.url}/metrics").text.splitlines() if line.startswith("entailkit_dropped")
+            line
+            for line in httpx.get(f"{server.url}/metrics").text.splitlines()
+            if line.startswith("entailkit_dropped")
         ]
         out["after_timeout"] = {
             "big_request": "check 60 sentences x 50 contexts (3,000 pairs)",
@@ -257,7 +266,9 @@ def phase_work(args: argparse.Namespace, passages: list[tuple[str, list[str]]]) 
             "in_flight_status": None,
         }
         thread.join(60)
-        out["sigterm"]["in_flight_status"] = results[0].status_code if results and hasattr(results[0], "status_code") else repr(results)
+        out["sigterm"]["in_flight_status"] = (
+            results[0].status_code if results and hasattr(results[0], "status_code") else repr(results)
+        )
     finally:
         if server.process.poll() is None:
             server.stop()
@@ -276,7 +287,9 @@ async def _slow_client(port: int, until: float, outcomes: dict[str, int]) -> Non
             continue
         outcome = "held"
         try:
-            writer.write(b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+            writer.write(
+                b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+            )
             await writer.drain()
             read = asyncio.ensure_future(reader.read(200))
             while loop.time() < until:
@@ -304,7 +317,10 @@ def _poll_health(url: str, pid: int, seconds: float, out: str) -> None:
     with httpx.Client(base_url=url, timeout=10) as kept:
         while time.monotonic() < end:
             row: dict[str, Any] = {"fds": len(os.listdir(f"/proc/{pid}/fd"))}
-            for name, get in (("new", lambda: httpx.get(f"{url}/health", timeout=10)), ("kept", lambda: kept.get("/health"))):
+            for name, get in (
+                ("new", lambda: httpx.get(f"{url}/health", timeout=10)),
+                ("kept", lambda: kept.get("/health")),
+            ):
                 t0 = time.perf_counter()
                 try:
                     row[name] = get().status_code

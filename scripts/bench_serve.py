@@ -245,7 +245,9 @@ def main() -> None:
         bounds = [round(i * len(requests) / args.rounds) for i in range(args.rounds + 1)]
         local_s = server_s = 0.0
         server_done = local_done = 0
-        local_total = len(requests) if args.in_process_requests is None else min(args.in_process_requests, len(requests))
+        local_total = (
+            len(requests) if args.in_process_requests is None else min(args.in_process_requests, len(requests))
+        )
         statuses: dict[str, int] = {}
         latencies: list[float] = []
         for r in range(args.rounds):
@@ -258,13 +260,17 @@ def main() -> None:
             local_s += time.perf_counter() - t0
             local_done += len(local_part)
             print(f"round {r + 1}/{args.rounds}: in-process done ({local_s:.1f} s so far); server run next", flush=True)
-            run = asyncio.run(drive(server.url, part, args.concurrency, args.max_seconds, args.top_n, server.process.pid))
+            run = asyncio.run(
+                drive(server.url, part, args.concurrency, args.max_seconds, args.top_n, server.process.pid)
+            )
             server_s += run["wall_s"]
             server_done += len(run["latencies"])
             latencies += run["latencies"]
             for key, value in run["statuses"].items():
                 statuses[key] = statuses.get(key, 0) + value
-            print(f"round {r + 1}/{args.rounds}: {len(part)} requests, in-process {local_s:.1f} s, server {server_s:.1f} s")
+            print(
+                f"round {r + 1}/{args.rounds}: {len(part)} requests, in-process {local_s:.1f} s, server {server_s:.1f} s"
+            )
         metrics = httpx.get(f"{server.url}/metrics").text
         steady_rss = rss_mib(server.process.pid)
     finally:

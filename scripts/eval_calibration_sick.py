@@ -101,7 +101,8 @@ def main() -> int:
     scorer = load_scorer(str(model), device="cpu")
     started = time.perf_counter()
     every = fit_rows + eval_rows
-    items = scorer.score_pairs([r["sentence_A"] for r in every], [r["sentence_B"] for r in every], show_progress=True
+    items = scorer.score_pairs(
+        [r["sentence_A"] for r in every], [r["sentence_B"] for r in every], show_progress=True
     ).items
     seconds = time.perf_counter() - started
     labels = [int(r["entailment_label"] == "ENTAILMENT") for r in every]

@@ -156,9 +156,7 @@ def main() -> int:
     for gold, row in figures["confusion_gold_to_predicted"].items():
         print(f"    gold {gold:12s} -> " + ", ".join(f"{p} {n}" for p, n in row.items()))
     for gold, value in figures["evidence_accuracy"].items():
-        print(
-            f"  evidence accuracy ({gold}, right verdicts): {value:.3f} of {figures['evidence_counted'][gold]}"
-        )
+        print(f"  evidence accuracy ({gold}, right verdicts): {value:.3f} of {figures['evidence_counted'][gold]}")
     print(
         f"  answer 'grounded' accuracy: {figures['grounded_accuracy']:.3f} "
         f"(gold grounded rate {figures['gold_grounded_rate']:.3f}); mean score {figures['mean_score']:.3f}"

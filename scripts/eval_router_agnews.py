@@ -99,7 +99,7 @@ def main() -> int:
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
     truth = [label for _, label in eval_rows]
-    decisions = router.route_batch([t for t, _ in eval_rows], show_progress=True)
+    decisions = router.route_many([t for t, _ in eval_rows], show_progress=True)
     eval_seconds = time.perf_counter() - started
     report = router.report(decisions, truth)
     zero_shot, knn = signal_accuracy(decisions, truth, "zero_shot"), signal_accuracy(decisions, truth, "knn")

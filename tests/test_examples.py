@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+# examples/_shared.py (where the shared models and data are) and any other _*.py are helpers, not examples.
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if not p.name.startswith("_"))
 TIMEOUT_S = 120
 # Starting a local Ray runtime and its actor (a fresh process that imports torch and loads the model)
 # takes about a minute on an idle 2-core machine and more than two beside other test workers.
@@ -26,9 +27,7 @@ SKIPPED = re.compile(r"^.*\b(?:skipp(?:ing|ed)|nothing to do|cannot run)\b.*$", 
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(
-        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1"
-    )
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
     env.setdefault("ENTAILKIT_SHARED", str(ROOT.parent / "shared"))
     return env
 

@@ -27,7 +27,11 @@ def readme_command(name: str) -> str:
 def ci_commands() -> dict[str, str]:
     done = subprocess.run(
         ["bash", str(ROOT / ".ci" / "run"), "--print-commands"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     pairs = (line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
     return {key: value for key, value in pairs}
@@ -56,9 +60,7 @@ def test_import_entailkit_does_not_import_torch() -> None:
         "print(','.join(heavy))\n"
     )
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     loaded = [m for m in done.stdout.strip().split(",") if m]
     assert not loaded, f"import entailkit imported {loaded}; heavy modules must load lazily"

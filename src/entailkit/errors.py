@@ -12,6 +12,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from entailkit.types import GroundednessReport, SentenceCheck
 
+__all__ = [
+    "ApiError",
+    "BatcherClosed",
+    "EntailkitError",
+    "FieldError",
+    "InvalidInputError",
+    "MissingDependencyError",
+    "ModelLoadError",
+    "Overloaded",
+    "RequestCancelled",
+    "RequestTimeout",
+    "ServerError",
+    "UngroundedAnswerError",
+]
+
 
 class EntailkitError(Exception):
     """Base class of every error entailkit raises on purpose."""

@@ -24,6 +24,8 @@ from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.types import ExampleHit, LabelledExample
 from entailkit.types.examples import as_example
 
+__all__ = ["FORMAT_VERSION", "INDEX_FILE", "META_FILE", "Embedder", "ExampleStore", "embedder_id"]
+
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1

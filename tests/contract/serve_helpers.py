@@ -52,7 +52,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "
         time.sleep(0.02)
 
 
-def post_in_thread(url: str, body: dict[str, Any], results: list[Any], headers: dict[str, str] | None = None) -> threading.Thread:
+def post_in_thread(
+    url: str, body: dict[str, Any], results: list[Any], headers: dict[str, str] | None = None
+) -> threading.Thread:
     """POST in a background thread; the response (or exception) is appended to ``results``."""
 
     def run() -> None:

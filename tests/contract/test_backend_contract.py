@@ -46,7 +46,6 @@ TOL = 1e-5
 # --- the backends ---------------------------------------------------------------------------------------
 
 
-
 @dataclass(frozen=True)
 class Backend:
     """One backend/head combination and what the contract expects of it."""

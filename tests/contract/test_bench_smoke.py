@@ -89,7 +89,9 @@ def test_quality_metrics_on_real_rows(tiny_models: dict[str, Path], shared_dir: 
     for name in ("sick", "glue_rte", "ag_news", "msmarco_trecdl_subset"):
         if not (shared_dir / "data" / name).is_dir():
             pytest.skip(f"{name} absent under the shared folder")
-    result = run_quality([tiny_models["bert-nli2-ent0"]], shared_dir, limits={"sick": 8, "rte": 8, "ag_news": 8, "msmarco": 40})
+    result = run_quality(
+        [tiny_models["bert-nli2-ent0"]], shared_dir, limits={"sick": 8, "rte": 8, "ag_news": 8, "msmarco": 40}
+    )
     (row,) = result["models"]
     assert row["head"] == "nli2" and row["sick_rows"] == 8 and row["rte_rows"] == 8 and row["ag_news_rows"] == 8
     for key in ("sick_accuracy", "sick_ece", "rte_accuracy", "ag_news_macro_f1", "msmarco_ndcg@10"):

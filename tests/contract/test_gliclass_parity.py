@@ -162,8 +162,9 @@ def default_pair() -> dict[str, Any]:
 
 def _prompt_length(scorer: GLiClassScorer, text: str, labels: list[str], examples: list[dict[str, Any]]) -> int:
     from entailkit.scorers import gliclass_inputs as gi
+    from entailkit.scorers.gliclass_examples import render_rac
 
-    block = gi.render_rac([as_example(e, "e") for e in examples])
+    block = render_rac([as_example(e, "e") for e in examples])
     prompt = gi.build_prompt(text, labels, block, example_format="rac", prompt_first=False)
     return len(scorer.tokenizer(prompt.string)["input_ids"])
 
@@ -239,7 +240,7 @@ def test_false_label_order_of_gliclass_depends_on_the_hash_seed() -> None:
     example = {"text": "A late goal.", "true_labels": ["sports"], "all_labels": _ALL}
     theirs = inspect.getsource(retrieval_augmented_text) + f"\nprint(retrieval_augmented_text('x', [{example!r}]))"
     ours = (
-        "from entailkit.scorers.gliclass_inputs import render_rac\n"
+        "from entailkit.scorers.gliclass_examples import render_rac\n"
         "from entailkit.types.examples import as_example\n"
         f"print(render_rac([as_example({example!r}, 'e')]))"
     )
@@ -253,7 +254,7 @@ def test_false_label_order_of_gliclass_depends_on_the_hash_seed() -> None:
     assert len(renderings) > 1, "gliclass's false-label order changes with the hash seed"
     false = " ".join(f"<<FALSE_LABEL>> {x}" for x in _ALL[1:])
     expected = f"<<EXAMPLE>> A late goal. <<TRUE_LABEL>> sports {false} <</EXAMPLE>>"
-    from entailkit.scorers.gliclass_inputs import render_rac
+    from entailkit.scorers.gliclass_examples import render_rac
 
     assert render_rac([as_example(example, "e")]) == expected  # this process's (random) hash seed
     assert run(ours, 0) == expected  # and another one

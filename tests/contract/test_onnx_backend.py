@@ -47,7 +47,9 @@ def test_onnx_fp32_matches_torch(name: str, tiny_models: dict[str, Path], cache_
     assert onnx_scorer.info.dtype == "onnx-float32" and onnx_scorer.info.head == torch_scorer.info.head
     ref = torch_scorer.score_pairs(PREMISES, HYPOTHESES)
     got = onnx_scorer.score_pairs(PREMISES, HYPOTHESES)
-    np.testing.assert_allclose(_logits(onnx_scorer, PREMISES, HYPOTHESES), _logits(torch_scorer, PREMISES, HYPOTHESES), atol=1e-4)
+    np.testing.assert_allclose(
+        _logits(onnx_scorer, PREMISES, HYPOTHESES), _logits(torch_scorer, PREMISES, HYPOTHESES), atol=1e-4
+    )
     assert [i.num_windows for i in got.items] == [i.num_windows for i in ref.items]
     assert got.items[2].num_windows > 1
     np.testing.assert_allclose([i.score for i in got.items], [i.score for i in ref.items], atol=1e-4)

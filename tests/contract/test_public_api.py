@@ -6,6 +6,7 @@ or removed is a decision, made in this file too.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import os
 import subprocess
@@ -62,6 +63,76 @@ def test_every_public_name_resolves(module: str) -> None:
     assert set(PINNED[module]) <= set(dir(package))
 
 
+REPO = Path(__file__).resolve().parents[2]
+PUBLIC_ROOTS = [
+    REPO / "src/entailkit",
+    REPO / "integrations/langchain/langchain_entailkit",
+    REPO / "integrations/llamaindex/llama_index",
+]
+
+
+def _public_modules() -> list[Path]:
+    """Every module whose path has no private part (``_x``), ``__init__.py`` included."""
+    found = []
+    for root in PUBLIC_ROOTS:
+        for path in sorted(root.rglob("*.py")):
+            parts = path.relative_to(root).parts
+            if any(p.startswith("_") for p in parts[:-1]) or path.name == "__main__.py":
+                continue
+            if path.name.startswith("_") and path.name != "__init__.py":
+                continue
+            found.append(path)
+    return found
+
+
+def _module_names(tree: ast.Module) -> tuple[list[str] | None, set[str], set[str]]:
+    """(__all__, public names defined at top level, every name bound at top level)."""
+    declared: list[str] | None = None
+    defined: set[str] = set()
+    bound: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        nonlocal declared
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+                bound.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        bound.add(target.id)
+                        if target.id == "__all__" and node.value is not None:
+                            try:
+                                declared = list(ast.literal_eval(node.value))
+                            except ValueError:  # computed (a lazy package's sorted table): read it on import
+                                declared = []
+            elif isinstance(node, ast.If):
+                visit(node.body)
+                visit(node.orelse)
+
+    visit(tree.body)
+    return declared, {name for name in defined if not name.startswith("_")}, bound
+
+
+@pytest.mark.parametrize("path", _public_modules(), ids=lambda p: str(p.relative_to(REPO)))
+def test_every_public_module_declares_its_public_names(path: Path) -> None:
+    """``__all__`` on every public module: it lists every public class and function the module defines,
+    and only names the module binds (lazy packages resolve theirs through ``__getattr__``)."""
+    declared, defined, bound = _module_names(ast.parse(path.read_text(encoding="utf-8")))
+    assert declared is not None, f"{path.name} has no __all__"
+    if not declared and path.name == "__init__.py":
+        root = next(r for r in PUBLIC_ROOTS if r in path.parents)
+        dotted = ".".join((root.name, *path.parent.relative_to(root).parts))
+        declared = list(importlib.import_module(dotted).__all__)
+    assert sorted(defined - set(declared)) == [], "public names missing from __all__"
+    if path.name != "__init__.py":
+        assert sorted(set(declared) - bound) == [], "__all__ names that the module does not define"
+    assert len(declared) == len(set(declared)), "duplicates in __all__"
+
+
 def test_importing_the_public_packages_imports_no_torch() -> None:
     result = _run(
         "import sys, entailkit, entailkit.train, entailkit.scorers; "
@@ -72,7 +143,9 @@ def test_importing_the_public_packages_imports_no_torch() -> None:
 
 
 def test_training_names_import_from_entailkit_train() -> None:
-    result = _run("from entailkit.train import train_cross_encoder, train_gliclass, TrainConfig, NLIExample; print('ok')")
+    result = _run(
+        "from entailkit.train import train_cross_encoder, train_gliclass, TrainConfig, NLIExample; print('ok')"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 

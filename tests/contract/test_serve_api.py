@@ -52,9 +52,7 @@ def routes_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(scorer: Any, routes_file: Path) -> Iterator[BackgroundServer]:
-    config = ServeConfig(
-        api_key=KEY, max_documents=8, max_document_chars=300, max_body_bytes=6000, max_batch_wait_ms=2
-    )
+    config = ServeConfig(api_key=KEY, max_documents=8, max_document_chars=300, max_body_bytes=6000, max_batch_wait_ms=2)
     with BackgroundServer(scorer, config, routes=routes_file) as running:
         yield running
 
@@ -151,7 +149,9 @@ def test_client_methods_match_in_process_tasks(server: BackgroundServer, scorer:
 
         labels = ["sports", "music", "food"]
         got = client.classify(["the team wins the match", "a man eats bread"], labels, multi_label=True)
-        want = ZeroShotClassifier(scorer).classify(["the team wins the match", "a man eats bread"], labels, multi_label=True)
+        want = ZeroShotClassifier(scorer).classify(
+            ["the team wins the match", "a man eats bread"], labels, multi_label=True
+        )
         assert [g.labels for g in got] == [w.labels for w in want]
         assert [g.scores for g in got] == [pytest.approx(w.scores, abs=1e-6) for w in want]
         assert [g.predicted for g in got] == [w.predicted for w in want]
@@ -165,8 +165,8 @@ def test_client_methods_match_in_process_tasks(server: BackgroundServer, scorer:
 
         router = Router.from_routes_file(routes_file, scorer)
         queries = ["i want my money back for the invoice", "who won the football game", "hello"]
-        decisions = client.route_batch(queries)
-        local_decisions = router.route_batch(queries)
+        decisions = client.route_many(queries)
+        local_decisions = router.route_many(queries)
         assert [d.route for d in decisions] == [d.route for d in local_decisions]
         assert [d.scores for d in decisions] == [pytest.approx(d.scores, abs=1e-6) for d in local_decisions]
         assert client.route(queries[0]).route == local_decisions[0].route
@@ -231,7 +231,9 @@ def test_too_many_documents_and_too_long_document_are_422(http: httpx.Client) ->
 
 
 def test_bad_json_and_bad_fields(http: httpx.Client) -> None:
-    bad = http.post("/v2/rerank", content=b'{"query": "x", "documents": [', headers={"Content-Type": "application/json"})
+    bad = http.post(
+        "/v2/rerank", content=b'{"query": "x", "documents": [', headers={"Content-Type": "application/json"}
+    )
     _error(bad, 400, "invalid_json")
     assert "query" in _error(http.post("/v2/rerank", json={"documents": DOCS}), 422, "invalid_request")
     _error(http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS, "top_n": 0}), 422, "invalid_request")
@@ -277,6 +279,7 @@ def test_real_sick_model_server_matches_reranker(sick_model_path: Path) -> None:
     expected = Reranker(sick).rerank("a man playing music", docs, top_n=2)
     assert [r["index"] for r in body["results"]] == expected.indices
     assert [r["relevance_score"] for r in body["results"]] == pytest.approx(expected.scores, abs=1e-5)
-    assert report.grounded == GroundednessChecker(sick).check(
-        "A man is playing an instrument.", ["A man is playing a guitar."]
-    ).grounded
+    assert (
+        report.grounded
+        == GroundednessChecker(sick).check("A man is playing an instrument.", ["A man is playing a guitar."]).grounded
+    )

@@ -80,7 +80,11 @@ def _error(response: httpx.Response, status: int, error_type: str) -> str:
         ("/v1/rerank", {"query": QUERY, "documents": ["a dog runs " * 170] * 4}, "4 documents in 24 windows"),
         ("/rerank", {"query": QUERY, "texts": ["a dog runs"] * 21}, "21 texts"),
         ("/v1/rerank/full", {"query": QUERY, "documents": [{"text": "a dog runs"}] * 21}, "21 documents"),
-        ("/v1/check", {"answer": "A man sings. " * 7, "contexts": ["a man", "a dog", "a cat"]}, "7 answer sentences x 3"),
+        (
+            "/v1/check",
+            {"answer": "A man sings. " * 7, "contexts": ["a man", "a dog", "a cat"]},
+            "7 answer sentences x 3",
+        ),
         ("/v1/classify", {"texts": ["a b"] * 7, "labels": ["x", "y", "z"]}, "7 texts x 3 labels"),
         ("/v1/route", {"queries": ["refund please"] * 11}, "11 queries x 2 routes"),
     ],
@@ -170,7 +174,9 @@ def test_name_fields_have_a_fixed_length_limit(http: httpx.Client, body: dict[st
 
 def test_too_many_labels_is_422(http: httpx.Client) -> None:
     labels = [f"label {i}" for i in range(11)]
-    assert "--max-labels" in _error(http.post("/v1/classify", json={"texts": ["a"], "labels": labels}), 422, "too_many_items")
+    assert "--max-labels" in _error(
+        http.post("/v1/classify", json={"texts": ["a"], "labels": labels}), 422, "too_many_items"
+    )
 
 
 # -- strict types ------------------------------------------------------------------------------------

@@ -78,7 +78,9 @@ def test_a_disconnected_client_frees_the_worker(scorer: Any) -> None:
         gated.gate.clear()
         body = json.dumps(BIG).encode()
         with _raw(server) as sock:
-            head = f"POST /v2/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+            head = (
+                f"POST /v2/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+            )
             sock.sendall(head.encode() + b"\r\n\r\n" + body)
             wait_for(lambda: gated.calls == 1, what="its first sub-call in the model")
         # the client is gone: the server notices and cancels the request
@@ -91,7 +93,9 @@ def test_a_disconnected_client_frees_the_worker(scorer: Any) -> None:
 
 def test_a_slow_body_gets_408_and_a_closed_socket(scorer: Any) -> None:
     with BackgroundServer(scorer, ServeConfig(body_timeout_s=0.5)) as server, _raw(server) as sock:
-        sock.sendall(b"POST /v2/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+        sock.sendall(
+            b"POST /v2/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        )
         sock.sendall(b'{"query": "a ')  # ... and nothing more
         reply = _read_all(sock)  # returns only because the server closes the socket
         head, _, body = reply.partition(b"\r\n\r\n")

@@ -98,8 +98,12 @@ def test_reranker_checks_first_stage_scores(tiny_embed_path: Path, tmp_path: Pat
     from entailkit import load_scorer
 
     plain_dir, fused_dir = tmp_path / "plain", tmp_path / "fused"
-    train_cross_encoder(tiny_embed_path, _rows(False), dev=[], task="relevance", out_dir=plain_dir, config=_config(max_steps=1))
-    train_cross_encoder(tiny_embed_path, _rows(), dev=[], task="relevance", out_dir=fused_dir, config=_config(max_steps=1))
+    train_cross_encoder(
+        tiny_embed_path, _rows(False), dev=[], task="relevance", out_dir=plain_dir, config=_config(max_steps=1)
+    )
+    train_cross_encoder(
+        tiny_embed_path, _rows(), dev=[], task="relevance", out_dir=fused_dir, config=_config(max_steps=1)
+    )
     plain, fused = load_scorer(plain_dir), load_scorer(fused_dir)
     assert plain.info.first_stage is None
     with pytest.raises(InvalidInputError, match="not trained on top of a retriever"):
@@ -145,7 +149,9 @@ def test_dense_scores_feed_relevance_examples(tiny_embed_path: Path) -> None:
         for pid in pids:
             assert scores[qid][pid] == pytest.approx(float(vectors[int(pid[1:])] @ query_vector), abs=1e-6)
     rows = relevance_examples(data, ["q1", "q2"], retrieved, negatives_per_query=2, first_stage=scores)
-    assert rows and all(r.first_stage == pytest.approx(scores[_qid(data, r.query)][_pid(data, r.passage)]) for r in rows)
+    assert rows and all(
+        r.first_stage == pytest.approx(scores[_qid(data, r.query)][_pid(data, r.passage)]) for r in rows
+    )
     assert {r.passage for r in rows if r.label > 0} == {PASSAGES[0], PASSAGES[2], PASSAGES[5]}
     shown_only = relevance_examples(data, ["q1"], {"q1": ["d0", "d1"]}, negatives_per_query=5, candidates_only=True)
     assert sorted(r.passage for r in shown_only) == sorted([PASSAGES[0], PASSAGES[1]])

@@ -44,9 +44,7 @@ def ray_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     cache = str(tmp_path_factory.mktemp("ray-pycache"))
     worker_env = {"PYTHONPYCACHEPREFIX": cache, "PYTHONDONTWRITEBYTECODE": "", "OMP_NUM_THREADS": "1"}
     with _environ(**worker_env):
-        started = init_ray(
-            num_cpus=2, object_store_memory=256 * 1024 * 1024, runtime_env={"env_vars": worker_env}
-        )
+        started = init_ray(num_cpus=2, object_store_memory=256 * 1024 * 1024, runtime_env={"env_vars": worker_env})
     ray.data.DataContext.get_current().enable_progress_bars = False
     yield ray
     if started:

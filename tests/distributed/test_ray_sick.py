@@ -127,5 +127,3 @@ def test_check_dataset_matches_the_in_process_checker(
         assert [v["verdict"] for v in verdicts] == [s.verdict for s in report.sentences]
         assert [v["score"] for v in verdicts] == pytest.approx([s.score for s in report.sentences], abs=TOL)
         assert len(json.loads(verdicts_json(report))) == len(verdicts) == 2
-
-

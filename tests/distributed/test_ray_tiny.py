@@ -38,7 +38,12 @@ def _pair_rows() -> list[dict[str, Any]]:
     return rows
 
 
-BAD_PAIRS = {4: "document: null", 9: "query is empty", 13: "document: expected a str, got int", 21: "query: expected a str"}
+BAD_PAIRS = {
+    4: "document: null",
+    9: "query is empty",
+    13: "document: expected a str, got int",
+    21: "query: expected a str",
+}
 
 
 @pytest.fixture(scope="module")

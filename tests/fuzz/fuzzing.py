@@ -60,7 +60,9 @@ SPECIAL = [
     "1. ",
 ]
 characters = st.one_of(st.characters(), st.sampled_from([c for c in SPECIAL if len(c) == 1]))
-pieces = st.one_of(st.text(characters, max_size=8), st.sampled_from(SPECIAL), st.sampled_from(["The cat sat.", "Dr. Who"]))
+pieces = st.one_of(
+    st.text(characters, max_size=8), st.sampled_from(SPECIAL), st.sampled_from(["The cat sat.", "Dr. Who"])
+)
 short_text = st.lists(pieces, max_size=6).map("".join)
 text = st.one_of(
     short_text,

@@ -59,7 +59,9 @@ BODIES: dict[str, st.SearchStrategy[Any]] = {
         optional={
             "multi_label": anything,
             "threshold": probability,
-            "hypothesis_template": maybe(st.sampled_from(["It is {} {x}.", "It is {}}", "{:{}}", "Braces {{}} then {}"])),
+            "hypothesis_template": maybe(
+                st.sampled_from(["It is {} {x}.", "It is {}}", "{:{}}", "Braces {{}} then {}"])
+            ),
         },
     ),
     "/v1/route": st.fixed_dictionaries({}, optional={"query": maybe(text), "queries": maybe(text_list(3))}),
@@ -74,7 +76,10 @@ def http(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
     routes.write_text(ROUTES_YAML, encoding="utf-8")
     scorer = load_scorer(tiny_models["bert-nli3-cen"], max_length=64)
     config = ServeConfig(max_documents=8, max_document_chars=2000, max_batch_wait_ms=1, request_timeout_s=60)
-    with BackgroundServer(scorer, config, routes=routes) as server, httpx.Client(base_url=server.url, timeout=90) as client:
+    with (
+        BackgroundServer(scorer, config, routes=routes) as server,
+        httpx.Client(base_url=server.url, timeout=90) as client,
+    ):
         yield client
 
 

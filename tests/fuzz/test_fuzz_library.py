@@ -21,7 +21,9 @@ from entailkit.tasks.sentences import split_sentences
 
 probability = st.floats(0.0, 1.0)
 templates = st.one_of(
-    st.sampled_from(["This example is {}.", "It is {} {x}.", "It is {}}", "{0}{}", "{:{}}", "Braces {{}} then {}", "{}"]),
+    st.sampled_from(
+        ["This example is {}.", "It is {} {x}.", "It is {}}", "{0}{}", "{:{}}", "Braces {{}} then {}", "{}"]
+    ),
     short_text,
 )
 
@@ -47,10 +49,17 @@ def _probabilities_ok(values: Any) -> bool:
     normalization=maybe(st.sampled_from(["softmax", "entailment_vs_contradiction"])),
     truncation=maybe(st.sampled_from([None, "window", "head", "error"])),
 )
-def test_score_pairs(scorers: dict[str, Any], name: str, premises: Any, hypotheses: Any, normalization: Any, truncation: Any) -> None:
+def test_score_pairs(
+    scorers: dict[str, Any], name: str, premises: Any, hypotheses: Any, normalization: Any, truncation: Any
+) -> None:
     scorer = scorers[name]
     result = check_call(
-        "Scorer.score_pairs", scorer.score_pairs, premises, hypotheses, normalization=normalization, truncation=truncation
+        "Scorer.score_pairs",
+        scorer.score_pairs,
+        premises,
+        hypotheses,
+        normalization=normalization,
+        truncation=truncation,
     )
     if result is not None:
         assert len(result) == len(premises) and _probabilities_ok(result.scores)
@@ -64,7 +73,9 @@ def test_score_pairs(scorers: dict[str, Any], name: str, premises: Any, hypothes
     template=maybe(templates),
     multi_label=maybe(st.booleans()),
 )
-def test_score_labels(scorers: dict[str, Any], name: str, texts: Any, labels: Any, template: Any, multi_label: Any) -> None:
+def test_score_labels(
+    scorers: dict[str, Any], name: str, texts: Any, labels: Any, template: Any, multi_label: Any
+) -> None:
     result = check_call(
         "Scorer.score_labels",
         scorers[name].score_labels,
@@ -110,8 +121,12 @@ def test_rerank_many(scorers: dict[str, Any], queries: Any, documents: Any, top_
     threshold=maybe(probability),
     aggregate=maybe(st.sampled_from(["min", "mean"])),
 )
-def test_check(scorers: dict[str, Any], answer: Any, contexts: Any, question: Any, threshold: Any, aggregate: Any) -> None:
-    checker = check_call("GroundednessChecker()", GroundednessChecker, scorers["nli3"], threshold=threshold, aggregate=aggregate)
+def test_check(
+    scorers: dict[str, Any], answer: Any, contexts: Any, question: Any, threshold: Any, aggregate: Any
+) -> None:
+    checker = check_call(
+        "GroundednessChecker()", GroundednessChecker, scorers["nli3"], threshold=threshold, aggregate=aggregate
+    )
     if checker is None:
         return
     report = check_call("GroundednessChecker.check", checker.check, answer, contexts, question=question)
@@ -129,7 +144,9 @@ def test_check(scorers: dict[str, Any], answer: Any, contexts: Any, question: An
     threshold=maybe(st.one_of(st.none(), probability)),
     template=maybe(st.one_of(st.none(), templates)),
 )
-def test_classify(scorers: dict[str, Any], texts: Any, labels: Any, multi_label: Any, threshold: Any, template: Any) -> None:
+def test_classify(
+    scorers: dict[str, Any], texts: Any, labels: Any, multi_label: Any, threshold: Any, template: Any
+) -> None:
     classifier = ZeroShotClassifier(scorers["nli3"])
     result = check_call(
         "ZeroShotClassifier.classify",
@@ -159,7 +176,13 @@ route_spec = st.fixed_dictionaries(
     template=maybe(templates),
 )
 def test_route(
-    scorers: dict[str, Any], routes: Any, query: Any, fallback: Any, knn_temperature: Any, min_similarity: Any, template: Any
+    scorers: dict[str, Any],
+    routes: Any,
+    query: Any,
+    fallback: Any,
+    knn_temperature: Any,
+    min_similarity: Any,
+    template: Any,
 ) -> None:
     router = check_call(
         "Router()",
@@ -210,8 +233,21 @@ def test_example_store(scorers: dict[str, Any], examples: Any, query: Any, k: An
 @given(
     options=st.dictionaries(
         st.sampled_from(
-            ["kind", "batch_size", "max_length", "revision", "label_map", "truncation", "token_budget", "device", "dtype",
-             "trust_remote_code", "allow_pickle", "backend", "quantize"]
+            [
+                "kind",
+                "batch_size",
+                "max_length",
+                "revision",
+                "label_map",
+                "truncation",
+                "token_budget",
+                "device",
+                "dtype",
+                "trust_remote_code",
+                "allow_pickle",
+                "backend",
+                "quantize",
+            ]
         ),
         anything,
         max_size=3,

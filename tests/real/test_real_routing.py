@@ -64,4 +64,4 @@ def test_fitted_router_survives_save_and_load(fitted: dict[str, Any], tmp_path: 
     router.save(path)
     loaded = Router.load(path, fitted["scorer"], embedding_scorer=fitted["embedder"])
     queries = [t for t, _ in fitted["eval"][:5]]
-    assert loaded.route_batch(queries) == router.route_batch(queries)
+    assert loaded.route_many(queries) == router.route_many(queries)

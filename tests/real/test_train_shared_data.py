@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from entailkit.train.data import EVAL_SETS, GENERAL_POOL, load_ag_news, load_named
+from entailkit.train.datasets import EVAL_SETS, GENERAL_POOL, load_ag_news, load_named
 from entailkit.train.relevance import dense_search, load_beir, relevance_examples, split_queries
 
 pytestmark = pytest.mark.real

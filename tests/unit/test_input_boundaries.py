@@ -119,7 +119,7 @@ SURROGATE_CASES: list[tuple[str, Callable[[], Any], str]] = [
     ("router fallback", lambda: router(fallback=BAD), "fallback "),
     ("router template", lambda: router(hypothesis_template="{} " + BAD), "hypothesis_template "),
     ("route query", lambda: router().route(BAD), "query "),
-    ("route_batch", lambda: router().route_batch(["ok", BAD]), r"queries\[1\] "),
+    ("route_many", lambda: router().route_many(["ok", BAD]), r"queries\[1\] "),
     ("router fit", lambda: router().fit(["ok", BAD], ["billing", "tech"]), r"queries\[1\] "),
     ("store add text", lambda: store().add([{"text": BAD, "true_labels": ["a"]}]), r"examples\[0\]\.text "),
     (
@@ -221,7 +221,7 @@ FLAG_CASES: list[tuple[str, Callable[[Any], Any]]] = [
     ("multi_label", lambda v: classifier().classify(["t"], ["a", "b"], multi_label=v)),
     ("show_progress", lambda v: ZeroShotClassifier(FakeScorer(), show_progress=v)),
     ("multi", lambda v: router(multi=v)),
-    ("show_progress", lambda v: router().route_batch(["q"], show_progress=v)),
+    ("show_progress", lambda v: router().route_many(["q"], show_progress=v)),
     ("show_progress", lambda v: router().fit(["q"], ["billing"], show_progress=v)),
     ("prefix_question", lambda v: checker(prefix_question=v)),
     ("show_progress", lambda v: checker(show_progress=v)),

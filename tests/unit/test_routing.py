@@ -13,7 +13,8 @@ from _route_fakes import WordEmbedder
 from entailkit.errors import InvalidInputError
 from entailkit.tasks._route_knn import knn_votes
 from entailkit.tasks.calibration import Calibrator, calibrate
-from entailkit.tasks.route_fit import correct, decide, fit_thresholds
+from entailkit.tasks.route_fit import decide, fit_thresholds
+from entailkit.tasks.route_metrics import correct
 from entailkit.tasks.routing import Router
 from entailkit.types import Route, RouteDecision
 from fakes import FakeScorer
@@ -64,7 +65,7 @@ def test_routes_to_the_best_description() -> None:
 
 def test_scorer_sees_descriptions_through_the_template() -> None:
     scorer = fake()
-    Router(scorer, routes(), hypothesis_template=T).route_batch(["app crash", "password reset"])
+    Router(scorer, routes(), hypothesis_template=T).route_many(["app crash", "password reset"])
     call = scorer.calls[-1]
     assert call.method == "score_labels"
     assert call.premises == ["app crash", "password reset"]
@@ -79,8 +80,8 @@ def test_ties_go_to_the_first_route() -> None:
 
 def test_batch_keeps_order_and_empty_gives_empty() -> None:
     router = Router(fake(), routes())
-    assert router.route_batch([]) == []
-    out = router.route_batch(["app crash", "invoice", "password"])
+    assert router.route_many([]) == []
+    out = router.route_many(["app crash", "invoice", "password"])
     assert [d.route for d in out] == ["tech", "billing", "account"]
 
 
@@ -129,7 +130,7 @@ def test_inputs_are_never_mutated() -> None:
     dicts = [{"name": "billing", "description": BILLING, "examples": ["invoice"]}]
     queries = ["invoice", "crash"]
     router = Router(fake(), rs)
-    router.route_batch(queries)
+    router.route_many(queries)
     router.fit(queries, ["billing", "tech"])
     Router(fake(), dicts)
     assert rs == routes() and queries == ["invoice", "crash"]
@@ -198,9 +199,9 @@ def test_route_query_errors() -> None:
     with pytest.raises(InvalidInputError, match="query must be a str, got list"):
         router.route(["invoice"])  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="queries must be a list of strings, got a single str"):
-        router.route_batch("invoice")
+        router.route_many("invoice")
     with pytest.raises(InvalidInputError, match=r"queries\[1\] must be a str"):
-        router.route_batch(["invoice", None])  # type: ignore[list-item]
+        router.route_many(["invoice", None])  # type: ignore[list-item]
 
 
 # -- fit and evaluate -------------------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.routes == router.routes and loaded.thresholds == router.thresholds
     assert loaded.fallback == "other" and loaded.k == 5 and loaded.calibrator == router.calibrator
     queries = ["invoice", "weather", "password"]
-    assert loaded.route_batch(queries) == router.route_batch(queries)
+    assert loaded.route_many(queries) == router.route_many(queries)
 
 
 def test_load_warns_on_another_model(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -485,9 +486,17 @@ def test_report_measures_decisions_already_made() -> None:
     router = Router(fake(), routes(), threshold=0.75, fallback="other")
     queries = ["invoice", "crash", "password", "weather"]
     labels = ["billing", "tech", "account", "other"]
-    decisions = router.route_batch(queries)
+    decisions = router.route_many(queries)
     assert router.report(decisions, labels) == router.evaluate(queries, labels)
     with pytest.raises(InvalidInputError, match="decisions must be a non-empty list of RouteDecision"):
         router.report([], [])
     with pytest.raises(InvalidInputError, match="same length"):
         router.report(decisions, labels[:2])
+
+
+def test_route_batch_is_a_deprecated_alias_of_route_many() -> None:
+    router = Router(fake(), routes())
+    with pytest.warns(DeprecationWarning, match="use route_many"):
+        old = router.route_batch(["my invoice is wrong", "the app crash"])
+    assert old == router.route_many(["my invoice is wrong", "the app crash"])
+    assert [d.route for d in old] == ["billing", "tech"]

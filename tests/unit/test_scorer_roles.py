@@ -12,7 +12,9 @@ from fakes import FakeScorer
 
 @pytest.mark.parametrize("head", sorted(HEAD_ROLES))
 def test_roles_default_to_those_of_the_head(head: str) -> None:
-    info = ScorerInfo(model="m", kind="cross-encoder", head=head, native="pairs", max_length=8, device="cpu", dtype="float32")
+    info = ScorerInfo(
+        model="m", kind="cross-encoder", head=head, native="pairs", max_length=8, device="cpu", dtype="float32"
+    )
     assert info.roles == HEAD_ROLES[head]
     assert info.query_input == HEAD_QUERY_INPUT[head]
     assert info.can(HEAD_ROLES[head][0])

@@ -113,7 +113,10 @@ def test_a_failing_job_does_not_fail_the_jobs_merged_with_it(fake: GatedFake, ba
     _wait(lambda: fake.entered == 1)
     threads, out = _in_threads(
         batcher,
-        [lambda: scorer.score_pairs(["a guitar"], ["This text is about music."]), lambda: scorer.score_pairs(["z"], [long_hypothesis])],
+        [
+            lambda: scorer.score_pairs(["a guitar"], ["This text is about music."]),
+            lambda: scorer.score_pairs(["z"], [long_hypothesis]),
+        ],
     )
     _wait(lambda: batcher.depth == 2)
     fake.gate.set()
@@ -338,7 +341,9 @@ def test_long_texts_weigh_their_windows() -> None:
 
 def test_rate_limit_filter_keeps_one_line_per_kind_and_counts_the_rest() -> None:
     limiter = RateLimitFilter(interval_s=3600)
-    records = [logging.LogRecord("x", logging.ERROR, __file__, 1, "accept failed: %s", ("EMFILE",), None) for _ in range(5)]
+    records = [
+        logging.LogRecord("x", logging.ERROR, __file__, 1, "accept failed: %s", ("EMFILE",), None) for _ in range(5)
+    ]
     assert [limiter.filter(r) for r in records] == [True, False, False, False, False]
     assert limiter.suppressed() == 4
     info = logging.LogRecord("x", logging.INFO, __file__, 1, "accept failed: %s", ("EMFILE",), None)

@@ -147,7 +147,7 @@ def test_blank_queries_are_refused_by_router_and_reranker_alike(query: str) -> N
     with pytest.raises(InvalidInputError, match=r"^query is empty \(or blank\); pass the text to rank the documents"):
         Reranker(scorer).rerank(query, ["a document"])
     with pytest.raises(InvalidInputError, match=r"queries\[1\] is empty \(or blank\)"):
-        route.route_batch(["an invoice", query])
+        route.route_many(["an invoice", query])
     with pytest.raises(InvalidInputError, match=r"queries\[1\] is empty \(or blank\)"):
         Reranker(scorer).rerank_many(["an invoice", query], [["d"], ["d"]])
     with pytest.raises(InvalidInputError, match=r"queries\[0\] is empty"):
@@ -157,7 +157,7 @@ def test_blank_queries_are_refused_by_router_and_reranker_alike(query: str) -> N
     with pytest.raises(InvalidInputError, match=r"inputs\[0\] is empty"):
         route.calibration_data([query], ["billing"])
     assert scorer.calls == []
-    assert route.route_batch([]) == []
+    assert route.route_many([]) == []
 
 
 # -- answers with nothing to check -----------------------------------------------------------------------

@@ -12,7 +12,6 @@ from entailkit.train.data import (
     ClassificationExample,
     NLIExample,
     classification_to_nli,
-    clean_mpe_premise,
     few_shot,
     holdout_split,
     mix,
@@ -20,6 +19,7 @@ from entailkit.train.data import (
     normalize_label,
     split_dev,
 )
+from entailkit.train.datasets import clean_mpe_premise
 from entailkit.train.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg, ndcg_at_k
 
 LABELS = ["world", "sports", "business", "science"]

@@ -15,6 +15,8 @@ from langchain_entailkit._documents import check_documents, copy_with_metadata
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
 
+__all__ = ["FILTER_EVENT", "EntailkitDocumentFilter"]
+
 FILTER_EVENT = "entailkit_filter"
 """Name of the custom callback event carrying every keep / drop / flag decision."""
 

@@ -10,6 +10,8 @@ from langchain_core.embeddings import Embeddings
 from entailkit.errors import InvalidInputError
 from langchain_entailkit._scorers import resolve_scorer
 
+__all__ = ["EntailkitEmbeddings"]
+
 
 class EntailkitEmbeddings(Embeddings):
     """Embed texts with an entailkit embedding scorer (e.g. all-MiniLM-L6-v2) for LangChain vector stores.

@@ -16,6 +16,8 @@ from langchain_entailkit._documents import context_texts, text_of
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
 
+__all__ = ["GROUNDEDNESS_EVENT", "EntailkitGroundednessCheck", "Mode"]
+
 GROUNDEDNESS_EVENT = "entailkit_groundedness"
 """Name of the custom callback event carrying the GroundednessReport (as JSON) of every check."""
 

@@ -17,6 +17,8 @@ from langchain_entailkit._documents import check_documents, copy_with_metadata
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
 
+__all__ = ["RERANK_EVENT", "EntailkitRerank"]
+
 RERANK_EVENT = "entailkit_rerank"
 """Name of the custom callback event carrying the query, scores and order of every rerank."""
 

@@ -18,6 +18,8 @@ from entailkit.types import Route, RouteDecision
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
 
+__all__ = ["ROUTE_EVENT", "EntailkitRoutedRunnable", "EntailkitRouter"]
+
 ROUTE_EVENT = "entailkit_route"
 """Name of the custom callback event carrying every RouteDecision (route, scores, signal)."""
 
@@ -126,7 +128,7 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[RouteDecision]:
-        """Route all inputs with one batched ``route_batch`` call.
+        """Route all inputs with one batched ``route_many`` call.
 
         Args:
             inputs: The queries (each as ``invoke`` takes it).
@@ -155,7 +157,7 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return await self._abatch_with_config(self._arun, inputs, config, return_exceptions=return_exceptions)
 
     def _run(self, inputs: list[Any], run_manager: list[CallbackManagerForChainRun]) -> list[Exception | RouteDecision]:
-        decisions = self.router.route_batch([self.query_of(item) for item in inputs])
+        decisions = self.router.route_many([self.query_of(item) for item in inputs])
         for manager, decision in zip(run_manager, decisions, strict=True):
             emit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
         return list(decisions)
@@ -164,7 +166,7 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         self, inputs: list[Any], run_manager: list[AsyncCallbackManagerForChainRun]
     ) -> list[Exception | RouteDecision]:
         queries = [self.query_of(item) for item in inputs]
-        decisions = await asyncio.to_thread(self.router.route_batch, queries)
+        decisions = await asyncio.to_thread(self.router.route_many, queries)
         for manager, decision in zip(run_manager, decisions, strict=True):
             await aemit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
         return list(decisions)

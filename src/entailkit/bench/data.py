@@ -16,6 +16,8 @@ from pathlib import Path
 from entailkit.errors import InvalidInputError
 from entailkit.train.relevance import load_beir
 
+__all__ = ["AG_NEWS_LABELS", "TOPICS", "RerankSet", "ag_news", "msmarco_pairs", "rte_dev", "shared_root", "sick_test"]
+
 AG_NEWS_LABELS = ("World", "Sports", "Business", "Sci/Tech")
 TOPICS = (
     "sports", "business", "world", "politics", "science", "technology", "health", "music", "film", "travel",

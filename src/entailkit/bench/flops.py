@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+__all__ = ["encoder_shapes", "flops_per_sequence", "gemm_peak", "model_flops"]
+
 
 def encoder_shapes(config: Any) -> tuple[int, int, int, int]:
     """(layers, hidden, intermediate, heads) of a BERT-like encoder config.

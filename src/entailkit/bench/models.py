@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+__all__ = ["SIZED_CONFIGS", "build_minilm_gliclass", "build_sized_model"]
+
 SIZED_CONFIGS: dict[str, dict[str, Any]] = {
     "deberta-v3-base-sized": {
         "model_type": "deberta-v2",

@@ -18,6 +18,18 @@ from entailkit._optional import require
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE
 from entailkit.scorers.transformers_loading import quiet_transformers
 
+__all__ = [
+    "LabelRunner",
+    "PairRunner",
+    "entailkit_labels",
+    "entailkit_pairs",
+    "gliclass_pipeline",
+    "score_column",
+    "sentence_transformers_pairs",
+    "transformers_loop_pairs",
+    "transformers_zero_shot",
+]
+
 logger = logging.getLogger(__name__)
 
 PairRunner = Callable[[Sequence[str], Sequence[str]], np.ndarray]

@@ -19,6 +19,17 @@ import numpy as np
 
 from entailkit.bench import data
 from entailkit.bench.timing import Steps
+from entailkit.scorers.loading import load_scorer
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "expected_calibration_error",
+    "macro_f1",
+    "model_quality",
+    "ndcg_at_10",
+    "ndcg_from_scores",
+    "run_quality",
+]
 
 
 def ndcg_at_10(ranked: Sequence[str], judged: Mapping[str, float], pool: Sequence[str]) -> float:
@@ -115,8 +126,6 @@ def model_quality(model: Path, shared: Path, *, limits: dict[str, int | None], s
         limits: Rows per data set (``sick``, ``rte``, ``ag_news``, ``msmarco``; None: all).
         steps: The progress bar to advance.
     """
-    from entailkit.scorers.loading import load_scorer
-
     scorer = load_scorer(model, device="cpu")
     out: dict[str, Any] = {"model": str(model), "head": scorer.info.head, "dtype": scorer.info.dtype}
     if scorer.info.head in ("nli2", "nli3"):

@@ -10,6 +10,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
+__all__ = ["machine", "markdown", "write"]
+
 logger = logging.getLogger(__name__)
 
 

@@ -20,6 +20,19 @@ import numpy as np
 from entailkit.bench import data, flops, peers
 from entailkit.bench.quality import ndcg_from_scores
 from entailkit.bench.timing import Steps, best_times, throughput
+from entailkit.scorers.loading import load_scorer
+
+__all__ = [
+    "RERANK_REFERENCE",
+    "ZERO_SHOT_REFERENCE",
+    "SpeedOptions",
+    "gemm_section",
+    "groundedness_section",
+    "rerank_section",
+    "run_speed",
+    "sized_section",
+    "zero_shot_section",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +63,6 @@ class SpeedOptions:
 
 
 def _load(model: Path, **kwargs: Any) -> Any:
-    from entailkit.scorers.loading import load_scorer
-
     return load_scorer(model, device="cpu", **kwargs)
 
 

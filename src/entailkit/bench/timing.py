@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+__all__ = ["Steps", "best_times", "throughput"]
+
 logger = logging.getLogger(__name__)
 
 

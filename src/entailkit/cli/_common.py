@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 import typer
 
 from entailkit.errors import EntailkitError
+from entailkit.scorers.loading import load_scorer
 
 if TYPE_CHECKING:
     from entailkit.tasks.specs import TaskSpec
@@ -220,7 +221,6 @@ def load(model: str, device: str | None, dtype: str | None, **kwargs: Any) -> An
     Raises:
         typer.Exit: With code 2 when the model cannot be loaded.
     """
-    from entailkit.scorers.loading import load_scorer  # scorers: loaded only when a command runs
 
     with exit_on_error():
         scorer = load_scorer(model, device=device, dtype=dtype, **kwargs)

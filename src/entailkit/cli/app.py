@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+__all__ = ["app"]
+
 app = typer.Typer(
     name="entailkit",
     help="Small local NLI and zero-shot models for RAG: rerank, check, route.",

@@ -28,6 +28,27 @@ from entailkit.cli._common import (
 )
 from entailkit.cli.app import app
 
+__all__ = [
+    "ActorDeviceOption",
+    "ActorDtypeOption",
+    "ActorsOption",
+    "AddressOption",
+    "BatchSizeOption",
+    "CpusPerActorOption",
+    "FormatOption",
+    "GpusPerActorOption",
+    "InputOption",
+    "MaxActorsOption",
+    "NumCpusOption",
+    "OutputOption",
+    "ProgressBarsOption",
+    "RetriesOption",
+    "batch_app",
+    "batch_check",
+    "batch_classify",
+    "batch_rerank",
+]
+
 batch_app = typer.Typer(
     name="batch",
     help="Score large data sets on Ray Data (needs the 'ray' extra): rerank, classify, check.",

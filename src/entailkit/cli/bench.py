@@ -10,6 +10,19 @@ import typer
 from entailkit.cli._common import QuietOption, exit_on_error, fail
 from entailkit.cli.app import app
 
+__all__ = [
+    "DEFAULT_MODEL",
+    "SECTIONS",
+    "ModelsOption",
+    "OutOption",
+    "SharedOption",
+    "ThreadsOption",
+    "bench_app",
+    "quality",
+    "run_all",
+    "speed",
+]
+
 DEFAULT_MODEL = "../shared/models/minilm-l6-sick-nli"
 
 bench_app = typer.Typer(

@@ -28,6 +28,8 @@ from entailkit.cli._common import (
 )
 from entailkit.cli.app import app
 
+__all__ = ["classify"]
+
 
 @app.command("classify")
 def classify(

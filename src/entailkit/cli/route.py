@@ -21,6 +21,8 @@ from entailkit.cli._common import (
 )
 from entailkit.cli.app import app
 
+__all__ = ["route"]
+
 
 @app.command("route")
 def route(
@@ -87,7 +89,7 @@ def route(
     with exit_on_error():
         calibrator = saved.calibrator if saved is not None else None
         router = options.build(scorer, embedding_scorer=embedder, calibrator=calibrator)
-        decisions = router.route_batch([r["query"] for r in records], show_progress=not quiet)
+        decisions = router.route_many([r["query"] for r in records], show_progress=not quiet)
     for record, decision in zip(records, decisions, strict=True):
         extra = {k: v for k, v in record.items() if k != "query"}
         emit({**extra, **decision.model_dump(mode="json")})

@@ -20,6 +20,8 @@ from entailkit.cli._common import (
 )
 from entailkit.cli.app import app
 
+__all__ = ["info", "score"]
+
 
 @app.command()
 def score(

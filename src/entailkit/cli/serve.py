@@ -9,6 +9,10 @@ import typer
 
 from entailkit.cli._common import BatchOption, DeviceOption, DtypeOption, ModelOption, exit_on_error
 from entailkit.cli.app import app
+from entailkit.scorers.shared import shared_scorer
+from entailkit.serve.config import ServeConfig
+
+__all__ = ["SPEC_HELP", "serve"]
 
 SPEC_HELP = "JSON or YAML file of the {} options the server's {} use (its spec); a request's own fields override them."
 
@@ -69,8 +73,6 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve rerank (Cohere / Jina / TEI shapes), check, classify and route over HTTP with one model."""
-    from entailkit.scorers.shared import shared_scorer  # scorers, tasks, serve: loaded only when the command runs
-    from entailkit.serve.config import ServeConfig
     from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec
 
     with exit_on_error():

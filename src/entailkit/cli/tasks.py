@@ -26,6 +26,8 @@ from entailkit.cli._common import (
 )
 from entailkit.cli.app import app
 
+__all__ = ["IndentOption", "check", "rerank"]
+
 IndentOption = Annotated[int | None, typer.Option(help="Pretty-print the JSON with this indent.")]
 
 

@@ -12,6 +12,29 @@ import typer
 from entailkit.cli._common import QuietOption, exit_on_error, fail, load
 from entailkit.cli.app import app
 from entailkit.errors import EntailkitError
+from entailkit.train.data import ClassificationExample, classification_to_nli, few_shot, holdout_split, mix
+from entailkit.train.datasets import load_ag_news, load_named, load_nli_jsonl, shared_dir
+from entailkit.train.recipe import TrainConfig
+
+__all__ = [
+    "NLI_EVALS",
+    "AccumOption",
+    "BaseOption",
+    "DataOption",
+    "EpochsOption",
+    "ExamplesPerBatchOption",
+    "LrOption",
+    "MaxLenOption",
+    "OutOption",
+    "SeedOption",
+    "SharedOption",
+    "TrainDeviceOption",
+    "evaluate",
+    "train_app",
+    "train_classify",
+    "train_nli",
+    "train_relevance",
+]
 
 logger = logging.getLogger(__name__)
 train_app = typer.Typer(
@@ -44,7 +67,6 @@ def _config(**kwargs: Any) -> Any:
     Returns:
         An ``entailkit.train.recipe.TrainConfig``.
     """
-    from entailkit.train.recipe import TrainConfig  # train: loaded only when the command runs
 
     return TrainConfig(**{k: v for k, v in kwargs.items() if v is not None})
 
@@ -75,7 +97,6 @@ def _load_nli_spec(spec: str, shared: str | None) -> Any:
     Returns:
         The examples.
     """
-    from entailkit.train.data import load_named, load_nli_jsonl  # train: loaded only when the command runs
 
     return load_nli_jsonl(spec) if Path(spec).is_file() else load_named(spec, shared)
 
@@ -119,7 +140,6 @@ def train_nli(
 ) -> None:
     """Train an NLI cross-encoder on named sets or jsonl files (premise, hypothesis, label)."""
     from entailkit.train.cross_encoder import train_cross_encoder
-    from entailkit.train.data import mix
 
     with exit_on_error(EntailkitError, ValueError):
         parts = {name: (_load_nli_spec(name, shared), w) for name, w in map(_split_weight, data)}
@@ -225,7 +245,6 @@ def train_classify(
 ) -> None:
     """Few-shot or full classification training: NLI pairs on a cross-encoder, or a GLiClass model."""
     from entailkit.train.cross_encoder import train_cross_encoder
-    from entailkit.train.data import ClassificationExample, classification_to_nli, few_shot
 
     if route not in ("nli", "gliclass"):
         raise fail(f"--route must be 'nli' or 'gliclass', got {route!r}")
@@ -278,7 +297,6 @@ def evaluate(
 ) -> None:
     """Accuracy, macro-F1 and ECE (NLI, ag_news) or nDCG@10 (msmarco) on the shared data sets, one JSON line each."""
     from entailkit.train import evaluate as ev
-    from entailkit.train.data import holdout_split, load_ag_news, load_named, shared_dir
 
     with exit_on_error(EntailkitError, ValueError):
         scorer = load(model, device, None, batch_size=batch_size)

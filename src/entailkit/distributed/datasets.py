@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from entailkit._labels import check_label_set
 from entailkit.distributed.jobtask import JobTask, job_task
 from entailkit.distributed.options import BatchOptions, ScorerSpec, rows_per_batch, scorer_spec
 from entailkit.distributed.rows import ERROR_COLUMN
@@ -28,6 +29,8 @@ from entailkit.distributed.runtime import (
 from entailkit.distributed.udf import CheckActor, ClassifyActor, RerankActor
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec, TaskSpec
+
+__all__ = ["DataArg", "ModelArg", "TaskArg", "check_dataset", "classify_dataset", "rerank_dataset", "split_errors"]
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +151,7 @@ def classify_dataset(
         InvalidInputError: A bad column name, label list, task, task option or ``options``, before Ray starts.
     """
     _check_names(text=text_column)
-    names = _check_labels(labels)
+    names = list(check_label_set(labels))  # on the driver: a bad label list fails before any actor starts
     resolved = _job_task(ClassifySpec, task, task_options, calibrator, model, options, "classify_dataset")
     return _run(
         data,
@@ -224,7 +227,17 @@ def check_dataset(
 
 
 def split_errors(dataset: Dataset) -> tuple[Dataset, Dataset]:
-    """(scored rows, rows with an error) of a result dataset; together they hold every input row."""
+    """(scored rows, rows with an error) of a result dataset; together they hold every input row.
+
+    Both are lazy filters of ``dataset`` on its ``error`` column: consuming both runs the job twice
+    unless ``dataset`` is materialized first (``dataset.materialize()``).
+
+    Args:
+        dataset: What ``rerank_dataset``, ``classify_dataset`` or ``check_dataset`` returned.
+
+    Returns:
+        The rows whose ``error`` is null, and the rows whose ``error`` holds a message.
+    """
     import pyarrow.compute as pc
 
     def scored(batch: Any) -> Any:
@@ -357,27 +370,3 @@ def _check_names(**columns: Any) -> None:
     for role, value in columns.items():
         if not isinstance(value, str) or not value:
             raise InvalidInputError(f"the {role} column name must be a non-empty str, got {value!r}.")
-
-
-def _check_labels(labels: Any) -> list[str]:
-    """Label names, checked on the driver so that a bad label list fails before any actor starts."""
-    if isinstance(labels, Mapping):
-        names = list(labels)
-        descriptions = list(labels.values())
-        if not all(isinstance(n, str) and n.strip() for n in names) or not all(
-            isinstance(d, str) and d.strip() for d in descriptions
-        ):
-            raise InvalidInputError("labels as a mapping must map non-empty str names to non-empty str descriptions.")
-    elif isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
-        raise InvalidInputError(
-            f"labels must be a list of label names or a {{name: description}} mapping, got {labels!r:.60}."
-        )
-    else:
-        names = list(labels)
-        if not all(isinstance(n, str) and n.strip() for n in names):
-            raise InvalidInputError(f"labels must be non-empty strings, got {names!r:.80}.")
-    if not names:
-        raise InvalidInputError("labels is empty; pass at least one candidate label.")
-    if len(set(names)) != len(names):
-        raise InvalidInputError(f"labels must be distinct, got {names!r:.80}.")
-    return names

@@ -18,6 +18,8 @@ from entailkit.tasks.sentences import split_sentences
 from entailkit.tasks.specs import TaskSpec
 from entailkit.types import LabelScores, NativeCall, Normalization, PairScores, ScorerInfo, Span, Truncation
 
+__all__ = ["CARRIED_OBJECTS", "JobTask", "job_task"]
+
 CARRIED_OBJECTS = ("calibrator", "splitter")
 """Object options of a configured task that travel to the actors with its spec (they must be picklable);
 its scorer does not: each actor loads its own from the job's ``model``."""

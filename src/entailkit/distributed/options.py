@@ -16,6 +16,15 @@ from entailkit.scorers.base import Scorer
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches
 from entailkit.scorers.shared import shared_scorer
 
+__all__ = [
+    "FORWARD_PASSES_PER_BATCH",
+    "TYPICAL_PAIR_TOKENS",
+    "BatchOptions",
+    "ScorerSpec",
+    "rows_per_batch",
+    "scorer_spec",
+]
+
 TYPICAL_PAIR_TOKENS = 128
 """Padded tokens of a typical (premise, hypothesis) pair, used to size Ray batches before any text is seen."""
 FORWARD_PASSES_PER_BATCH = 4
@@ -89,6 +98,15 @@ def rows_per_batch(pairs_per_row: float, *, batch_size: int = 32, token_budget: 
     scorer's ``batch_size`` and ``token_budget`` caps; a row costs ``pairs_per_row`` pairs (1 for a
     rerank pair, one per label for an NLI classifier, sentences x windows for a groundedness check).
     Inside the actor the scorer re-plans the real pairs by their real token lengths.
+
+    Args:
+        pairs_per_row: Model pairs one row costs (values under 1 count as 1).
+        batch_size: The scorer's ``batch_size``: most pairs per forward pass.
+        token_budget: The scorer's ``token_budget``: most padded tokens per forward pass; None: the
+            default budget.
+
+    Returns:
+        The rows per Ray batch, at least 1.
     """
     budget = token_budget or max(DEFAULT_TOKEN_BUDGET, TYPICAL_PAIR_TOKENS)
     first_pass = plan_batches([TYPICAL_PAIR_TOKENS] * batch_size, batch_size, budget)[0]
@@ -127,7 +145,17 @@ class ScorerSpec:
 
 
 def scorer_spec(model: str | os.PathLike[str] | None, options: BatchOptions, gpus: float) -> ScorerSpec:
-    """The spec the actors load; the device follows the GPUs reserved for them unless set explicitly."""
+    """The spec the actors load; the device follows the GPUs reserved for them unless set explicitly.
+
+    Args:
+        model: A local model directory (made absolute, for actors in another working directory) or a hub
+            id; None only with ``options.scorer_factory``.
+        options: The job's options (``scorer_kwargs``, ``scorer_factory``).
+        gpus: GPUs reserved per actor: ``device`` defaults to ``"cuda"`` when > 0, else ``"cpu"``.
+
+    Raises:
+        InvalidInputError: Neither a model nor a ``scorer_factory`` is given.
+    """
     if options.scorer_factory is None and model is None:
         raise InvalidInputError("pass a model (local directory or hub id) or BatchOptions(scorer_factory=...).")
     kwargs = dict(options.scorer_kwargs)

@@ -13,6 +13,20 @@ from typing import Any, TypeVar
 
 from entailkit.errors import FieldError
 
+__all__ = [
+    "ERROR_COLUMN",
+    "ISOLATED_ERRORS",
+    "RowError",
+    "column_values",
+    "document_list_field",
+    "number_list_field",
+    "parse_rows",
+    "score_isolating",
+    "score_rows",
+    "text_field",
+    "text_list_field",
+]
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -33,7 +47,14 @@ class RowError:
 
 
 def column_values(columns: Mapping[str, Sequence[Any]], name: str, n_rows: int) -> list[Any]:
-    """The values of column ``name`` as Python objects, or a marker per row when the column is absent."""
+    """The values of column ``name`` as Python objects, or a marker per row when the column is absent.
+
+    Args:
+        columns: The batch's columns by name (the actors pass Arrow columns as Python lists).
+        name: The column.
+        n_rows: The batch's rows: how many markers an absent column gives (the field parsers then
+            report it missing, or None for an optional field).
+    """
     if name not in columns:
         return [_MISSING] * n_rows
     return list(columns[name])
@@ -57,7 +78,16 @@ def _describe(value: Any) -> str:
 
 
 def text_field(value: Any, name: str, *, optional: bool = False) -> str | None:
-    """A str field; None allowed only when ``optional``. Raises FieldError with the reason."""
+    """A str field; None allowed only when ``optional``. Raises FieldError with the reason.
+
+    Args:
+        value: The row's value (from :func:`column_values`).
+        name: The field's name, for the message.
+        optional: A missing column, None or NaN gives None instead of an error.
+
+    Raises:
+        FieldError: The value is missing or null (and not ``optional``), or not a str.
+    """
     if value is _MISSING:
         if optional:
             return None
@@ -83,7 +113,15 @@ def _list_field(value: Any, name: str, expected: str) -> list[Any]:
 
 
 def text_list_field(value: Any, name: str) -> list[str]:
-    """A list-of-str field; returns a new list."""
+    """A list-of-str field; returns a new list.
+
+    Args:
+        value: The row's value: a list, tuple or array (from Arrow / NumPy).
+        name: The field's name, for the message (``name[i]`` for a bad item).
+
+    Raises:
+        FieldError: The value is missing, null, not a list, or holds an item that is not a str.
+    """
     items = _list_field(value, name, "a list of str")
     for i, item in enumerate(items):
         if not isinstance(item, str):
@@ -92,7 +130,19 @@ def text_list_field(value: Any, name: str) -> list[str]:
 
 
 def number_list_field(value: Any, name: str, *, single: bool = False) -> list[float]:
-    """A list of finite numbers (``single``: one number, returned as a one-item list)."""
+    """A list of finite numbers (``single``: one number, returned as a one-item list).
+
+    Args:
+        value: The row's value: a list, tuple or array, or with ``single`` one number.
+        name: The field's name, for the message.
+        single: The field holds one number, not a list.
+
+    Returns:
+        The numbers as floats.
+
+    Raises:
+        FieldError: The value is missing, null, not a list, or holds a bool, a non-number, NaN or infinity.
+    """
     if not single:
         items = _list_field(value, name, "a list of numbers")
     elif value is _MISSING:
@@ -109,12 +159,27 @@ def number_list_field(value: Any, name: str, *, single: bool = False) -> list[fl
 
 
 def document_list_field(value: Any, name: str) -> list[Any]:
-    """A list of documents (str, or mappings with a text field: Arrow structs arrive as dicts)."""
+    """A list of documents (str, or mappings with a text field: Arrow structs arrive as dicts).
+
+    Only the list is checked here; the documents themselves are checked when they are scored.
+
+    Args:
+        value: The row's value: a list, tuple or array.
+        name: The field's name, for the message.
+
+    Raises:
+        FieldError: The value is missing, null or not a list.
+    """
     return _list_field(value, name, "a list of documents")
 
 
 def parse_rows(n_rows: int, parse: Callable[[int], T]) -> list[T | RowError]:
-    """``parse(i)`` for every row; a FieldError becomes that row's RowError."""
+    """``parse(i)`` for every row; a FieldError becomes that row's RowError.
+
+    Args:
+        n_rows: The rows of the batch.
+        parse: Reads row ``i`` (raising FieldError for a bad field); other errors propagate.
+    """
     out: list[T | RowError] = []
     for i in range(n_rows):
         try:
@@ -129,6 +194,16 @@ def score_isolating(score: Callable[[list[T]], Sequence[R]], items: list[T]) -> 
 
     Good rows are still scored together (in halves, quarters, ... around a bad row), so one malformed
     row costs about log2(batch) extra scorer calls, not one call per row.
+
+    Args:
+        score: Scores a list of items, one result per item, in order.
+        items: The items.
+
+    Returns:
+        One result per item; a RowError (``"<ErrorType>: <message>"``) for an item rejected on its own.
+
+    Raises:
+        RuntimeError: ``score`` returned a different number of results than items.
     """
     if not items:
         return []
@@ -145,7 +220,15 @@ def score_isolating(score: Callable[[list[T]], Sequence[R]], items: list[T]) -> 
 
 
 def score_rows(parsed: list[T | RowError], score: Callable[[list[T]], Sequence[R]]) -> list[R | RowError]:
-    """Score the parsed rows (errors skipped) and put results back in row order."""
+    """Score the parsed rows (errors skipped) and put results back in row order.
+
+    Args:
+        parsed: The rows from :func:`parse_rows`: parsed items or RowErrors.
+        score: Scores a list of parsed items (see :func:`score_isolating`).
+
+    Returns:
+        One entry per row: its result, or its RowError (from parsing or from scoring).
+    """
     good = [i for i, row in enumerate(parsed) if not isinstance(row, RowError)]
     rows: list[T] = [row for row in parsed if not isinstance(row, RowError)]
     scored = score_isolating(score, rows)

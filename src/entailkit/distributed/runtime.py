@@ -16,6 +16,18 @@ from typing import Any
 from entailkit._optional import require
 from entailkit.errors import InvalidInputError
 
+__all__ = [
+    "FORWARDED_ENV",
+    "Dataset",
+    "forwarded_env",
+    "init_ray",
+    "input_format",
+    "operator_runtime_env",
+    "ray_module",
+    "read_input",
+    "resolve_gpus",
+]
+
 logger = logging.getLogger(__name__)
 
 FORWARDED_ENV = (
@@ -53,9 +65,22 @@ def init_ray(
 ) -> bool:
     """Start a local Ray runtime (``address=None``) or join a cluster (``"auto"``, ``"ray://host:10001"``).
 
-    Returns True when this call started or joined Ray, False when Ray was already initialised (then
-    nothing changes; the caller must not shut it down). The driver's ``FORWARDED_ENV`` variables go
-    into the job's runtime_env so every worker sees them.
+    The driver's ``FORWARDED_ENV`` variables go into the job's runtime_env so every worker sees them. A
+    local runtime that times out during startup (a busy machine) is retried once.
+
+    Args:
+        address: None: start a local runtime; else the cluster to join (``"auto"``, ``"ray://host:10001"``).
+        num_cpus: CPUs of a local runtime (None: all of this machine's); not with ``address``.
+        runtime_env: The job's runtime_env; its ``env_vars`` win over the forwarded ones.
+        **kwargs: Passed to ``ray.init`` (over the defaults ``include_dashboard=False``, ``log_to_driver=True``).
+
+    Returns:
+        True when this call started or joined Ray, False when Ray was already initialised (then nothing
+            changes; the caller must not shut it down).
+
+    Raises:
+        InvalidInputError: ``num_cpus`` given with an ``address``.
+        MissingDependencyError: Ray is not installed (``pip install 'entailkit[ray]'``).
     """
     ray = ray_module()
     if ray.is_initialized():
@@ -85,6 +110,13 @@ def operator_runtime_env(extra: Mapping[str, Any] | None) -> dict[str, Any] | No
 
     A runtime_env that differs from the job's makes Ray start dedicated worker processes, so it is
     only set when a forwarded variable is missing or different in the job, or the caller adds one.
+
+    Args:
+        extra: The caller's runtime_env for the actors (``BatchOptions.runtime_env``), or None.
+
+    Returns:
+        None, or the runtime_env: ``extra`` with ``env_vars`` merged from the job's, the forwarded ones and
+            ``extra``'s own (later ones win).
     """
     ray = ray_module()
     needed = forwarded_env()
@@ -104,7 +136,11 @@ def operator_runtime_env(extra: Mapping[str, Any] | None) -> dict[str, Any] | No
 
 
 def resolve_gpus(requested: float | None) -> float:
-    """GPUs per actor: the request, else 1 when the cluster has any GPU, else 0."""
+    """GPUs per actor: the request, else 1 when the cluster has any GPU, else 0.
+
+    Args:
+        requested: ``BatchOptions.num_gpus``; None: decide from the cluster (0 when Ray is not running yet).
+    """
     if requested is not None:
         return float(requested)
     ray = ray_module()
@@ -119,7 +155,15 @@ _CSV = (".csv", ".csv.gz", ".tsv")
 
 
 def input_format(path: str | os.PathLike[str]) -> str:
-    """The input format, "parquet", "json" or "csv", from the file name (or from the files in a directory)."""
+    """The input format, "parquet", "json" or "csv", from the file name (or from the files in a directory).
+
+    Args:
+        path: A file, or a directory whose files (hidden and ``_`` ones aside) are read.
+
+    Raises:
+        InvalidInputError: No name ends with a known suffix (.parquet / .pq, .jsonl / .json / .ndjson,
+            .csv / .tsv; .jsonl.gz, .json.gz and .csv.gz too).
+    """
     candidate = Path(path)
     names: Sequence[str] = [candidate.name.lower()]
     if candidate.is_dir():
@@ -133,7 +177,18 @@ def input_format(path: str | os.PathLike[str]) -> str:
 
 
 def read_input(path: str | os.PathLike[str]) -> Dataset:
-    """A lazily read ``ray.data.Dataset`` of a parquet, JSON-lines or CSV file (or directory of them)."""
+    """A lazily read ``ray.data.Dataset`` of a parquet, JSON-lines or CSV file (or directory of them).
+
+    A URI (``s3://...``) is not checked here; its format follows its suffix, parquet when it has none
+    of the others. A ``.tsv`` file is read as tab-separated CSV.
+
+    Args:
+        path: A local file or directory, or a URI Ray can read.
+
+    Raises:
+        InvalidInputError: A local path that does not exist, or whose format cannot be told.
+        MissingDependencyError: Ray is not installed.
+    """
     if not Path(path).exists() and "://" not in os.fspath(path):
         raise InvalidInputError(f"input {os.fspath(path)!r} does not exist.")
     ray = ray_module()

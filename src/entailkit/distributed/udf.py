@@ -31,6 +31,8 @@ from entailkit.tasks.rerank import Reranker
 from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec
 from entailkit.types import Classification, GroundednessReport, RerankResult
 
+__all__ = ["CheckActor", "ClassifyActor", "Columns", "RerankActor", "verdicts_json"]
+
 logger = logging.getLogger(__name__)
 
 Columns = dict[str, list[Any]]
@@ -127,6 +129,15 @@ class RerankActor(_ScoringActor):
         return (self.query_column, self.document_column, *extra)
 
     def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
+        """Rerank the batch's rows in one ``rerank_many`` call (uncut: ``row_values`` applies the cut).
+
+        Args:
+            columns: The input columns by name, as Python lists.
+            n_rows: The batch's rows.
+
+        Returns:
+            One RerankResult or RowError per row (a bad field, a bad first-stage score, a rejected row).
+        """
         queries = column_values(columns, self.query_column, n_rows)
         documents = column_values(columns, self.document_column, n_rows)
         first = column_values(columns, self.first_stage_column, n_rows) if self.first_stage_column else None
@@ -156,6 +167,11 @@ class RerankActor(_ScoringActor):
         return score_rows(parse_rows(n_rows, parse), run)
 
     def row_values(self, result: RerankResult) -> dict[str, Any]:
+        """The output columns of one row: ``score``, or ``scores`` and ``ranking`` (top_n / threshold cut).
+
+        Args:
+            result: The row's uncut RerankResult.
+        """
         if not self.list_mode:
             return {"score": result.items[0].score}
         scores = [0.0] * result.num_documents
@@ -198,6 +214,15 @@ class ClassifyActor(_ScoringActor):
         return (self.text_column,)
 
     def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
+        """Classify the batch's texts into the job's labels in one ``classify`` call.
+
+        Args:
+            columns: The input columns by name, as Python lists.
+            n_rows: The batch's rows.
+
+        Returns:
+            One Classification or RowError per row.
+        """
         texts = column_values(columns, self.text_column, n_rows)
 
         def parse(i: int) -> str:
@@ -211,6 +236,11 @@ class ClassifyActor(_ScoringActor):
         return score_rows(parse_rows(n_rows, parse), run)
 
     def row_values(self, result: Classification) -> dict[str, Any]:
+        """The output columns of one row: best label and score, predicted labels, scores in label order.
+
+        Args:
+            result: The row's Classification.
+        """
         by_name = result.as_dict()
         return {
             "label": result.top,
@@ -252,6 +282,15 @@ class CheckActor(_ScoringActor):
         return tuple(c for c in (self.answer_column, self.contexts_column, self.question_column) if c)
 
     def score(self, columns: Mapping[str, list[Any]], n_rows: int) -> list[Any]:
+        """Check the batch's answers in one ``check_many`` call (a null question counts as none).
+
+        Args:
+            columns: The input columns by name, as Python lists.
+            n_rows: The batch's rows.
+
+        Returns:
+            One GroundednessReport or RowError per row.
+        """
         answers = column_values(columns, self.answer_column, n_rows)
         contexts = column_values(columns, self.contexts_column, n_rows)
         questions = column_values(columns, self.question_column, n_rows) if self.question_column else None
@@ -271,6 +310,11 @@ class CheckActor(_ScoringActor):
         return score_rows(parse_rows(n_rows, parse), self.checker.check_many)
 
     def row_values(self, result: GroundednessReport) -> dict[str, Any]:
+        """The output columns of one row: ``grounded``, ``score`` (the aggregate), ``supported_fraction``, ``verdicts``.
+
+        Args:
+            result: The row's GroundednessReport.
+        """
         return {
             "grounded": result.grounded,
             "score": result.aggregate_score,
@@ -280,7 +324,14 @@ class CheckActor(_ScoringActor):
 
 
 def verdicts_json(report: GroundednessReport) -> str:
-    """The per-sentence verdicts of a report as a compact JSON list (one object per answer sentence)."""
+    """The per-sentence verdicts of a report as a compact JSON list (one object per answer sentence).
+
+    Each object holds ``sentence``, ``verdict``, ``score``, ``entailment``, ``contradiction`` and
+    ``context_index`` (the best evidence's context, or null); non-ASCII text is kept as is.
+
+    Args:
+        report: The report of one answer.
+    """
     return json.dumps(
         [
             {

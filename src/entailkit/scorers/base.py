@@ -16,6 +16,8 @@ from entailkit.types import (
     Truncation,
 )
 
+__all__ = ["DEFAULT_HYPOTHESIS_TEMPLATE", "NORMALIZATIONS", "TRUNCATIONS", "ExamplesArg", "LabelsArg", "Scorer"]
+
 DEFAULT_HYPOTHESIS_TEMPLATE = "This example is {}."
 NORMALIZATIONS: tuple[Normalization, ...] = ("softmax", "entailment_vs_contradiction")
 TRUNCATIONS: tuple[Truncation, ...] = ("window", "head", "error")

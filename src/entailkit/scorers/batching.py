@@ -6,6 +6,8 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
+__all__ = ["DEFAULT_TOKEN_BUDGET", "PROGRESS_MIN_ITEMS", "plan_batches", "progress", "token_windows"]
+
 T = TypeVar("T")
 
 DEFAULT_TOKEN_BUDGET = 8192

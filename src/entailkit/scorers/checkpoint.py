@@ -18,6 +18,18 @@ from entailkit._validation import check_positive_int
 from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.types import Truncation
 
+__all__ = [
+    "MIN_MAX_LENGTH",
+    "LoadOptions",
+    "check_finite_env",
+    "check_max_length",
+    "check_remote_code",
+    "check_weights",
+    "default_max_length",
+    "position_limit",
+    "read_config",
+]
+
 MIN_MAX_LENGTH = 16
 """The shortest max_length that leaves room for special tokens, a hypothesis and a premise window."""
 _ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "xlm-roberta-xl"}

@@ -35,6 +35,8 @@ from entailkit.types import (
     Truncation,
 )
 
+__all__ = ["CrossEncoderScorer"]
+
 logger = logging.getLogger(__name__)
 
 

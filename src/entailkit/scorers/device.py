@@ -9,6 +9,8 @@ import torch
 
 from entailkit.errors import ModelLoadError
 
+__all__ = ["dtype_name", "resolve_device", "resolve_dtype"]
+
 logger = logging.getLogger(__name__)
 
 _DTYPE_NAMES: dict[str, torch.dtype] = {

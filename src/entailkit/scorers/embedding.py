@@ -29,6 +29,8 @@ from entailkit.types import (
     Truncation,
 )
 
+__all__ = ["EmbeddingScorer"]
+
 logger = logging.getLogger(__name__)
 
 

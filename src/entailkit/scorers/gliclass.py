@@ -1,7 +1,8 @@
 """GLiClassScorer: a text and all its candidate labels in one forward pass of a GLiClass uni-encoder.
 
 gliclass's model classes do the forward pass; input construction, batching, long-text windows and label
-chunks are ours (see gliclass_inputs.py), so a long text never loses its labels to truncation.
+chunks are ours (see gliclass_inputs.py, gliclass_examples.py and gliclass_plan.py), so a long text never
+loses its labels to truncation.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,9 +29,10 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers import gliclass_inputs as gi
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.gliclass_examples import normalize_examples
+from entailkit.scorers.gliclass_plan import Layout, SetResult, count_tokens, merge_logits, plan_rows
 from entailkit.scorers.heads import first_stage_values, sigmoid, softmax
 from entailkit.scorers.loading import load_scorer
-from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import (
     LabelledExample,
     LabelScores,
@@ -45,18 +46,9 @@ from entailkit.types import (
     Truncation,
 )
 
+__all__ = ["GLiClassScorer"]
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _ItemResult:
-    """Per label of one (text, labels) set: the max logit over windows and the window that gave it."""
-
-    logits: np.ndarray
-    best: list[int]
-    spans: list[Span | None] = field(default_factory=list)
-    windows: list[int] = field(default_factory=list)
-    cut: bool = False
 
 
 class GLiClassScorer:
@@ -199,7 +191,7 @@ class GLiClassScorer:
         multi_label = check_bool(multi_label, "multi_label")
         text_list = check_texts(texts)
         per_text = check_labels_per_text(labels, len(text_list))
-        per_examples = gi.normalize_examples(examples, len(text_list))
+        per_examples = normalize_examples(examples, len(text_list))
         if not text_list:
             return LabelScores(items=())
         results = self._score_sets(text_list, per_text, per_examples, self.truncation, show_progress)
@@ -289,50 +281,22 @@ class GLiClassScorer:
         example_lists: Sequence[tuple[LabelledExample, ...]],
         policy: Truncation,
         show_progress: bool,
-    ) -> list[_ItemResult]:
+    ) -> list[SetResult]:
         """Max logit over windows for every label of every (text, labels) set, in input order.
 
-        A set whose whole input (text, every label, every example) fits in ``max_length`` is one row with
-        exactly the token ids gliclass's pipeline gives it; only the others are planned into label chunks,
-        fitted examples and text windows (``_plan_long``).
+        The rows are planned by ``gliclass_plan.plan_rows`` (one row per set that fits, label chunks,
+        fitted examples and text windows for the others) and their logits merged by ``merge_logits``.
         """
-        gi.check_markers(texts, label_lists, example_lists)
-        rendered: dict[tuple[LabelledExample, ...], str] = {}
-        whole: list[gi.Prompt] = []
-        for text, labels, examples in zip(texts, label_lists, example_lists, strict=True):
-            if examples not in rendered:
-                rendered[examples] = gi.render_examples(examples, self.example_format)
-            whole.append(
-                gi.build_prompt(
-                    text, labels, rendered[examples], example_format=self.example_format, prompt_first=self.prompt_first
-                )
-            )
-        rows: list[gi.Row] = []
-        long_items: list[tuple[int, int]] = []
-        cap = self.max_labels_per_pass
-        for item, located in enumerate(gi.encode_prompts(self.tokenizer, whole)):
-            n_labels = len(label_lists[item])
-            if len(located.ids) <= self._info.max_length and (cap is None or n_labels <= cap):
-                rows.append(gi.Row(item, 0, n_labels, located.ids, None))
-            else:
-                long_items.append((item, located.n_text))
-        cuts: set[int] = set()
-        if long_items:
-            prompts, owners = self._plan_long(texts, label_lists, example_lists, long_items)
-            more, cuts = gi.make_rows(self.tokenizer, prompts, owners, self._info.max_length, policy)
-            rows.extend(more)
-        results = [_ItemResult(np.full(len(ls), -np.inf), [0] * len(ls), windows=[0] * len(ls)) for ls in label_lists]
-        for row, logits in zip(rows, self._forward(rows, show_progress), strict=True):
-            res = results[row.item]
-            res.spans.append(row.span)
-            w = len(res.spans) - 1
-            for k in range(row.hi - row.lo):
-                j = row.lo + k
-                res.windows[j] += 1
-                if logits[k] > res.logits[j]:
-                    res.logits[j], res.best[j] = float(logits[k]), w
-        for item in cuts:
-            results[item].cut = True
+        layout = Layout(
+            max_length=self._info.max_length,
+            special=self._special,
+            max_labels_per_pass=self.max_labels_per_pass,
+            min_text_tokens=self.min_text_tokens,
+            example_format=self.example_format,
+            prompt_first=self.prompt_first,
+        )
+        rows, cuts = plan_rows(self.tokenizer, layout, texts, label_lists, example_lists, policy)
+        results = merge_logits(rows, self._forward(rows, show_progress), label_lists, cuts)
         if cuts:
             logger.warning(
                 "truncation='head': cut %d text(s) to fit max_length=%d tokens; use truncation='window' "
@@ -341,54 +305,6 @@ class GLiClassScorer:
                 self._info.max_length,
             )
         return results
-
-    def _plan_long(
-        self,
-        texts: Sequence[str],
-        label_lists: Sequence[Sequence[str]],
-        example_lists: Sequence[tuple[LabelledExample, ...]],
-        items: Sequence[tuple[int, int]],
-    ) -> tuple[list[gi.Prompt], list[tuple[int, int, int]]]:
-        """Prompts (label chunks, fitted examples) for the sets ``(item, text tokens)`` too long for one row.
-
-        Room is ``max_length`` less the special tokens and ``<<SEP>>``, and less what the text keeps
-        (``min_text_tokens``, or the whole text if it is shorter). Labels get up to half of that room,
-        further labels go to further passes; examples get the rest and lose their last ones if need be.
-        """
-        costs = self._label_costs({label for item, _ in items for label in label_lists[item]})
-        base = self._info.max_length - self._special - 1
-        blocks: dict[tuple[tuple[LabelledExample, ...], int], tuple[str, int, int]] = {}
-        prompts: list[gi.Prompt] = []
-        owners: list[tuple[int, int, int]] = []
-        for item, n_text in items:
-            text, labels, examples = texts[item], label_lists[item], example_lists[item]
-            label_costs = [costs[x] for x in labels]
-            if max(label_costs) > (base - self.min_text_tokens) // 2:
-                raise InvalidInputError(
-                    f"a label of texts[{item}] is {max(label_costs) - 1} tokens: too long for one pass with "
-                    f"max_length={self._info.max_length}; shorten the label."
-                )
-            fixed = base - max(1, min(n_text, self.min_text_tokens))
-            budget = fixed - min(sum(label_costs), fixed // 2)
-            if (examples, budget) not in blocks:
-                blocks[examples, budget] = gi.fit_examples(examples, self.example_format, self._count, budget)
-            block, block_cost, dropped = blocks[examples, budget]
-            if dropped:
-                logger.warning(
-                    "texts[%d]: dropped the last %d of %d examples to fit max_length=%d tokens.",
-                    item,
-                    dropped,
-                    len(examples),
-                    self._info.max_length,
-                )
-            for lo, hi in gi.plan_label_chunks(label_costs, fixed - block_cost, self.max_labels_per_pass):
-                prompts.append(
-                    gi.build_prompt(
-                        text, labels[lo:hi], block, example_format=self.example_format, prompt_first=self.prompt_first
-                    )
-                )
-                owners.append((item, lo, hi))
-        return prompts, owners
 
     def _forward(self, rows: Sequence[gi.Row], show_progress: bool) -> list[np.ndarray]:
         """Logits of each row's labels, computed in length-sorted batches of rows with equal label counts."""
@@ -424,12 +340,6 @@ class GLiClassScorer:
                     out[r] = logits[b]
         return out
 
-    def _label_costs(self, labels: set[str]) -> dict[str, int]:
-        """Tokens each label adds to a pass: its own tokens plus the ``<<LABEL>>`` marker."""
-        ordered = sorted(labels)
-        counts = self.count_tokens(ordered) if ordered else []
-        return {label: n + 1 for label, n in zip(ordered, counts, strict=True)}
-
     # -- helpers -----------------------------------------------------------------------------------
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
@@ -451,9 +361,6 @@ class GLiClassScorer:
         rows, _ = gi.make_rows(self.tokenizer, [prompt], [(0, 0, len(labels))], self._info.max_length, "window")
         return [row.span or (0, len(text)) for row in rows]
 
-    def _count(self, text: str) -> int:
-        return len(tokenize(self.tokenizer, text, add_special_tokens=False, truncation=False)["input_ids"])
-
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Token counts without special tokens.
 
@@ -466,11 +373,7 @@ class GLiClassScorer:
         Raises:
             InvalidInputError: ``texts`` is not a list of str.
         """
-        text_list = check_texts(texts)
-        if not text_list:
-            return []
-        encoded = tokenize(self.tokenizer, text_list, add_special_tokens=False, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        return count_tokens(self.tokenizer, check_texts(texts))
 
     def __repr__(self) -> str:
         i = self._info

@@ -16,6 +16,8 @@ from entailkit.scorers.gliclass import GLiClassScorer
 from entailkit.scorers.transformers_loading import load_tokenizer, quiet_transformers
 from entailkit.types import ScorerInfo
 
+__all__ = ["GLICLASS_OPTIONS", "load_gliclass"]
+
 logger = logging.getLogger(__name__)
 
 GLICLASS_OPTIONS: dict[str, Any] = {"max_labels_per_pass": None, "example_format": "rac", "min_text_tokens": None}

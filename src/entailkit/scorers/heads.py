@@ -12,6 +12,18 @@ from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion, HeadKind, Normalization, PairScores, ScorerInfo
 from entailkit.types.nli import nli_role
 
+__all__ = [
+    "contradiction_index",
+    "detect_label_map",
+    "first_stage_fusion",
+    "first_stage_values",
+    "fuse_first_stage",
+    "head_kind",
+    "probabilities",
+    "sigmoid",
+    "softmax",
+]
+
 
 def head_kind(num_labels: int) -> HeadKind:
     """1 output = relevance, 2 = entailment/not_entailment, 3 = entailment/neutral/contradiction.

@@ -12,6 +12,8 @@ from urllib.parse import quote
 from entailkit.errors import ModelLoadError
 from entailkit.scorers.checkpoint import check_finite_env
 
+__all__ = ["HUB_TIMEOUT_ENV", "hub_reachable", "hub_timeout_s", "resolve_model_dir"]
+
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 _REACH_TIMEOUT_S = 10.0
 _MAX_HUB_ID = 96 * 2 + 1

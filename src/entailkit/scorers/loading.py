@@ -15,6 +15,8 @@ from entailkit.scorers.checkpoint import LoadOptions, check_max_length, check_re
 from entailkit.scorers.hub import resolve_model_dir
 from entailkit.types import ScorerKind, Truncation
 
+__all__ = ["detect_kind", "load_scorer", "load_with_options"]
+
 logger = logging.getLogger(__name__)
 
 _DEFAULT_LABEL = re.compile(r"LABEL_\d+")

@@ -25,6 +25,8 @@ from entailkit.scorers.onnx_export import DEFAULT_OPSET, cached_export, check_qu
 from entailkit.scorers.transformers_loading import load_tokenizer
 from entailkit.types import ScorerInfo, Truncation
 
+__all__ = ["ONNX_OPTIONS", "OnnxCrossEncoderScorer", "OnnxRunner", "load_onnx_scorer", "make_session"]
+
 logger = logging.getLogger(__name__)
 
 

@@ -23,6 +23,19 @@ from typing import Any, Literal
 from entailkit._optional import require
 from entailkit.errors import InvalidInputError, ModelLoadError
 
+__all__ = [
+    "DEFAULT_OPSET",
+    "EXPORT_FORMAT",
+    "QUANTIZE_OPTIONS",
+    "Quantize",
+    "cached_export",
+    "check_quantize",
+    "default_cache_dir",
+    "export_key",
+    "export_onnx",
+    "quantize_int8",
+]
+
 logger = logging.getLogger(__name__)
 
 Quantize = Literal["int8"]

@@ -17,6 +17,18 @@ from entailkit.scorers.batching import token_windows
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import Span, Truncation
 
+__all__ = [
+    "MIN_PREMISE_TOKENS",
+    "WINDOW_OVERLAP",
+    "TokenizedText",
+    "Unit",
+    "cut_text",
+    "fit_windows",
+    "plan_units",
+    "tokenize_texts",
+    "window_char_spans",
+]
+
 logger = logging.getLogger(__name__)
 
 MIN_PREMISE_TOKENS = 16

@@ -17,6 +17,8 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.scorers.checkpoint import LoadOptions
 
+__all__ = ["Loader", "backends", "get_loader", "kinds", "register_backend", "registered_backends"]
+
 Loader = Callable[[str, Path, Mapping[str, Any], str, LoadOptions], Scorer]
 """``loader(name, model_dir, config, kind, options) -> Scorer``."""
 

@@ -17,6 +17,8 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.scorers.loading import load_scorer
 
+__all__ = ["clear_shared_scorers", "shared_scorer"]
+
 logger = logging.getLogger(__name__)
 
 _CACHE: dict[tuple[Any, ...], Scorer] = {}

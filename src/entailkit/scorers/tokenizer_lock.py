@@ -14,6 +14,8 @@ import threading
 import weakref
 from typing import Any
 
+__all__ = ["tokenize", "tokenizer_lock"]
+
 _REGISTRY_LOCK = threading.Lock()
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _UNREFERENCEABLE: dict[int, threading.Lock] = {}

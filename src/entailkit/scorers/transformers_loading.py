@@ -15,6 +15,8 @@ from entailkit.scorers.checkpoint import LoadOptions, check_weights, default_max
 from entailkit.scorers.device import dtype_name, resolve_device, resolve_dtype
 from entailkit.types import ScorerInfo
 
+__all__ = ["load_tokenizer", "load_transformers_scorer", "quiet_transformers"]
+
 logger = logging.getLogger(__name__)
 
 

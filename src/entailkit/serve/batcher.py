@@ -64,6 +64,15 @@ class MicroBatcher:
         max_queue: int = 256,
         metrics: ServerMetrics | None = None,
     ) -> None:
+        """Set up the queue; the worker runs from :meth:`start`.
+
+        Args:
+            scorer: The real scorer, called only by the worker thread.
+            max_wait_ms: How long the worker waits for compatible jobs to join a model call.
+            max_batch_pairs: The most estimated pairs in one model call (at least 1).
+            max_queue: The most requests admitted at once (at least 1); more are refused with Overloaded.
+            metrics: Where batch sizes, call times and dropped pairs are counted; None: nowhere.
+        """
         self.scorer = scorer
         self.max_wait = max(0.0, float(max_wait_ms)) / 1000.0
         self.max_batch_pairs = max(1, int(max_batch_pairs))
@@ -87,13 +96,21 @@ class MicroBatcher:
             self._thread.start()
 
     def begin_shutdown(self, grace_s: float) -> None:
-        """Admit no new request; work of the admitted ones still queued after ``grace_s`` seconds is dropped."""
+        """Admit no new request; work of the admitted ones still queued after ``grace_s`` seconds is dropped.
+
+        Args:
+            grace_s: Seconds the admitted requests have to finish (negative counts as 0).
+        """
         with self._cond:
             self._shutdown_at = time.monotonic() + max(0.0, grace_s)
             self._cond.notify_all()
 
     def close(self, timeout: float | None = 30.0) -> None:
-        """Stop: fail the jobs still queued (BatcherClosed), let the sub-call in progress end, join the worker."""
+        """Stop: fail the jobs still queued (BatcherClosed), let the sub-call in progress end, join the worker.
+
+        Args:
+            timeout: Seconds to wait for the worker; a worker still busy then is logged and left.
+        """
         with self._cond:
             self._closing = True
             self._cond.notify_all()
@@ -141,7 +158,26 @@ class MicroBatcher:
         *,
         splittable: bool = True,
     ) -> Any:
-        """Queue a job and block until its result, its deadline (RequestTimeout) or its cancellation."""
+        """Queue a job and block until its result, its deadline (RequestTimeout) or its cancellation.
+
+        The deadline and cancel token are the calling thread's (:func:`request_context`).
+
+        Args:
+            kind: ``"pairs"`` or ``"labels"``.
+            key: The call options; only jobs with equal keys share a model call.
+            args: (premises, hypotheses) or (texts, one label list per text), one entry per unit.
+            weights: Estimated pairs of each unit, what ``max_batch_pairs`` bounds.
+            sizes: Pairs of each unit, what the batch metrics count.
+            splittable: False: the units are scored in one call (few-shot examples).
+
+        Returns:
+            The job's PairScores or LabelScores.
+
+        Raises:
+            RequestTimeout: The deadline passed first.
+            RequestCancelled: The request was cancelled.
+            BatcherClosed: The batcher is not running or shut down first.
+        """
         deadline, token = current_request()
         check_alive(deadline, token)
         job = Job(kind, key, args, weights, sizes, deadline, splittable)

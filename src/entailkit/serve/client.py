@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from entailkit._optional import require
 from entailkit.errors import InvalidInputError, ServerError
 from entailkit.types import Classification, GroundednessReport, RerankResult, RouteDecision
+
+__all__ = ["Client"]
 
 
 class Client:
@@ -20,6 +23,17 @@ class Client:
     """
 
     def __init__(self, url: str, api_key: str | None = None, *, timeout: float = 60.0) -> None:
+        """Open an HTTP connection pool to the server (nothing is sent until the first call).
+
+        Args:
+            url: The server's base URL (a trailing ``/`` is dropped).
+            api_key: Sent as ``Authorization: Bearer <api_key>`` (for a server run with ``--api-key``);
+                None: no header.
+            timeout: Seconds httpx waits on each request.
+
+        Raises:
+            MissingDependencyError: httpx is not installed (``pip install 'entailkit[serve]'``).
+        """
         httpx = require("httpx", extra="serve")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.url = url.rstrip("/")
@@ -38,7 +52,19 @@ class Client:
     ) -> RerankResult:
         """Rerank ``documents`` (strings or ``{"text": ...}`` objects) for ``query`` on the server.
 
-        ``first_stage_scores``: one retriever score per document, for a model trained on top of it.
+        Args:
+            query: The query.
+            documents: Strings or ``{"text": ...}`` mappings (other keys come back in the items).
+            top_n: Keep the best ``top_n``; None: the server's reranker's setting.
+            threshold: Drop documents scoring below this, in [0, 1]; None: the server's reranker's setting.
+            first_stage_scores: One retriever score per document, for a model trained on top of it.
+
+        Returns:
+            The server's full RerankResult (``/v1/rerank/full``).
+
+        Raises:
+            InvalidInputError: The server rejected the request (HTTP 422).
+            ServerError: Any other error status (``retry_after`` set for a 503).
         """
         body: dict[str, Any] = {"query": query, "documents": list(documents), "top_n": top_n, "threshold": threshold}
         if first_stage_scores is not None:
@@ -55,7 +81,21 @@ class Client:
         contradiction_threshold: float | None = None,
         aggregate: str | None = None,
     ) -> GroundednessReport:
-        """Check ``answer`` sentence by sentence against ``contexts``; options left None are the server's checker's."""
+        """Check ``answer`` sentence by sentence against ``contexts``; options left None are the server's checker's.
+
+        Args:
+            answer: The answer to check.
+            contexts: The contexts it should be grounded in.
+            question: The question the answer replies to, kept in the report (and put before each sentence
+                when the server's checker has ``prefix_question``).
+            threshold: The entailment a sentence needs to be supported, in [0, 1].
+            contradiction_threshold: The contradiction that marks a sentence contradicted, in [0, 1].
+            aggregate: ``"min"`` or ``"mean"`` of the sentence scores decides whether the answer is grounded.
+
+        Raises:
+            InvalidInputError: The server rejected the request (HTTP 422), e.g. an option out of range.
+            ServerError: Any other error status.
+        """
         body: dict[str, Any] = {"answer": answer, "contexts": list(contexts), "question": question}
         options = {"threshold": threshold, "contradiction_threshold": contradiction_threshold, "aggregate": aggregate}
         body.update({name: value for name, value in options.items() if value is not None})  # left out: the server's
@@ -70,7 +110,20 @@ class Client:
         threshold: float | None = None,
         hypothesis_template: str | None = None,
     ) -> list[Classification]:
-        """Zero-shot labels for ``texts`` (one Classification per text, labels sorted by score)."""
+        """Zero-shot labels for ``texts`` (one Classification per text, labels sorted by score).
+
+        Args:
+            texts: The texts (a list, not one str).
+            labels: Label names, or names mapped to the descriptions the model reads instead.
+            multi_label: Score each label on its own (several may apply) instead of one softmax over them.
+            threshold: The score a label needs to be predicted, in [0, 1]; None: 0.5 for multi-label, and
+                the top label is always predicted for single-label.
+            hypothesis_template: How a label becomes the hypothesis, with one ``{}``; None: the server's.
+
+        Raises:
+            InvalidInputError: ``texts`` is a str, or the server rejected the request (HTTP 422).
+            ServerError: Any other error status.
+        """
         if isinstance(texts, str):
             raise InvalidInputError("texts must be a list of str; wrap a single text in a list.")
         body = {
@@ -83,12 +136,37 @@ class Client:
         return [Classification.model_validate(r) for r in self._post("/v1/classify", body)["results"]]
 
     def route(self, query: str) -> RouteDecision:
-        """The route of one query (the server must run with ``--routes``)."""
+        """The route of one query (the server must run with ``--routes``).
+
+        Args:
+            query: The query.
+
+        Raises:
+            InvalidInputError: The server rejected the request (HTTP 422).
+            ServerError: Any other error status; 404 when the server has no routes.
+        """
         return RouteDecision.model_validate(self._post("/v1/route", {"query": query})["results"][0])
 
-    def route_batch(self, queries: Sequence[str]) -> list[RouteDecision]:
-        """Routes of many queries, in input order."""
+    def route_many(self, queries: Sequence[str]) -> list[RouteDecision]:
+        """Routes of many queries, in input order.
+
+        Args:
+            queries: The queries.
+
+        Raises:
+            InvalidInputError: The server rejected the request (HTTP 422).
+            ServerError: Any other error status; 404 when the server has no routes.
+        """
         return [RouteDecision.model_validate(r) for r in self._post("/v1/route", {"queries": list(queries)})["results"]]
+
+    def route_batch(self, queries: Sequence[str]) -> list[RouteDecision]:
+        """Deprecated name of :meth:`route_many` (batch methods are named ``*_many`` everywhere).
+
+        Args:
+            queries: The queries.
+        """
+        warnings.warn("Client.route_batch is deprecated; use route_many", DeprecationWarning, stacklevel=2)
+        return self.route_many(queries)
 
     def health(self) -> dict[str, Any]:
         """The server's status, model and queue."""

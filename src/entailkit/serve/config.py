@@ -8,11 +8,21 @@ from dataclasses import dataclass, replace
 
 from entailkit.errors import InvalidInputError
 
+__all__ = ["API_KEY_ENV", "ServeConfig", "check_api_key", "is_loopback"]
+
 API_KEY_ENV = "ENTAILKIT_API_KEY"
 
 
 def check_api_key(key: str) -> None:
-    """Refuse a key that no client can send back unchanged: empty, padded, or with non-printable characters."""
+    """Refuse a key that no client can send back unchanged: empty, padded, or with non-printable characters.
+
+    Args:
+        key: The API key.
+
+    Raises:
+        InvalidInputError: The key is blank, has leading or trailing whitespace, or holds a character
+            outside printable ASCII (spaces included).
+    """
     if not key.strip():
         raise InvalidInputError("api_key is empty; pass a real key or none.")
     if key != key.strip():
@@ -28,7 +38,11 @@ def check_api_key(key: str) -> None:
 
 
 def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1); any other name or address is not."""
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1); any other name or address is not.
+
+    Args:
+        host: A host name or an IP address (an IPv6 one may be in brackets).
+    """
     if host.strip().lower() == "localhost":
         return True
     try:

@@ -17,6 +17,17 @@ from dataclasses import dataclass
 
 from entailkit.serve.config import ServeConfig
 
+__all__ = [
+    "ACCEPT_TURNS",
+    "FD_RESERVE",
+    "MIN_HEADROOM",
+    "OPEN_HEADROOM",
+    "REFUSAL",
+    "SocketBudget",
+    "limited_protocol",
+    "socket_budget",
+]
+
 logger = logging.getLogger(__name__)
 
 FD_RESERVE = 64
@@ -41,7 +52,17 @@ class SocketBudget:
 
 
 def socket_budget(config: ServeConfig) -> SocketBudget:
-    """The open-connection cap for ``config``; raises the soft RLIMIT_NOFILE toward the hard one if it is short."""
+    """The open-connection cap for ``config``; raises the soft RLIMIT_NOFILE toward the hard one if it is short.
+
+    A limit still too tight for ``max_connections`` plus MIN_HEADROOM is logged as a warning, not refused.
+
+    Args:
+        config: The server's options (``max_connections`` and ``backlog`` size the cap).
+
+    Returns:
+        The cap (``max_connections`` + OPEN_HEADROOM, or less to fit the descriptor limit; at least 1)
+            and the soft limit it was sized for.
+    """
     wanted = config.max_connections + OPEN_HEADROOM
     burst = ACCEPT_TURNS * config.backlog
     try:
@@ -75,7 +96,16 @@ def socket_budget(config: ServeConfig) -> SocketBudget:
 
 
 def limited_protocol(max_open: int, header_timeout_s: float) -> type[asyncio.Protocol]:
-    """uvicorn's h11 protocol with a request-header deadline and a cap of ``max_open`` open connections."""
+    """uvicorn's h11 protocol with a request-header deadline and a cap of ``max_open`` open connections.
+
+    Args:
+        max_open: The most open connections; one beyond gets a bare 503 and is closed at once.
+        header_timeout_s: Seconds a connection has, from its start or the end of its last response, to send
+            a complete request head; then it is closed.
+
+    Returns:
+        The protocol class, for uvicorn's ``http=`` option.
+    """
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class LimitedH11Protocol(H11Protocol):

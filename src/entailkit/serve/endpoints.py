@@ -25,6 +25,8 @@ from entailkit.types import RerankResult
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+__all__ = ["ENDPOINTS", "install"]
+
 logger = logging.getLogger(__name__)
 
 ENDPOINTS = frozenset(
@@ -199,7 +201,7 @@ def install(app: FastAPI, state: ServerState) -> None:
             raise ApiError(422, "invalid_request", "give exactly one of 'query' (a str) or 'queries' (a list).")
         queries = [body.query] if body.query is not None else list(body.queries or [])
         state.limits.route(queries, [r.description for r in router.routes])
-        decisions = await state.run(lambda: router.route_batch(queries))
+        decisions = await state.run(lambda: router.route_many(queries))
         return {"results": [d.model_dump(mode="json") for d in decisions]}
 
     # -- operations --------------------------------------------------------------------------------

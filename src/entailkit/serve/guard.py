@@ -21,6 +21,21 @@ from typing import Any
 from entailkit.serve.jobs import CancelToken
 from entailkit.serve.metrics import ServerMetrics
 
+__all__ = [
+    "CLOSE_STATUSES",
+    "OPEN_PATHS",
+    "UNCAPPED_PATHS",
+    "ASGIApp",
+    "GuardMiddleware",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "current_cancel_token",
+    "error_body",
+    "send_json",
+]
+
 logger = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
@@ -45,12 +60,24 @@ def current_cancel_token() -> CancelToken | None:
 
 
 def error_body(error_type: str, message: str) -> dict[str, Any]:
-    """The one error shape of the API: ``{"error": {"type": ..., "message": ...}}``."""
+    """The one error shape of the API: ``{"error": {"type": ..., "message": ...}}``.
+
+    Args:
+        error_type: The machine-readable kind (e.g. ``"overloaded"``, ``"invalid_request"``).
+        message: The human-readable explanation.
+    """
     return {"error": {"type": error_type, "message": message}}
 
 
 async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-    """Send a complete JSON response (ASCII-escaped, so any string the client sent can be echoed)."""
+    """Send a complete JSON response (ASCII-escaped, so any string the client sent can be echoed).
+
+    Args:
+        send: The ASGI send callable.
+        status: The HTTP status code.
+        body: The JSON-serialisable body (usually :func:`error_body`).
+        headers: Extra response headers (names are lower-cased); None: only the content headers.
+    """
     payload = json.dumps(body).encode("ascii")
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
@@ -93,6 +120,21 @@ class GuardMiddleware:
         max_connections: int | None = None,
         body_timeout_s: float | None = None,
     ) -> None:
+        """Wrap ``app``; every limit below is checked before the app sees the request.
+
+        Args:
+            app: The ASGI app behind the guard (the FastAPI app).
+            api_key: The key required as ``Authorization: Bearer <key>`` outside OPEN_PATHS (401 otherwise);
+                None or empty: no key.
+            max_body_bytes: The largest request body (413, by Content-Length or as it streams in).
+            metrics: Where requests, latency and refusals are counted.
+            endpoints: The served paths; requests to any other path are counted as ``"other"``.
+            is_full: Called for each POST; True refuses it with 503 before the body is read. None: never.
+            retry_after_s: The ``Retry-After`` seconds of a 503.
+            max_connections: The most requests open in the app at once outside UNCAPPED_PATHS (503 beyond);
+                None: no cap.
+            body_timeout_s: Seconds the whole body has to arrive in (408 after); None: no limit.
+        """
         self.app = app
         self.api_key = api_key
         self.max_body_bytes = max_body_bytes

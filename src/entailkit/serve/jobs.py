@@ -18,6 +18,8 @@ from typing import Any
 
 from entailkit.errors import RequestCancelled, RequestTimeout
 
+__all__ = ["CancelToken", "Job", "check_alive", "current_request", "request_context", "request_deadline"]
+
 
 @dataclass(eq=False)
 class Job:
@@ -46,7 +48,11 @@ class Job:
         return len(self.weights)
 
     def fail(self, exc: BaseException) -> bool:
-        """Finish the job with ``exc`` unless it already has a result; True when this call finished it."""
+        """Finish the job with ``exc`` unless it already has a result; True when this call finished it.
+
+        Args:
+            exc: What the job's future raises (RequestTimeout, RequestCancelled, BatcherClosed, a model error).
+        """
         try:
             self.future.set_exception(exc)
         except InvalidStateError:
@@ -54,7 +60,11 @@ class Job:
         return True
 
     def succeed(self, result: Any) -> None:
-        """Finish the job with ``result`` unless it was already failed (timed out, cancelled)."""
+        """Finish the job with ``result`` unless it was already failed (timed out, cancelled).
+
+        Args:
+            result: The scores of all the job's units, in order.
+        """
         with suppress(InvalidStateError):
             self.future.set_result(result)
 
@@ -75,7 +85,13 @@ class CancelToken:
         return self.reason is not None
 
     def cancel(self, reason: str) -> None:
-        """Fail every job of the request with RequestCancelled(reason); later submits fail at once."""
+        """Fail every job of the request with RequestCancelled(reason); later submits fail at once.
+
+        Only the first call counts: a token cancelled already keeps its first reason.
+
+        Args:
+            reason: Why (e.g. the client disconnected), the message of the RequestCancelled.
+        """
         with self._lock:
             if self.reason is not None:
                 return
@@ -85,7 +101,11 @@ class CancelToken:
             job.fail(RequestCancelled(reason))
 
     def attach(self, job: Job) -> bool:
-        """Track ``job``; False when the request is already cancelled."""
+        """Track ``job``; False when the request is already cancelled.
+
+        Args:
+            job: A job of this token's request, failed by a later :meth:`cancel`.
+        """
         with self._lock:
             if self.reason is not None:
                 return False
@@ -93,6 +113,11 @@ class CancelToken:
             return True
 
     def detach(self, job: Job) -> None:
+        """Stop tracking ``job`` (it finished); a job not tracked is ignored.
+
+        Args:
+            job: The job given to :meth:`attach`.
+        """
         with self._lock:
             self._jobs.discard(job)
 
@@ -102,7 +127,14 @@ _local = threading.local()
 
 @contextmanager
 def request_context(seconds: float | None, token: CancelToken | None = None) -> Iterator[None]:
-    """Give the scorer calls made by this thread (one request) a deadline ``seconds`` from now and a token."""
+    """Give the scorer calls made by this thread (one request) a deadline ``seconds`` from now and a token.
+
+    The previous deadline and token of the thread come back when the block ends.
+
+    Args:
+        seconds: Seconds from now until the request's jobs time out; None: no deadline.
+        token: The request's cancel token; None: its jobs cannot be cancelled.
+    """
     previous = getattr(_local, "deadline", None), getattr(_local, "token", None)
     _local.deadline = None if seconds is None else time.monotonic() + seconds
     _local.token = token
@@ -122,7 +154,16 @@ def current_request() -> tuple[float | None, CancelToken | None]:
 
 
 def check_alive(deadline: float | None, token: CancelToken | None) -> None:
-    """Raise before queuing work for a request that already timed out or was cancelled."""
+    """Raise before queuing work for a request that already timed out or was cancelled.
+
+    Args:
+        deadline: The request's deadline (``time.monotonic()`` seconds), or None.
+        token: The request's cancel token, or None.
+
+    Raises:
+        RequestCancelled: The token was cancelled (its reason is the message).
+        RequestTimeout: The deadline has passed.
+    """
     if token is not None and token.reason is not None:
         raise RequestCancelled(token.reason)
     if deadline is not None and time.monotonic() >= deadline:

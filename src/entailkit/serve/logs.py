@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+__all__ = ["MAX_KINDS", "RateLimitFilter", "install_rate_limit", "server_loggers"]
+
 logger = logging.getLogger(__name__)
 
 MAX_KINDS = 1000
@@ -23,12 +25,22 @@ class RateLimitFilter(logging.Filter):
     """At most one WARNING+ record per kind per ``interval_s`` seconds; the next one counts the rest."""
 
     def __init__(self, interval_s: float) -> None:
+        """A filter that remembers nothing yet.
+
+        Args:
+            interval_s: Seconds between two records of one kind that get through; 0 or less: all get through.
+        """
         super().__init__()
         self.interval_s = float(interval_s)
         self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is logged; one that is gets the count of its kind suppressed since the last.
+
+        Args:
+            record: The record; INFO and DEBUG ones always pass.
+        """
         if record.levelno < logging.WARNING or self.interval_s <= 0:
             return True
         key = (record.name, record.levelno, str(record.msg).split("\n", 1)[0][:200])
@@ -69,7 +81,15 @@ def server_loggers() -> list[str]:
 
 
 def install_rate_limit(interval_s: float, names: Iterable[str] | None = None) -> Callable[[], None]:
-    """Attach one RateLimitFilter to the server's loggers; returns the function that removes it."""
+    """Attach one RateLimitFilter to the server's loggers; returns the function that removes it.
+
+    Args:
+        interval_s: Seconds between two records of one kind that get through (see RateLimitFilter).
+        names: The loggers to filter; None: :func:`server_loggers`.
+
+    Returns:
+        A function that removes the filter and logs what it held back and never reported.
+    """
     limiter = RateLimitFilter(interval_s)
     loggers = [logging.getLogger(name) for name in (server_loggers() if names is None else names)]
     for one in loggers:

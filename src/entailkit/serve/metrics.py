@@ -10,6 +10,8 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 
+__all__ = ["LATENCY_BUCKETS", "SIZE_BUCKETS", "Counter", "Gauge", "Histogram", "LabelValues", "ServerMetrics"]
+
 LabelValues = tuple[str, ...]
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -37,15 +39,33 @@ class Counter:
     """A monotonically increasing count per label set."""
 
     def __init__(self, name: str, help_text: str, label_names: Sequence[str] = ()) -> None:
+        """An empty counter (no series until the first ``inc``).
+
+        Args:
+            name: The metric name (e.g. ``entailkit_requests_total``).
+            help_text: The ``# HELP`` line.
+            label_names: The names of the labels; each series gives one value per name, in this order.
+        """
         self.name, self.help, self.label_names = name, help_text, tuple(label_names)
         self._values: dict[LabelValues, float] = {}
         self._lock = threading.Lock()
 
     def inc(self, *labels: str, amount: float = 1.0) -> None:
+        """Add ``amount`` to the series of ``labels`` (made at 0 on first use).
+
+        Args:
+            *labels: The label values, one per label name.
+            amount: How much to add.
+        """
         with self._lock:
             self._values[labels] = self._values.get(labels, 0.0) + amount
 
     def value(self, *labels: str) -> float:
+        """The count of the series of ``labels`` (0.0 when it was never incremented).
+
+        Args:
+            *labels: The label values, one per label name.
+        """
         with self._lock:
             return self._values.get(labels, 0.0)
 
@@ -61,12 +81,26 @@ class Histogram:
     """Cumulative buckets, sum and count per label set."""
 
     def __init__(self, name: str, help_text: str, buckets: Sequence[float], label_names: Sequence[str] = ()) -> None:
+        """An empty histogram (no series until the first ``observe``).
+
+        Args:
+            name: The metric name (e.g. ``entailkit_request_seconds``).
+            help_text: The ``# HELP`` line.
+            buckets: The buckets' upper bounds (sorted here); ``+Inf`` is added when rendered.
+            label_names: The names of the labels; each series gives one value per name, in this order.
+        """
         self.name, self.help, self.label_names = name, help_text, tuple(label_names)
         self.buckets = tuple(sorted(float(b) for b in buckets))
         self._series: dict[LabelValues, tuple[list[int], list[float]]] = {}
         self._lock = threading.Lock()
 
     def observe(self, value: float, *labels: str) -> None:
+        """Count ``value`` in the first bucket that holds it, and add it to the sum of ``labels``' series.
+
+        Args:
+            value: The observation (seconds, pairs, ...).
+            *labels: The label values, one per label name.
+        """
         with self._lock:
             counts, totals = self._series.setdefault(labels, ([0] * (len(self.buckets) + 1), [0.0]))
             for i, bound in enumerate(self.buckets):
@@ -78,6 +112,11 @@ class Histogram:
             totals[0] += value
 
     def count(self, *labels: str) -> int:
+        """The number of observations in the series of ``labels`` (0 when there were none).
+
+        Args:
+            *labels: The label values, one per label name.
+        """
         with self._lock:
             series = self._series.get(labels)
             return sum(series[0]) if series else 0
@@ -100,6 +139,13 @@ class Gauge:
     """A value read when the metrics are rendered (queue depth, requests in flight)."""
 
     def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
+        """A gauge whose value is ``read()`` at each render.
+
+        Args:
+            name: The metric name (e.g. ``entailkit_queue_depth``).
+            help_text: The ``# HELP`` line.
+            read: Called (from the thread that renders) for the current value.
+        """
         self.name, self.help, self.read = name, help_text, read
 
     def render(self) -> list[str]:
@@ -132,6 +178,13 @@ class ServerMetrics:
         self.gauges: list[Gauge] = []
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
+        """Add a gauge, rendered after the counters and histograms.
+
+        Args:
+            name: The metric name.
+            help_text: The ``# HELP`` line.
+            read: Called at each render for the current value.
+        """
         self.gauges.append(Gauge(name, help_text, read))
 
     def render(self) -> str:

@@ -12,6 +12,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+__all__ = [
+    "NAME_CHARS",
+    "CheckRequest",
+    "ClassifyRequest",
+    "FirstStageScores",
+    "FullRerankRequest",
+    "Name",
+    "RerankRequest",
+    "RouteRequest",
+    "TeiRerankRequest",
+]
+
 NAME_CHARS = 256
 """Most characters of a name-like field (``model``, ``rank_fields`` entries, ``truncation_direction``)."""
 

@@ -17,6 +17,8 @@ from entailkit.serve.jobs import check_alive, current_request
 from entailkit.serve.work import estimated_windows, label_pairs
 from entailkit.types import LabelScores, NativeCall, Normalization, PairScores, ScorerInfo, Span, Truncation
 
+__all__ = ["BatchingScorer"]
+
 
 class BatchingScorer:
     """A Scorer whose calls go through a MicroBatcher: same results, merged with other requests' calls.
@@ -25,6 +27,12 @@ class BatchingScorer:
     """
 
     def __init__(self, batcher: MicroBatcher, model_name: str | None = None) -> None:
+        """Wrap the batcher's scorer: its calls are queued on ``batcher``, its tokenizer is called directly.
+
+        Args:
+            batcher: The MicroBatcher whose worker owns the real scorer (``batcher.scorer``).
+            model_name: The name ``info.model`` reports; None: the real scorer's ``info.model``.
+        """
         self.batcher = batcher
         self.inner = batcher.scorer
         info = self.inner.info
@@ -49,6 +57,24 @@ class BatchingScorer:
         show_progress: bool = False,
         first_stage_scores: Sequence[float] | None = None,
     ) -> PairScores:
+        """Score the pairs as one job of the batcher, possibly merged with other requests' pairs.
+
+        Empty or malformed input goes straight to the real scorer, which answers or raises its own error.
+
+        Args:
+            premises: The evidence side of each pair.
+            hypotheses: The claim side of each pair, one per premise.
+            normalization: As in ``Scorer.score_pairs``; only jobs with the same options share a model call.
+            truncation: As in ``Scorer.score_pairs``; None: the scorer's default.
+            show_progress: Ignored: the worker's calls show no progress bar.
+            first_stage_scores: One retriever score per pair, fused after scoring (``info.first_stage``).
+
+        Raises:
+            InvalidInputError: As the real scorer raises it.
+            RequestTimeout: The request's deadline passed before the scores came.
+            RequestCancelled: The request was cancelled (client gone).
+            BatcherClosed: The server is shutting down.
+        """
         p, h = list(premises), list(hypotheses)
         if not p or len(p) != len(h) or isinstance(premises, str) or isinstance(hypotheses, str):
             # Empty or malformed: the real scorer answers (or raises its own typed error) without the model.
@@ -73,6 +99,25 @@ class BatchingScorer:
         examples: ExamplesArg = None,
         show_progress: bool = False,
     ) -> LabelScores:
+        """Score the labels of each text as one job of the batcher, possibly merged with other requests'.
+
+        A call with few-shot ``examples`` is neither merged nor split. Empty or malformed input goes
+        straight to the real scorer, which answers or raises its own error.
+
+        Args:
+            texts: The texts to classify.
+            labels: One list of labels for all texts, or one list per text.
+            hypothesis_template: How a label becomes a hypothesis, with one ``{}``.
+            multi_label: Score each label on its own instead of normalising over the text's labels.
+            examples: Labelled examples for few-shot models (GLiClass).
+            show_progress: Ignored: the worker's calls show no progress bar.
+
+        Raises:
+            InvalidInputError: As the real scorer raises it.
+            RequestTimeout: The request's deadline passed before the scores came.
+            RequestCancelled: The request was cancelled (client gone).
+            BatcherClosed: The server is shutting down.
+        """
         text_list = list(texts) if not isinstance(texts, str) else []
         per_text = _per_text_labels(labels, len(text_list))
         if not text_list or per_text is None or isinstance(texts, str):
@@ -92,10 +137,29 @@ class BatchingScorer:
         return result
 
     def window_spans(self, text: str, hypothesis: str = "") -> list[Span]:
+        """The real scorer's windows of ``text``, computed in the request's thread.
+
+        Args:
+            text: The premise.
+            hypothesis: The claim it will be paired with.
+
+        Raises:
+            RequestTimeout: The request already timed out.
+            RequestCancelled: The request was already cancelled.
+        """
         check_alive(*current_request())
         return self.inner.window_spans(text, hypothesis)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """The real scorer's token counts, computed in the request's thread.
+
+        Args:
+            texts: The texts to count.
+
+        Raises:
+            RequestTimeout: The request already timed out.
+            RequestCancelled: The request was already cancelled.
+        """
         check_alive(*current_request())
         return self.inner.count_tokens(texts)
 

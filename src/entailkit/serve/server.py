@@ -21,6 +21,8 @@ from entailkit.serve.connections import limited_protocol, socket_budget
 from entailkit.serve.logs import install_rate_limit
 from entailkit.serve.state import CheckArg, ClassifyArg, ModelArg, RerankArg, RoutesArg
 
+__all__ = ["BackgroundServer", "serve"]
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,6 +87,10 @@ def serve(
         check: ``/v1/check``'s GroundednessChecker, its CheckSpec or options.
         classify: ``/v1/classify``'s ZeroShotClassifier, its ClassifySpec or options.
         log_level: uvicorn's log level.
+
+    Raises:
+        InvalidInputError: A non-loopback host without an API key, a task on another scorer, or options
+            a task refuses.
     """
     cfg = (config or ServeConfig()).with_env_key()
     cfg.check_exposure()
@@ -126,6 +132,10 @@ class BackgroundServer:
             classify: ``/v1/classify``'s ZeroShotClassifier, its ClassifySpec or options.
             port: The port to bind; 0 picks a free one (``url`` tells which once started).
             log_level: uvicorn's log level.
+
+        Raises:
+            InvalidInputError: A non-loopback host without an API key, a task on another scorer, or options
+                a task refuses.
         """
         base = config or ServeConfig()
         self.config = replace(base, port=port).with_env_key()
@@ -144,6 +154,17 @@ class BackgroundServer:
         return f"http://{host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> BackgroundServer:
+        """Run the server in a daemon thread and wait until it listens (``port`` and ``url`` are then set).
+
+        Args:
+            timeout: Seconds to wait for the server to start.
+
+        Returns:
+            This server.
+
+        Raises:
+            EntailkitError: The server thread died or did not start within ``timeout``.
+        """
         self._remove_filter = install_rate_limit(self.config.log_interval_s)
         self._thread = threading.Thread(target=self.server.run, name="entailkit-server", daemon=True)
         self._thread.start()
@@ -158,7 +179,11 @@ class BackgroundServer:
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Graceful: stop accepting, let requests in flight finish, drain the batcher."""
+        """Graceful: stop accepting, let requests in flight finish, drain the batcher.
+
+        Args:
+            timeout: Seconds to wait for the graceful shutdown; then uvicorn is forced to exit (5 s more).
+        """
         if self._thread is None:
             return
         self.server.should_exit = True

@@ -153,6 +153,10 @@ class ServedTask:
     def get(self, **overrides: Any) -> Any:
         """The task, with ``overrides`` (None values ignored) replacing the spec's options for this call.
 
+        Args:
+            **overrides: Options of the spec (e.g. a request's ``threshold``); with none but None values,
+                the task built at start is returned.
+
         Raises:
             InvalidInputError: An override the spec or the task refuses, or a model the task cannot run on.
         """

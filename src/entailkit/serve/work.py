@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from entailkit.scorers.pairs import MIN_PREMISE_TOKENS, WINDOW_OVERLAP
 
+__all__ = ["CHARS_PER_TOKEN", "SPECIAL_TOKENS", "estimated_tokens", "estimated_windows", "label_pairs", "pairs_of"]
+
 CHARS_PER_TOKEN = 4
 """Characters per token assumed by the estimate (English WordPiece / BPE text averages about 4 to 5)."""
 SPECIAL_TOKENS = 3
@@ -21,12 +23,25 @@ SPECIAL_TOKENS = 3
 
 
 def estimated_tokens(chars: int) -> int:
-    """Tokens of a text of ``chars`` characters, by the ``CHARS_PER_TOKEN`` rule (at least 1)."""
+    """Tokens of a text of ``chars`` characters, by the ``CHARS_PER_TOKEN`` rule (at least 1).
+
+    Args:
+        chars: The text's length in characters.
+    """
     return max(1, math.ceil(chars / CHARS_PER_TOKEN))
 
 
 def estimated_windows(premise_chars: int, max_length: int, hypothesis_chars: int = 0) -> int:
-    """Windows a premise of ``premise_chars`` characters needs next to a hypothesis, as the scorer cuts them."""
+    """Windows a premise of ``premise_chars`` characters needs next to a hypothesis, as the scorer cuts them.
+
+    Args:
+        premise_chars: The premise's length in characters.
+        max_length: The model's ``max_length`` in tokens.
+        hypothesis_chars: The hypothesis' length in characters (0: none).
+
+    Returns:
+        1 when the premise fits next to the hypothesis, else the windows of ``WINDOW_OVERLAP`` overlap.
+    """
     budget = max(1, int(max_length) - SPECIAL_TOKENS)
     hypothesis = estimated_tokens(hypothesis_chars) if hypothesis_chars else 0
     if budget - hypothesis < MIN_PREMISE_TOKENS:  # the scorer then cuts the hypothesis to half the budget
@@ -40,7 +55,13 @@ def estimated_windows(premise_chars: int, max_length: int, hypothesis_chars: int
 
 
 def pairs_of(premise_chars: Sequence[int], max_length: int, hypothesis_chars: int = 0) -> int:
-    """Estimated pairs (windows) of scoring every premise against one hypothesis."""
+    """Estimated pairs (windows) of scoring every premise against one hypothesis.
+
+    Args:
+        premise_chars: The length in characters of each premise.
+        max_length: The model's ``max_length`` in tokens.
+        hypothesis_chars: The hypothesis' length in characters.
+    """
     return sum(estimated_windows(chars, max_length, hypothesis_chars) for chars in premise_chars)
 
 
@@ -52,6 +73,16 @@ def label_pairs(
     A pair model (cross-encoder) scores one (text, templated label) pair per label and window; a
     single-pass model (GLiClass, ``native == "labels"``) reads the text with all labels at once, one pass
     per window of the text next to the labels.
+
+    Args:
+        text_chars: The text's length in characters.
+        label_chars: The length in characters of the text the model reads for each label.
+        max_length: The model's ``max_length`` in tokens.
+        single_pass: The model reads all labels with the text in one pass.
+        template_chars: Characters the hypothesis template adds to a label (pair models).
+
+    Returns:
+        The estimate; 0 for no labels.
     """
     if not label_chars:
         return 0

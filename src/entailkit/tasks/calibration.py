@@ -15,17 +15,15 @@ with its thresholds, ECE figures and precision curve.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from entailkit._validation import check_pairs, check_positive_int, check_probability
+from entailkit._validation import check_positive_int, check_probability
 from entailkit.errors import InvalidInputError
-from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_fit import (
     FloatArray,
     fit_isotonic,
@@ -35,32 +33,29 @@ from entailkit.tasks._calibration_fit import (
     precision_curve,
     sigmoid,
 )
-from entailkit.tasks._calibration_fit import (
-    expected_calibration_error as _ece,
+from entailkit.tasks.calibration_data import (
+    as_scores,
+    calibration_report,
+    expected_calibration_error,
+    labelled_scores,
+    model_id,
+    scores_and_labels,
 )
 from entailkit.types import CalibrationMethod, CalibrationReport, Normalization, PrecisionPoint
+
+__all__ = [
+    "FORMAT",
+    "METHODS",
+    "Calibrator",
+    "calibrate",
+    "expected_calibration_error",
+    "fit_calibrator",
+]
 
 logger = logging.getLogger(__name__)
 
 METHODS: tuple[CalibrationMethod, ...] = ("temperature", "platt", "isotonic")
 FORMAT = "entailkit.calibrator"
-
-
-@runtime_checkable
-class SupportsCalibration(Protocol):
-    """A task that turns its own labelled inputs into (raw score, 0/1 label) pairs for calibration."""
-
-    def calibration_data(self, inputs: Sequence[Any], labels: Sequence[Any]) -> tuple[list[float], list[int]]:
-        """The task's uncalibrated scores of labelled inputs, each with its 0/1 label.
-
-        Args:
-            inputs: The task's own inputs (a Router: queries).
-            labels: Their truth, in the task's own form (a Router: route names).
-
-        Returns:
-            ``(scores, labels)``: raw scores in [0, 1] and 0/1 labels, one for one.
-        """
-        ...
 
 
 class Calibrator(BaseModel):
@@ -100,7 +95,7 @@ class Calibrator(BaseModel):
         Raises:
             InvalidInputError: ``scores`` is not a list of numbers in [0, 1] (logits are refused).
         """
-        raw = _as_scores(scores, "scores")
+        raw = as_scores(scores, "scores")
         if raw.size == 0:
             return []
         return [float(v) for v in self._apply(raw)]
@@ -143,8 +138,8 @@ class Calibrator(BaseModel):
         Raises:
             InvalidInputError: No scores, scores not in [0, 1], labels not 0/1, or lengths that differ.
         """
-        raw, y = _scores_and_labels(scores, labels)
-        return _report("held_out", raw, y, self._apply(raw), n_bins)
+        raw, y = scores_and_labels(scores, labels)
+        return calibration_report("held_out", raw, y, self._apply(raw), n_bins)
 
     def save(self, path: str | Path) -> None:
         """Write the calibrator (parameters, thresholds, figures) as JSON.
@@ -190,28 +185,6 @@ class Calibrator(BaseModel):
             ) from exc
 
 
-def expected_calibration_error(probs: Sequence[float], labels: Sequence[Any], n_bins: int = 15) -> float:
-    """Expected calibration error of positive-class probabilities against 0/1 labels, equal-width bins.
-
-    Args:
-        probs: Probabilities of the positive class, in [0, 1].
-        labels: 0/1 labels (bools allowed), one per probability.
-        n_bins: How many equal-width bins over [0, 1].
-
-    Returns:
-        The bin-size-weighted mean gap between mean probability and positive rate.
-
-    Raises:
-        InvalidInputError: No probabilities, values out of [0, 1], labels not 0/1, lengths that differ, or
-            ``n_bins`` not a positive int.
-    """
-    check_positive_int(n_bins, "n_bins", allow_none=False)
-    p, y = _scores_and_labels(probs, labels)
-    if p.size == 0:
-        raise InvalidInputError("expected_calibration_error needs at least one score, got none.")
-    return _ece(p, y, n_bins)
-
-
 def fit_calibrator(
     scores: Sequence[float],
     labels: Sequence[Any],
@@ -247,7 +220,7 @@ def fit_calibrator(
         raise InvalidInputError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
     check_positive_int(n_bins, "n_bins", allow_none=False)
     goal = check_probability(target_precision, "target_precision")
-    raw, y = _scores_and_labels(scores, labels)
+    raw, y = scores_and_labels(scores, labels)
     if raw.size == 0:
         raise InvalidInputError("calibration needs at least one labelled score, got none.")
     positives = int(y.sum())
@@ -273,7 +246,7 @@ def fit_calibrator(
     )
     calibrated = draft._apply(raw)
     fields: dict[str, Any] = {
-        "fit_report": _report("calibration", raw, y, calibrated, n_bins),
+        "fit_report": calibration_report("calibration", raw, y, calibrated, n_bins),
         "curve": tuple(
             PrecisionPoint(threshold=t, precision=p, recall=r, support=s)
             for t, p, r, s in precision_curve(calibrated, y)
@@ -340,12 +313,12 @@ def calibrate(
         InvalidInputError: The first argument is none of those, inputs are not pairs of str, labels are not
             0/1 or do not match the inputs, or as ``fit_calibrator``.
     """
-    scores, y = _collect(task_or_scorer, inputs, labels, normalization)
+    scores, y = labelled_scores(task_or_scorer, inputs, labels, normalization)
     held: tuple[Sequence[float], Sequence[Any]] | None = None
     if held_out is not None:
         if not isinstance(held_out, tuple) or len(held_out) != 2:
             raise InvalidInputError("held_out must be an (inputs, labels) tuple.")
-        held = _collect(task_or_scorer, held_out[0], held_out[1], normalization)
+        held = labelled_scores(task_or_scorer, held_out[0], held_out[1], normalization)
     return fit_calibrator(
         scores,
         y,
@@ -353,124 +326,5 @@ def calibrate(
         held_out=held,
         target_precision=target_precision,
         n_bins=n_bins,
-        model=_model_id(task_or_scorer),
-    )
-
-
-def _collect(
-    obj: Any, inputs: Sequence[Any], labels: Sequence[Any], normalization: Normalization
-) -> tuple[list[float], list[int]]:
-    """(raw scores, 0/1 labels) of labelled inputs, from a task's own hook or a scorer's pair scores."""
-    if isinstance(obj, SupportsCalibration):
-        scores, y = obj.calibration_data(inputs, labels)
-        return list(scores), list(y)
-    pair_task = callable(getattr(obj, "hypothesis_for", None)) and isinstance(getattr(obj, "scorer", None), Scorer)
-    if pair_task:  # a Reranker: (query, document) pairs, scored as the task scores them
-        queries, documents = _split_pairs(inputs, "(query, document)")
-        y = _labels(labels)
-        if len(y) != len(queries):
-            raise InvalidInputError(f"inputs and labels must have the same length, got {len(queries)} and {len(y)}.")
-        if not queries:
-            return [], []
-        hypotheses = [str(obj.hypothesis_for(q)) for q in queries]
-        task_normalization = getattr(obj, "normalization", normalization)
-        return obj.scorer.score_pairs(documents, hypotheses, normalization=task_normalization).scores, y
-    if isinstance(obj, Scorer):
-        premises, hypotheses = _split_pairs(inputs)
-        y = _labels(labels)
-        if len(y) != len(premises):
-            raise InvalidInputError(f"inputs and labels must have the same length, got {len(premises)} and {len(y)}.")
-        if not premises:
-            return [], []
-        return obj.score_pairs(premises, hypotheses, normalization=normalization).scores, y
-    raise InvalidInputError(
-        f"calibrate() needs a Scorer or a task with calibration_data(inputs, labels), got "
-        f"{type(obj).__name__}; pass the task's scorer with (premise, hypothesis) pairs instead."
-    )
-
-
-def _model_id(obj: Any) -> str | None:
-    """The scorer's model id (``obj.info.model`` or ``obj.scorer.info.model``) when there is one."""
-    for candidate in (obj, getattr(obj, "scorer", None)):
-        info = getattr(candidate, "info", None)
-        model = getattr(info, "model", None)
-        if isinstance(model, str):
-            return model
-    return None
-
-
-def _split_pairs(inputs: Sequence[Any], kind: str = "(premise, hypothesis)") -> tuple[list[str], list[str]]:
-    if isinstance(inputs, str) or not isinstance(inputs, Sequence):
-        raise InvalidInputError(f"inputs must be a list of {kind} pairs, got {type(inputs).__name__}.")
-    premises: list[Any] = []
-    hypotheses: list[Any] = []
-    for i, pair in enumerate(inputs):
-        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
-            raise InvalidInputError(
-                f"inputs[{i}] must be a {kind} pair, got {pair!r:.80}"
-                + ("; for a relevance head pass (passage, query)." if kind.startswith("(premise") else ".")
-            )
-        premises.append(pair[0])
-        hypotheses.append(pair[1])
-    return check_pairs(premises, hypotheses)
-
-
-def _labels(labels: Sequence[Any]) -> list[int]:
-    """0/1 labels (bools allowed) as ints, or a typed error naming the first bad one."""
-    if isinstance(labels, str) or not isinstance(labels, Sequence | np.ndarray):
-        raise InvalidInputError(f"labels must be a list of 0/1 values, got {type(labels).__name__}.")
-    out: list[int] = []
-    for i, label in enumerate(labels):
-        if isinstance(label, bool | np.bool_) or (
-            isinstance(label, int | float | np.integer | np.floating) and float(label) in (0.0, 1.0)
-        ):
-            out.append(int(label))
-        else:
-            raise InvalidInputError(
-                f"labels[{i}] must be 0 or 1 (or a bool), got {label!r:.40}; "
-                "use 1 for entailment / relevant and 0 for the rest."
-            )
-    return out
-
-
-def _as_scores(scores: Sequence[float], name: str) -> FloatArray:
-    if isinstance(scores, str) or not isinstance(scores, Sequence | np.ndarray):
-        raise InvalidInputError(f"{name} must be a list of numbers in [0, 1], got {type(scores).__name__}.")
-    out = np.empty(len(scores), dtype=np.float64)
-    for i, value in enumerate(scores):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-            raise InvalidInputError(f"{name}[{i}] must be a number in [0, 1], got {value!r:.40}.")
-        v = float(value)
-        if math.isnan(v) or not 0.0 <= v <= 1.0:
-            raise InvalidInputError(
-                f"{name}[{i}] must be a probability in [0, 1], got {v!r}; calibrate probabilities, not logits."
-            )
-        out[i] = v
-    return out
-
-
-def _scores_and_labels(scores: Sequence[float], labels: Sequence[Any]) -> tuple[FloatArray, FloatArray]:
-    raw = _as_scores(scores, "scores")
-    y = _labels(labels)
-    if len(y) != raw.size:
-        raise InvalidInputError(f"scores and labels must have the same length, got {raw.size} and {len(y)}.")
-    return raw, np.asarray(y, dtype=np.float64)
-
-
-def _report(
-    split: Literal["calibration", "held_out"],
-    raw: FloatArray,
-    y: FloatArray,
-    calibrated: FloatArray,
-    n_bins: int,
-) -> CalibrationReport:
-    if raw.size == 0:
-        raise InvalidInputError(f"the {split} split is empty; ECE needs at least one labelled score.")
-    return CalibrationReport(
-        split=split,
-        n=int(raw.size),
-        positives=int(y.sum()),
-        ece_before=_ece(raw, y, n_bins),
-        ece_after=_ece(calibrated, y, n_bins),
-        n_bins=n_bins,
+        model=model_id(task_or_scorer),
     )

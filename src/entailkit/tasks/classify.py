@@ -26,6 +26,8 @@ from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, 
 from entailkit.types import Classification, LabelledExample
 from entailkit.types.examples import as_example
 
+__all__ = ["MULTI_LABEL_THRESHOLD", "ExampleSource", "LabelSpec", "ZeroShotClassifier"]
+
 logger = logging.getLogger(__name__)
 
 MULTI_LABEL_THRESHOLD = 0.5

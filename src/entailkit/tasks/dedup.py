@@ -17,6 +17,8 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.types import PairScore, PassageDecision, PassageFilterResult
 
+__all__ = ["OnContradiction", "filter_passages"]
+
 logger = logging.getLogger(__name__)
 
 OnContradiction = Literal["flag", "drop", "keep"]

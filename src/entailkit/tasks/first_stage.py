@@ -9,6 +9,8 @@ from typing import Any
 from entailkit.errors import InvalidInputError
 from entailkit.types import ScorerInfo
 
+__all__ = ["flat_first_stage_scores"]
+
 logger = logging.getLogger(__name__)
 
 

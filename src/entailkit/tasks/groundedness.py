@@ -27,6 +27,8 @@ from entailkit.types import (
     Span,
 )
 
+__all__ = ["GroundednessChecker"]
+
 logger = logging.getLogger(__name__)
 
 

@@ -26,6 +26,8 @@ from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, 
 from entailkit.tasks.first_stage import flat_first_stage_scores
 from entailkit.types import Normalization, PairScore, RerankItem, RerankResult
 
+__all__ = ["DEFAULT_QUERY_TEMPLATE", "Reranker"]
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_QUERY_TEMPLATE = "This text is about {}."

@@ -1,4 +1,5 @@
-"""Numpy core of routing: blend the signals, decide with thresholds, tune thresholds, measure.
+"""Numpy core of routing: decide with thresholds, fit a router's blend weight, calibrator and thresholds
+(the signals and their blend are in route_signals.py, the measures in route_metrics.py).
 
 Matrices are ``(n_queries, n_routes)``; ``truth`` is a boolean matrix (an all-False row is an
 out-of-scope query that should go to the fallback).
@@ -8,32 +9,35 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from entailkit.types import RouteDecision, RouteMetrics, RouteSignal
+from entailkit.errors import InvalidInputError
+from entailkit.tasks.calibration import Calibrator, fit_calibrator
+from entailkit.tasks.route_metrics import BoolMatrix, Matrix, RouterState, top1_accuracy
+from entailkit.tasks.route_signals import Signals, blend, final_scores
+from entailkit.types import CalibrationMethod, RouteDecision, RouteSignal
+
+__all__ = [
+    "DEFAULT_BLEND_GRID",
+    "MAX_THRESHOLD_CANDIDATES",
+    "BoolMatrix",
+    "Matrix",
+    "RouterFit",
+    "choose_blend_weight",
+    "decide",
+    "decision",
+    "fit_router",
+    "fit_thresholds",
+    "route_decisions",
+]
 
 logger = logging.getLogger(__name__)
 
-Matrix = NDArray[np.float64]
-BoolMatrix = NDArray[np.bool_]
-
 DEFAULT_BLEND_GRID: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 MAX_THRESHOLD_CANDIDATES = 200
-
-
-def blend(zero_shot: Matrix, knn: Matrix, has_knn: NDArray[np.bool_], weight: float) -> Matrix:
-    """score = weight * knn + (1 - weight) * zero_shot where a query has kNN hits, else zero_shot.
-
-    Args:
-        zero_shot: ``(n_queries, n_routes)`` zero-shot scores.
-        knn: ``(n_queries, n_routes)`` kNN votes.
-        has_knn: Per query, whether it had kNN hits.
-        weight: The kNN weight in [0, 1].
-    """
-    mixed = weight * knn + (1.0 - weight) * zero_shot
-    return np.where(has_knn[:, None], mixed, zero_shot)
 
 
 def decide(scores: Matrix, thresholds: NDArray[np.float64], multi: bool) -> BoolMatrix:
@@ -102,54 +106,29 @@ def decision(
     )
 
 
-def correct(pred: BoolMatrix, truth: BoolMatrix, multi: bool) -> NDArray[np.bool_]:
-    """Per query: multi, the routes taken equal the true set; single, the route taken is a true route,
-    or no route is taken and the query is out of scope.
+def route_decisions(router: RouterState, texts: Sequence[str], signals: Signals) -> list[RouteDecision]:
+    """The decisions of ``Router.route_many``: the final scores of the queries' signals, thresholded.
 
     Args:
-        pred: ``(n_queries, n_routes)`` routes taken.
-        truth: ``(n_queries, n_routes)`` true routes.
-        multi: Whether the router takes several routes.
+        router: The router (route names, fallback, ``multi``, blend weight, thresholds, calibrator).
+        texts: The queries.
+        signals: Their ``(zero-shot, kNN votes, has-kNN mask)``.
     """
-    if multi:
-        return np.asarray(np.all(pred == truth, axis=1))
-    hit = np.any(pred & truth, axis=1)
-    both_empty = ~pred.any(axis=1) & ~truth.any(axis=1)
-    return np.asarray(hit | both_empty)
-
-
-def per_route_metrics(pred: BoolMatrix, truth: BoolMatrix, names: Sequence[str]) -> dict[str, RouteMetrics]:
-    """Precision, recall and F1 of every route (0.0 where undefined).
-
-    Args:
-        pred: ``(n_queries, n_routes)`` routes taken.
-        truth: ``(n_queries, n_routes)`` true routes.
-        names: The route names, in column order.
-    """
-    out: dict[str, RouteMetrics] = {}
-    for j, name in enumerate(names):
-        tp = int(np.sum(pred[:, j] & truth[:, j]))
-        predicted = int(np.sum(pred[:, j]))
-        support = int(np.sum(truth[:, j]))
-        precision = tp / predicted if predicted else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out[name] = RouteMetrics(precision=precision, recall=recall, f1=f1, support=support, predicted=predicted)
-    return out
-
-
-def top1_accuracy(scores: Matrix, truth: BoolMatrix) -> float:
-    """Share of in-scope queries whose best-scoring route is a true route (no thresholds).
-
-    Args:
-        scores: ``(n_queries, n_routes)`` scores.
-        truth: ``(n_queries, n_routes)`` true routes; with no query in scope the accuracy is 0.0.
-    """
-    rows = truth.any(axis=1)
-    if not rows.any():
-        return 0.0
-    best = np.argmax(scores[rows], axis=1)
-    return float(np.mean(truth[rows][np.arange(len(best)), best]))
+    zero_shot, knn, has = signals
+    scores = final_scores(zero_shot, knn, has, router.blend_weight, router.calibrator)
+    thresholds = np.array([router.thresholds[n] for n in router.names], dtype=np.float64)
+    taken = decide(scores, thresholds, router.multi)
+    return [
+        decision(
+            text,
+            router.names,
+            router.fallback,
+            router.blend_weight,
+            (scores[i], zero_shot[i], knn[i] if has[i] else None),
+            taken[i],
+        )
+        for i, text in enumerate(texts)
+    ]
 
 
 def choose_blend_weight(
@@ -265,3 +244,55 @@ def _precision_thresholds(
         else:
             logger.warning("router fit: route %r never reaches precision %.2f; its threshold is 1.0.", names[j], target)
     return out
+
+
+@dataclass(frozen=True)
+class RouterFit:
+    """What ``fit_router`` chose: the blend weight, the calibrator, the thresholds and the decisions."""
+
+    blend_weight: float
+    calibrator: Calibrator | None
+    thresholds: NDArray[np.float64]
+    taken: BoolMatrix
+    search: list[tuple[float, float]]
+
+
+def fit_router(
+    router: RouterState,
+    signals: Signals,
+    truth: BoolMatrix,
+    *,
+    grid: Sequence[float],
+    calibration: CalibrationMethod | None,
+    target_precision: float | None,
+    model: str | None,
+) -> RouterFit:
+    """The work of ``Router.fit`` on the fit queries' signals: blend weight, calibrator, thresholds.
+
+    Args:
+        router: The router (route names, ``multi``, and the blend weight kept when no query has kNN hits).
+        signals: ``(zero-shot, kNN votes, has-kNN mask)`` of the fit queries (leave-one-out kNN).
+        truth: ``(n_queries, n_routes)`` true routes.
+        grid: The blend weights to try (used only when some query has kNN hits).
+        calibration: The calibration method to fit on the blended scores, or None (no calibrator).
+        target_precision: The precision each threshold must reach (None: see ``fit_thresholds``).
+        model: The zero-shot scorer's model id, saved with the calibrator.
+
+    Raises:
+        InvalidInputError: ``grid`` is empty while some query has kNN hits, or as ``fit_calibrator``.
+    """
+    zero_shot, knn, has = signals
+    weight, search = router.blend_weight, list[tuple[float, float]]()
+    if has.any():
+        if not grid:
+            raise InvalidInputError("blend_weights is empty; pass weights in [0, 1] or None for the default grid.")
+        weight, search = choose_blend_weight(zero_shot, knn, has, truth, grid)
+    calibrator: Calibrator | None = None
+    if calibration is not None:
+        raw = blend(zero_shot, knn, has, weight)
+        calibrator = fit_calibrator(
+            [float(x) for x in raw.ravel()], [int(x) for x in truth.ravel()], calibration, model=model
+        )
+    scores = final_scores(zero_shot, knn, has, weight, calibrator)
+    thresholds = fit_thresholds(scores, truth, router.multi, target_precision=target_precision, names=router.names)
+    return RouterFit(weight, calibrator, thresholds, decide(scores, thresholds, router.multi), search)

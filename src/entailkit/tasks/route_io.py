@@ -1,22 +1,27 @@
-"""Router files: the routes YAML a user writes, the JSON a fitted router saves, and route labels."""
+"""Router files: the routes YAML a user writes and the JSON a fitted router saves."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from entailkit._validation import check_query, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.calibration import Calibrator
 from entailkit.types import Route
 
-RouteLabel = str | Sequence[str] | None
-"""The truth for one query: a route name, several (compound query), or None / the fallback (out of scope)."""
+__all__ = [
+    "ROUTER_OPTIONS",
+    "RouterFile",
+    "load_router",
+    "read_routes_file",
+    "save_router",
+]
+
+logger = logging.getLogger(__name__)
 
 ROUTER_OPTIONS = (
     "fallback",
@@ -74,41 +79,74 @@ class RouterFile(BaseModel):
             ) from exc
 
 
-def truth_matrix(labels: Any, n: int, names: Sequence[str], fallback: str | None) -> NDArray[np.bool_]:
-    """Boolean (n, routes) matrix of true routes; unknown names and length mismatches are typed errors.
+def save_router(
+    path: str | Path,
+    *,
+    model: str,
+    embedding_scorer: Any,
+    routes: tuple[Route, ...],
+    calibrator: Any,
+    options: Mapping[str, Any],
+) -> None:
+    """Write a router as a ``RouterFile`` (the work of ``Router.save``).
+
+    Only an entailkit ``Calibrator`` is saved; another calibrator object is left out (with a warning).
 
     Args:
-        labels: One label per query: a route name, a list of names, or None / the fallback (out of scope).
-        n: How many queries there are.
-        names: The route names, in column order.
-        fallback: The fallback route name, or None.
+        path: The file to write (replaced if it exists).
+        model: The zero-shot scorer's model id.
+        embedding_scorer: The embedding scorer (its ``info.model`` is saved), or None.
+        routes: The routes, with their thresholds.
+        calibrator: The router's calibrator, or None.
+        options: The router's value of every ``ROUTER_OPTIONS`` name.
+    """
+    saved = calibrator if isinstance(calibrator, Calibrator) else None
+    if calibrator is not None and saved is None:
+        logger.warning(
+            "router save: a %s calibrator cannot be saved; only entailkit Calibrators are.",
+            type(calibrator).__name__,
+        )
+    emb_info = getattr(embedding_scorer, "info", None)
+    record = RouterFile(
+        model=model,
+        embedding_model=getattr(emb_info, "model", None),
+        routes=routes,
+        calibrator=saved,
+        **{name: options[name] for name in ROUTER_OPTIONS},
+    )
+    Path(path).write_text(record.model_dump_json(indent=2), encoding="utf-8")
+
+
+def load_router(path: str | Path, model: str, *, has_embedding: bool) -> dict[str, Any]:
+    """``Router`` keyword arguments (routes, options, calibrator) from a file ``save_router`` wrote.
+
+    A model other than the one the router was fitted with, or a missing embedding scorer the router
+    used, is logged as a warning, not refused.
+
+    Args:
+        path: The JSON file.
+        model: The model id of the zero-shot scorer the router is loaded on.
+        has_embedding: Whether an embedding scorer is given for the kNN signal.
 
     Raises:
-        InvalidInputError: ``labels`` is not a list of ``n`` labels, or names an unknown route.
+        InvalidInputError: The file cannot be read or is not an entailkit router file.
     """
-    if isinstance(labels, str) or not isinstance(labels, Sequence):
-        raise InvalidInputError(
-            f"route_names must be a list with one route name (or None) per query, got {type(labels).__name__}."
+    record = RouterFile.read(path)
+    if record.model != model:
+        logger.warning(
+            "router %s was fitted with model %r, loading it on %r: refit its thresholds.",
+            path,
+            record.model,
+            model,
         )
-    if len(labels) != n:
-        raise InvalidInputError(f"queries and route_names must have the same length, got {n} and {len(labels)}.")
-    column = {name: j for j, name in enumerate(names)}
-    truth = np.zeros((n, len(names)), dtype=bool)
-    for i, label in enumerate(labels):
-        items = [label] if label is None or isinstance(label, str) else label
-        if not isinstance(items, Sequence):
-            raise InvalidInputError(f"route_names[{i}] must be a route name, a list of names or None, got {label!r}.")
-        for item in items:
-            if item is None or item == fallback:
-                continue
-            if item not in column:
-                raise InvalidInputError(
-                    f"route_names[{i}] is {item!r}, which is not a route; expected one of {list(names)!r}"
-                    + (f" or the fallback {fallback!r}" if fallback else "")
-                    + " (None marks an out-of-scope query)."
-                )
-            truth[i, column[item]] = True
-    return truth
+    if record.embedding_model is not None and not has_embedding:
+        logger.warning(
+            "router %s used the kNN signal of %r; without an embedding_scorer it routes zero-shot only.",
+            path,
+            record.embedding_model,
+        )
+    options = {name: getattr(record, name) for name in ROUTER_OPTIONS}
+    return {"routes": [r.model_dump() for r in record.routes], "calibrator": record.calibrator, **options}
 
 
 def read_routes_file(path: str | Path) -> dict[str, Any]:
@@ -167,73 +205,3 @@ def _route_from(item: Any, i: int, path: str | Path) -> Route:
         )
     examples = item.get("examples") or []
     return Route(item["name"], item["description"], examples, item.get("threshold"))
-
-
-def check_routes(routes: Any) -> tuple[Route, ...]:
-    """Routes (Route objects or dicts) as a tuple of Route with distinct names and descriptions.
-
-    Args:
-        routes: A non-empty list of ``Route`` or dicts with ``name``, ``description`` and optionally
-            ``examples`` and ``threshold``.
-
-    Raises:
-        InvalidInputError: Not a non-empty list, a malformed route, or repeated names or descriptions.
-    """
-    if isinstance(routes, str | Mapping) or not isinstance(routes, Sequence):
-        raise InvalidInputError(f"routes must be a list of Route, got {type(routes).__name__}.")
-    if not routes:
-        raise InvalidInputError("routes is empty; a Router needs at least one Route.")
-    out: list[Route] = []
-    for i, route in enumerate(routes):
-        if isinstance(route, Route):
-            out.append(route)
-        elif isinstance(route, Mapping):
-            try:
-                out.append(Route(**route))
-            except TypeError as exc:
-                raise InvalidInputError(
-                    f"routes[{i}] has unknown or missing fields ({exc}); use name, description, examples, threshold."
-                ) from exc
-        else:
-            raise InvalidInputError(f"routes[{i}] must be a Route or a dict, got {type(route).__name__}.")
-        checked = out[-1]  # a Route from model_validate / model_construct skipped Route.__init__'s checks
-        check_text(checked.name, f"routes[{i}].name")
-        check_text(checked.description, f"routes[{i}].description")
-        check_texts(checked.examples, f"routes[{i}].examples")
-    for attr in ("name", "description"):
-        values = [getattr(r, attr) for r in out]
-        dupes = sorted({v for v in values if values.count(v) > 1})
-        if dupes:
-            raise InvalidInputError(f"route {attr}s must be distinct; repeated: {dupes!r}.")
-    return tuple(out)
-
-
-def check_queries(queries: Any, name: str = "queries") -> list[str]:
-    """A new list of the queries, each a valid, non-blank text (the rule ``Reranker`` applies too).
-
-    Args:
-        queries: The queries.
-        name: Their argument name in messages.
-
-    Raises:
-        InvalidInputError: Not a list of str, or a query is blank.
-    """
-    texts = check_texts(queries, name)
-    for i, text in enumerate(texts):
-        if not text.strip():
-            check_query(text, f"{name}[{i}]", purpose="route")
-    return texts
-
-
-def check_weight(value: Any) -> float:
-    """A blend weight in [0, 1].
-
-    Args:
-        value: The weight.
-
-    Raises:
-        InvalidInputError: Not a number in [0, 1].
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
-        raise InvalidInputError(f"blend weight must be a number in [0, 1], got {value!r}.")
-    return float(value)

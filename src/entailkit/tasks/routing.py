@@ -1,26 +1,17 @@
 """Router: send a query to one of several routes (or several, or a fallback) with one NLI model.
 
-Two signals, each a score per route in [0, 1]:
-
-- zero-shot: ``scorer.score_labels(query, descriptions, hypothesis_template)``; a softmax over routes
-  (single) or an independent entailment score per route (``multi=True``);
-- kNN (when routes have example utterances and an embedding scorer is given): the similarity-weighted
-  vote of the query's k nearest utterances (see ``_route_knn``).
-
-score[r] = w * knn[r] + (1 - w) * zero_shot[r]  (zero_shot alone for a query with no kNN hit), then the
-calibrator if any. A route is taken when its score reaches its threshold: the best such route, or all of
-them with ``multi=True``; when none does, the fallback. ``fit`` tunes w and the thresholds.
+Each route gets a score in [0, 1] that blends a zero-shot and a kNN signal (route_signals.py). A route is
+taken when its score reaches its threshold: the best such route, or all of them with ``multi=True``; when
+none does, the fallback. ``fit`` tunes the blend weight and the thresholds (route_fit.py).
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
 
 from entailkit._validation import (
     check_bool,
@@ -29,23 +20,26 @@ from entailkit._validation import (
     check_probability,
     check_query,
     check_template,
-    check_text,
 )
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks import route_fit
-from entailkit.tasks._calibration_protocol import apply_calibrator, check_calibrator
-from entailkit.tasks._route_knn import UtteranceIndex, knn_votes
-from entailkit.tasks.calibration import METHODS, Calibrator, fit_calibrator
-from entailkit.tasks.route_io import (
+from entailkit.tasks._calibration_protocol import check_calibrator
+from entailkit.tasks._route_knn import UtteranceIndex
+from entailkit.tasks.route_checks import (
     RouteLabel,
-    RouterFile,
+    check_fallback,
+    check_fit_options,
+    check_labelled,
     check_queries,
     check_routes,
+    check_scorers,
     check_weight,
-    read_routes_file,
     truth_matrix,
 )
+from entailkit.tasks.route_io import ROUTER_OPTIONS, load_router, read_routes_file, save_router
+from entailkit.tasks.route_metrics import decision_matrices, router_report
+from entailkit.tasks.route_signals import Signals, blend, route_signals
 from entailkit.types import CalibrationMethod, Route, RouteDecision, RouterReport
 
 logger = logging.getLogger(__name__)
@@ -103,26 +97,9 @@ class Router:
                 are empty, malformed or repeated, ``fallback`` is blank or a route name, or an option is out
                 of range or of the wrong type.
         """
-        if not isinstance(scorer, Scorer):
-            raise InvalidInputError(
-                f"scorer must be an entailkit Scorer (from load_scorer), got {type(scorer).__name__}."
-            )
-        if embedding_scorer is not None and not callable(getattr(embedding_scorer, "embed", None)):
-            raise InvalidInputError(
-                "embedding_scorer must be an EmbeddingScorer (with embed()), "
-                f"got {type(embedding_scorer).__name__}; "
-                "load one with load_scorer(model, kind='embedding')."
-            )
-        self.scorer = scorer
-        self.embedding_scorer = embedding_scorer
+        self.scorer, self.embedding_scorer = check_scorers(scorer, embedding_scorer)
         self._routes = check_routes(routes)
-        if fallback is not None and (not isinstance(fallback, str) or not fallback.strip()):
-            raise InvalidInputError(f"fallback must be a non-empty str or None, got {fallback!r}.")
-        if fallback is not None:
-            check_text(fallback, "fallback")
-        if fallback in self.names:
-            raise InvalidInputError(f"fallback {fallback!r} is also a route name; the fallback must be distinct.")
-        self.fallback = fallback
+        self.fallback = check_fallback(fallback, self.names)
         self.multi = check_bool(multi, "multi")
         self.hypothesis_template = check_template(hypothesis_template)
         self.blend_weight = check_weight(blend_weight)
@@ -182,7 +159,7 @@ class Router:
         """The decision for one query (an empty or blank query is refused, as by Reranker).
 
         Args:
-            query: The query (a non-blank str; for a list use ``route_batch``).
+            query: The query (a non-blank str; for a list use ``route_many``).
 
         Returns:
             The chosen route (or the fallback), every route's score and the signal that decided.
@@ -191,10 +168,10 @@ class Router:
             InvalidInputError: ``query`` is not a str, or is empty or blank.
         """
         if not isinstance(query, str):
-            raise InvalidInputError(f"query must be a str, got {type(query).__name__}; use route_batch for lists.")
-        return self.route_batch([check_query(query, "query", purpose="route")])[0]
+            raise InvalidInputError(f"query must be a str, got {type(query).__name__}; use route_many for lists.")
+        return self.route_many([check_query(query, "query", purpose="route")])[0]
 
-    def route_batch(self, queries: Sequence[str], *, show_progress: bool = False) -> list[RouteDecision]:
+    def route_many(self, queries: Sequence[str], *, show_progress: bool = False) -> list[RouteDecision]:
         """Decisions for many queries, batched, in input order (empty gives empty; a blank query is refused).
 
         Args:
@@ -212,42 +189,11 @@ class Router:
         texts = check_queries(queries, "queries")
         if not texts:
             return []
-        zero_shot, knn, has_knn = self._signals(texts, show_progress=show_progress)
-        scores = self._final(zero_shot, knn, has_knn, self.blend_weight)
-        thresholds = np.array([self.thresholds[n] for n in self.names], dtype=np.float64)
-        taken = route_fit.decide(scores, thresholds, self.multi)
-        return [
-            route_fit.decision(
-                text,
-                self.names,
-                self.fallback,
-                self.blend_weight,
-                (scores[i], zero_shot[i], knn[i] if has_knn[i] else None),
-                taken[i],
-            )
-            for i, text in enumerate(texts)
-        ]
+        return route_fit.route_decisions(self, texts, self._signals(texts, show_progress=show_progress))
 
-    def _signals(
-        self, texts: list[str], *, show_progress: bool = False, exclude_self: bool = False
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    def _signals(self, texts: list[str], *, show_progress: bool = False, exclude_self: bool = False) -> Signals:
         """Zero-shot matrix, kNN vote matrix and has-kNN mask of ``texts``."""
-        descriptions = [r.description for r in self._routes]
-        result = self.scorer.score_labels(
-            texts,
-            descriptions,
-            hypothesis_template=self.hypothesis_template,
-            multi_label=self.multi,
-            show_progress=show_progress,
-        )
-        zero_shot = np.array([list(item.scores) for item in result.items], dtype=np.float64).reshape(
-            len(texts), len(descriptions)
-        )
-        if not self.uses_knn:
-            return zero_shot, np.zeros_like(zero_shot), np.zeros(len(texts), dtype=bool)
-        hits = self._utterances().search(texts, self.k, self.min_similarity, exclude_self=exclude_self)
-        knn, has = knn_votes(hits, self.names, temperature=self.knn_temperature)
-        return zero_shot, knn, has
+        return route_signals(self, texts, self._utterances, show_progress=show_progress, exclude_self=exclude_self)
 
     def _utterances(self) -> UtteranceIndex:
         if self._index is None:
@@ -255,16 +201,12 @@ class Router:
             self._index = UtteranceIndex(self.embedding_scorer, pairs)
         return self._index
 
-    def _final(
-        self, zero_shot: NDArray[np.float64], knn: NDArray[np.float64], has: NDArray[np.bool_], weight: float
-    ) -> NDArray[np.float64]:
-        mixed = route_fit.blend(zero_shot, knn, has, weight)
-        if self._calibrator is None:
-            return mixed
-        flat = apply_calibrator(self._calibrator, [float(x) for x in mixed.ravel()])
-        return np.array(flat, dtype=np.float64).reshape(mixed.shape)
-
     # -- fitting and evaluation --------------------------------------------------------------------
+
+    def route_batch(self, queries: Sequence[str], *, show_progress: bool = False) -> list[RouteDecision]:
+        """Deprecated name of :meth:`route_many` (batch methods are named ``*_many`` on every task)."""
+        warnings.warn("Router.route_batch is deprecated; use route_many", DeprecationWarning, stacklevel=2)
+        return self.route_many(queries, show_progress=show_progress)
 
     def fit(
         self,
@@ -304,41 +246,24 @@ class Router:
                 unknown ``calibration``.
         """
         check_bool(show_progress, "show_progress")
-        texts = check_queries(queries, "queries")
-        if not texts:
-            raise InvalidInputError("fit needs at least one labelled query, got none.")
-        truth = truth_matrix(route_names, len(texts), self.names, self.fallback)
-        goal = check_probability(target_precision, "target_precision")
-        if isinstance(blend_weights, str) or not isinstance(blend_weights, Sequence | None):
-            raise InvalidInputError(
-                f"blend_weights must be a list of numbers or None, got {type(blend_weights).__name__}."
-            )
-        grid = [check_weight(w) for w in (route_fit.DEFAULT_BLEND_GRID if blend_weights is None else blend_weights)]
-        if calibration is not None and calibration not in METHODS:
-            raise InvalidInputError(f"calibration must be one of {', '.join(METHODS)} or None, got {calibration!r}.")
-        zero_shot, knn, has = self._signals(texts, show_progress=show_progress, exclude_self=True)
-        search: list[tuple[float, float]] = []
-        if has.any():
-            if not grid:
-                raise InvalidInputError("blend_weights is empty; pass weights in [0, 1] or None for the default grid.")
-            self.blend_weight, search = route_fit.choose_blend_weight(zero_shot, knn, has, truth, grid)
-        self._calibrator = None
-        raw = route_fit.blend(zero_shot, knn, has, self.blend_weight)
-        if calibration is not None:
-            self._calibrator = fit_calibrator(
-                [float(x) for x in raw.ravel()],
-                [int(x) for x in truth.ravel()],
-                calibration,
-                model=self.scorer.info.model,
-            )
-        scores = self._final(zero_shot, knn, has, self.blend_weight)
-        thresholds = route_fit.fit_thresholds(scores, truth, self.multi, target_precision=goal, names=self.names)
+        texts, truth = check_labelled(queries, route_names, self.names, self.fallback, purpose="fit")
+        grid, goal = check_fit_options(blend_weights, calibration, target_precision)
+        signals = self._signals(texts, show_progress=show_progress, exclude_self=True)
+        fit = route_fit.fit_router(
+            self,
+            signals,
+            truth,
+            grid=grid,
+            calibration=calibration,
+            target_precision=goal,
+            model=self.scorer.info.model,
+        )
+        self.blend_weight, self._calibrator = fit.blend_weight, fit.calibrator
         self._routes = tuple(
-            r.model_copy(update={"threshold": float(t)}) for r, t in zip(self._routes, thresholds, strict=True)
+            r.model_copy(update={"threshold": float(t)}) for r, t in zip(self._routes, fit.thresholds, strict=True)
         )
         logger.info("router fit: blend weight %.2f, thresholds %s", self.blend_weight, self.thresholds)
-        taken = route_fit.decide(scores, thresholds, self.multi)
-        return self._report("fit", taken, truth, has, search)
+        return router_report(self, "fit", fit.taken, truth, signals[2], fit.search)
 
     def evaluate(
         self, queries: Sequence[str], route_names: Sequence[RouteLabel], *, show_progress: bool = False
@@ -358,17 +283,14 @@ class Router:
                 unknown route (checked before anything is scored).
         """
         check_bool(show_progress, "show_progress")
-        texts = check_queries(queries, "queries")
-        if not texts:
-            raise InvalidInputError("evaluate needs at least one labelled query, got none.")
-        truth_matrix(route_names, len(texts), self.names, self.fallback)  # bad labels fail before scoring
-        return self.report(self.route_batch(texts, show_progress=show_progress), route_names)
+        texts, _ = check_labelled(queries, route_names, self.names, self.fallback, purpose="evaluate")
+        return self.report(self.route_many(texts, show_progress=show_progress), route_names)
 
     def report(self, decisions: Sequence[RouteDecision], route_names: Sequence[RouteLabel]) -> RouterReport:
-        """The evaluation report of decisions already made (``route_batch``), against their true routes.
+        """The evaluation report of decisions already made (``route_many``), against their true routes.
 
         Args:
-            decisions: The decisions (a non-empty list from ``route_batch``).
+            decisions: The decisions (a non-empty list from ``route_many``).
             route_names: The truth, one per decision, as in ``fit``.
 
         Returns:
@@ -379,31 +301,10 @@ class Router:
                 unknown route.
         """
         if isinstance(decisions, RouteDecision) or not isinstance(decisions, Sequence) or not decisions:
-            raise InvalidInputError("decisions must be a non-empty list of RouteDecision (from route_batch).")
+            raise InvalidInputError("decisions must be a non-empty list of RouteDecision (from route_many).")
         truth = truth_matrix(route_names, len(decisions), self.names, self.fallback)
-        taken = np.array([[name in d.routes for name in self.names] for d in decisions], dtype=bool)
-        has = np.array([d.knn is not None for d in decisions], dtype=bool)
-        return self._report("evaluate", taken, truth, has, [])
-
-    def _report(
-        self,
-        split: Any,
-        taken: NDArray[np.bool_],
-        truth: NDArray[np.bool_],
-        has: NDArray[np.bool_],
-        search: list[tuple[float, float]],
-    ) -> RouterReport:
-        return RouterReport(
-            split=split,
-            n=len(taken),
-            accuracy=float(np.mean(route_fit.correct(taken, truth, self.multi))),
-            abstention_rate=float(np.mean(~taken.any(axis=1))),
-            per_route=route_fit.per_route_metrics(taken, truth, self.names),
-            blend_weight=self.blend_weight if has.any() else 0.0,
-            thresholds=self.thresholds,
-            signals=("zero-shot", "knn") if has.any() else ("zero-shot",),
-            blend_search=tuple(search),
-        )
+        taken, has = decision_matrices(decisions, self.names)
+        return router_report(self, "evaluate", taken, truth, has)
 
     def calibration_data(self, inputs: Sequence[str], labels: Sequence[RouteLabel]) -> tuple[list[float], list[int]]:
         """For ``calibrate(router, queries, route_names)``: the uncalibrated score of every (query, route)
@@ -424,7 +325,7 @@ class Router:
         if not texts:
             return [], []
         zero_shot, knn, has = self._signals(texts)
-        raw = route_fit.blend(zero_shot, knn, has, self.blend_weight)
+        raw = blend(zero_shot, knn, has, self.blend_weight)
         return [float(x) for x in raw.ravel()], [int(x) for x in truth.ravel()]
 
     # -- persistence -------------------------------------------------------------------------------
@@ -437,28 +338,14 @@ class Router:
         Args:
             path: The file to write (replaced if it exists).
         """
-        calibrator = self._calibrator if isinstance(self._calibrator, Calibrator) else None
-        if self._calibrator is not None and calibrator is None:
-            logger.warning(
-                "router save: a %s calibrator cannot be saved; only entailkit Calibrators are.",
-                type(self._calibrator).__name__,
-            )
-        emb_info = getattr(self.embedding_scorer, "info", None)
-        record = RouterFile(
+        save_router(
+            path,
             model=self.scorer.info.model,
-            embedding_model=getattr(emb_info, "model", None),
+            embedding_scorer=self.embedding_scorer,
             routes=self._routes,
-            fallback=self.fallback,
-            multi=self.multi,
-            hypothesis_template=self.hypothesis_template,
-            blend_weight=self.blend_weight,
-            k=self.k,
-            knn_temperature=self.knn_temperature,
-            min_similarity=self.min_similarity,
-            threshold=self.threshold,
-            calibrator=calibrator,
+            calibrator=self._calibrator,
+            options={name: getattr(self, name) for name in ROUTER_OPTIONS},
         )
-        Path(path).write_text(record.model_dump_json(indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path, scorer: Scorer, *, embedding_scorer: Any = None) -> Router:
@@ -479,34 +366,8 @@ class Router:
             InvalidInputError: The file cannot be read or is not an entailkit router file, or as the
                 constructor.
         """
-        record = RouterFile.read(path)
-        if record.model != scorer.info.model:
-            logger.warning(
-                "router %s was fitted with model %r, loading it on %r: refit its thresholds.",
-                path,
-                record.model,
-                scorer.info.model,
-            )
-        if record.embedding_model is not None and embedding_scorer is None:
-            logger.warning(
-                "router %s used the kNN signal of %r; without an embedding_scorer it routes zero-shot only.",
-                path,
-                record.embedding_model,
-            )
-        return cls(
-            scorer,
-            [r.model_dump() for r in record.routes],
-            fallback=record.fallback,
-            multi=record.multi,
-            embedding_scorer=embedding_scorer,
-            hypothesis_template=record.hypothesis_template,
-            blend_weight=record.blend_weight,
-            k=record.k,
-            knn_temperature=record.knn_temperature,
-            min_similarity=record.min_similarity,
-            threshold=record.threshold,
-            calibrator=record.calibrator,
-        )
+        options = load_router(path, scorer.info.model, has_embedding=embedding_scorer is not None)
+        return cls(scorer, embedding_scorer=embedding_scorer, **options)
 
     @classmethod
     def from_routes_file(cls, path: str | Path, scorer: Scorer, *, embedding_scorer: Any = None) -> Router:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from entailkit.errors import InvalidInputError
 from entailkit.types import Span
 
+__all__ = ["SentenceSplitter", "split_sentences"]
+
 SentenceSplitter = Callable[[str], Sequence[tuple[str, Span]]]
 """A callable ``text -> [(sentence, (start, end)), ...]``."""
 

@@ -26,6 +26,18 @@ from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import Reranker
 from entailkit.tasks.routing import Router
 
+__all__ = [
+    "OBJECT_OPTIONS",
+    "CheckSpec",
+    "ClassifySpec",
+    "RerankSpec",
+    "RouteSpec",
+    "TaskSpec",
+    "fold_spec_options",
+    "read_spec_file",
+    "task_spec",
+]
+
 _Spec = TypeVar("_Spec", bound="TaskSpec")
 
 OBJECT_OPTIONS = frozenset({"scorer", "calibrator", "splitter", "embedding_scorer", "show_progress"})
@@ -39,7 +51,15 @@ class TaskSpec(BaseModel):
     task_class: ClassVar[type[Any]]
 
     def __init__(self, **options: Any) -> None:
-        """Check the option names and types; a bad one is an InvalidInputError that names it."""
+        """Check the option names and types; a bad one is an InvalidInputError that names it.
+
+        Args:
+            **options: The task's options by name (see the task's ``__init__``); one left out takes the
+                task's default. Types are checked strictly (``"3"`` is not an int); lists become tuples.
+
+        Raises:
+            InvalidInputError: An unknown option, a value of the wrong type, or a required option missing.
+        """
         try:
             super().__init__(**options)
         except ValidationError as exc:
@@ -77,13 +97,28 @@ class TaskSpec(BaseModel):
         return self.task_class(scorer, **self.options(), **objects)
 
     def updated(self, **options: Any) -> TaskSpec:
-        """A copy with ``options`` replaced (checked like a new spec); None values leave a field as it is."""
+        """A copy with ``options`` replaced (checked like a new spec); None values leave a field as it is.
+
+        Args:
+            **options: Options to replace; one given as None keeps the current value (so a surface can pass
+                its unset flags through). With nothing but None values, the spec itself is returned.
+
+        Raises:
+            InvalidInputError: An unknown option or a value of the wrong type.
+        """
         given = {name: value for name, value in options.items() if value is not None}
         return type(self)(**{**self.options(), **given}) if given else self
 
     @classmethod
     def of(cls, task: Any) -> TaskSpec:
-        """The spec of a configured task (its options as the task holds them)."""
+        """The spec of a configured task (its options as the task holds them).
+
+        Args:
+            task: A task of this spec's class (e.g. a ``Reranker`` for ``RerankSpec``).
+
+        Raises:
+            InvalidInputError: ``task`` is not an instance of this spec's task class.
+        """
         if not isinstance(task, cls.task_class):
             raise InvalidInputError(
                 f"{cls.__name__}.of() takes a {cls.task_class.__name__}, got {type(task).__name__}."
@@ -92,7 +127,14 @@ class TaskSpec(BaseModel):
 
     @classmethod
     def parse(cls, data: Any) -> TaskSpec:
-        """A spec from a mapping (e.g. parsed JSON or YAML), a spec of this class, or None (the defaults)."""
+        """A spec from a mapping (e.g. parsed JSON or YAML), a spec of this class, or None (the defaults).
+
+        Args:
+            data: A mapping of option names, a spec of this class (returned as is), or None.
+
+        Raises:
+            InvalidInputError: ``data`` is not a mapping with string keys, or holds a bad option.
+        """
         if data is None:
             return cls()
         if isinstance(data, cls):
@@ -107,6 +149,9 @@ class TaskSpec(BaseModel):
     def load(cls: type[_Spec], path: str | Path) -> _Spec:
         """The spec held by a JSON or YAML file (a mapping of option names, see :func:`read_spec_file`).
 
+        Args:
+            path: The file; ``.json`` is read as JSON, any other name as YAML.
+
         Raises:
             InvalidInputError: The file cannot be read or parsed, is not a mapping, or has a bad option.
         """
@@ -114,7 +159,14 @@ class TaskSpec(BaseModel):
 
     @classmethod
     def split(cls, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Split keyword arguments into (this spec's options, the rest): for surfaces taking flat keywords."""
+        """Split keyword arguments into (this spec's options, the rest): for surfaces taking flat keywords.
+
+        Args:
+            options: Keyword arguments, some of them this spec's fields; the values are not checked.
+
+        Returns:
+            ``(mine, rest)``: the items whose key is a field of this spec, and all the others.
+        """
         fields = cls.model_fields
         mine = {key: value for key, value in options.items() if key in fields}
         return mine, {key: value for key, value in options.items() if key not in fields}
@@ -159,6 +211,18 @@ def fold_spec_options(data: Any, spec_class: type[TaskSpec], key: str = "spec") 
 
     For surfaces that take the task's options flat (``EntailkitRerank(model=..., top_n=3)``) and hold
     them as one spec field: the option list stays the task's. Anything but a mapping is returned as is.
+
+    Args:
+        data: The keyword arguments (e.g. a pydantic model's input before validation).
+        spec_class: The spec whose fields are moved.
+        key: The name of the field that holds the spec.
+
+    Returns:
+        ``data`` without ``spec_class``'s options and with ``data[key]`` the spec they make, over the spec
+            (or mapping) given as ``data[key]``; a copy of ``data`` when it has neither.
+
+    Raises:
+        InvalidInputError: ``data[key]`` is not a spec or mapping, or an option is bad.
     """
     if not isinstance(data, Mapping):
         return data
@@ -170,7 +234,18 @@ def fold_spec_options(data: Any, spec_class: type[TaskSpec], key: str = "spec") 
 
 
 def task_spec(task_class: type[Any], name: str) -> type[TaskSpec]:
-    """A TaskSpec subclass whose fields are the keyword options of ``task_class.__init__``."""
+    """A TaskSpec subclass whose fields are the keyword options of ``task_class.__init__``.
+
+    The object options (``OBJECT_OPTIONS``) are left out; a parameter without a default is a
+    required field.
+
+    Args:
+        task_class: The task; its ``__init__`` takes the scorer first, and has type hints.
+        name: The name of the new class (e.g. ``"RerankSpec"``).
+
+    Returns:
+        The new subclass, with ``task_class`` as its ``task_class``.
+    """
     hints = typing.get_type_hints(task_class.__init__)
     fields: dict[str, Any] = {}
     for param in list(inspect.signature(task_class.__init__).parameters.values())[1:]:

@@ -16,11 +16,11 @@ _LAZY: dict[str, str] = {
     "NLIExample": "entailkit.train.data",
     "RelevanceExample": "entailkit.train.data",
     "ClassificationExample": "entailkit.train.data",
-    "load_sick": "entailkit.train.data",
-    "load_rte": "entailkit.train.data",
-    "load_nli_jsonl": "entailkit.train.data",
-    "load_named": "entailkit.train.data",
-    "load_ag_news": "entailkit.train.data",
+    "load_sick": "entailkit.train.datasets",
+    "load_rte": "entailkit.train.datasets",
+    "load_nli_jsonl": "entailkit.train.datasets",
+    "load_named": "entailkit.train.datasets",
+    "load_ag_news": "entailkit.train.datasets",
     "few_shot": "entailkit.train.data",
     "classification_to_nli": "entailkit.train.data",
     "nli_to_classification": "entailkit.train.data",
@@ -55,15 +55,11 @@ if TYPE_CHECKING:
         classification_to_nli,
         few_shot,
         holdout_split,
-        load_ag_news,
-        load_named,
-        load_nli_jsonl,
-        load_rte,
-        load_sick,
         mix,
         nli_to_classification,
         split_dev,
     )
+    from entailkit.train.datasets import load_ag_news, load_named, load_nli_jsonl, load_rte, load_sick
     from entailkit.train.evaluate import evaluate_classification, evaluate_nli, evaluate_reranking, rerank_candidates
     from entailkit.train.fusion import fit_fusion
     from entailkit.train.gliclass import build_gliclass, train_gliclass

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+__all__ = ["EVAL_FILE", "RESULT_FILE", "record_evaluation", "write_model_card"]
+
 RESULT_FILE = "train_result.json"
 EVAL_FILE = "eval_results.json"
 

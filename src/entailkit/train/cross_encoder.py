@@ -22,6 +22,8 @@ from entailkit.train.metrics import mean_ndcg
 from entailkit.train.recipe import TrainConfig
 from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion
 
+__all__ = ["Example", "Head", "Task", "predict_logits", "train_cross_encoder"]
+
 logger = logging.getLogger(__name__)
 Task = Literal["nli", "relevance"]
 Head = Literal["nli3", "nli2", "relevance"]

@@ -13,6 +13,8 @@ from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
 from entailkit.train.data import ClassificationExample, NLIExample
 from entailkit.train.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg
 
+__all__ = ["evaluate_classification", "evaluate_nli", "evaluate_reranking", "rerank_candidates"]
+
 logger = logging.getLogger(__name__)
 
 

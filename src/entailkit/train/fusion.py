@@ -11,6 +11,8 @@ import numpy as np
 from entailkit.errors import InvalidInputError
 from entailkit.types import FirstStageFusion
 
+__all__ = ["fit_fusion"]
+
 
 def fit_fusion(
     scores: np.ndarray, labels: np.ndarray, *, source: str = "first-stage retriever score", ridge: float = 1e-3

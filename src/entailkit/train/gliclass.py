@@ -18,6 +18,8 @@ from entailkit.train.card import RESULT_FILE, write_model_card
 from entailkit.train.data import ClassificationExample, split_dev
 from entailkit.train.recipe import TrainConfig
 
+__all__ = ["GLICLASS_TOKENS", "build_gliclass", "train_gliclass"]
+
 logger = logging.getLogger(__name__)
 GLICLASS_TOKENS = ["<<LABEL>>", "<<SEP>>", "<<EXAMPLE>>"]
 

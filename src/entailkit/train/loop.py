@@ -19,6 +19,8 @@ import numpy as np
 from entailkit.train import _common as common
 from entailkit.train.recipe import TrainConfig
 
+__all__ = ["LoopHooks", "Start", "new_state", "run_loop", "start"]
+
 logger = logging.getLogger(__name__)
 
 

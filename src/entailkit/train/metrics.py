@@ -9,6 +9,8 @@ import numpy.typing as npt
 
 from entailkit.errors import InvalidInputError
 
+__all__ = ["accuracy", "dcg", "expected_calibration_error", "macro_f1", "mean_ndcg", "ndcg_at_k"]
+
 
 def accuracy(y_true: Sequence[object], y_pred: Sequence[object]) -> float:
     """Share of exact matches; 0.0 for empty input.

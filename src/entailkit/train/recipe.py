@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+__all__ = ["Precision", "TrainConfig"]
+
 Precision = Literal["auto", "fp32", "bf16"]
 
 

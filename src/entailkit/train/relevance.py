@@ -17,6 +17,18 @@ import numpy as np
 from entailkit.errors import InvalidInputError
 from entailkit.train.data import NLIExample, RelevanceExample
 
+__all__ = [
+    "BeirData",
+    "dense_retrieve",
+    "dense_scores",
+    "dense_search",
+    "load_beir",
+    "nli_as_relevance",
+    "relevance_examples",
+    "split_queries",
+    "with_judged",
+]
+
 logger = logging.getLogger(__name__)
 
 

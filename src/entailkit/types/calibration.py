@@ -6,6 +6,8 @@ from typing import Literal
 
 from entailkit.types._base import _Frozen
 
+__all__ = ["CalibrationMethod", "CalibrationReport", "PrecisionPoint"]
+
 CalibrationMethod = Literal["temperature", "platt", "isotonic"]
 """How raw scores become calibrated probabilities: one temperature on the log-odds, Platt's 1-D logistic
 regression on the log-odds, or a monotone step function (isotonic regression)."""

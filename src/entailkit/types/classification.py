@@ -5,6 +5,8 @@ from __future__ import annotations
 from entailkit.types._base import _Frozen
 from entailkit.types.examples import LabelledExample
 
+__all__ = ["Classification"]
+
 
 class Classification(_Frozen):
     """Zero-shot labels of one text, sorted by descending score (ties keep the given order)."""

@@ -9,6 +9,8 @@ from entailkit._validation import check_example
 from entailkit.errors import InvalidInputError
 from entailkit.types._base import _Frozen
 
+__all__ = ["ExampleHit", "LabelledExample", "as_example"]
+
 
 class LabelledExample(_Frozen):
     """A labelled example for few-shot / retrieval-augmented classification (GLiClass RAC format)."""

@@ -7,6 +7,8 @@ from typing import Literal
 from entailkit.types._base import _Frozen
 from entailkit.types.scores import HeadKind, Span
 
+__all__ = ["Evidence", "GroundednessAggregate", "GroundednessReport", "SentenceCheck", "SentenceVerdict"]
+
 SentenceVerdict = Literal["supported", "contradicted", "unsupported"]
 """What the contexts say about one sentence of the answer."""
 GroundednessAggregate = Literal["mean", "min"]

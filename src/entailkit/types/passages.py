@@ -8,6 +8,8 @@ from typing import Literal
 from entailkit.types._base import _Frozen
 from entailkit.types.scores import HeadKind
 
+__all__ = ["PassageAction", "PassageDecision", "PassageFilterResult", "PassageReason"]
+
 PassageAction = Literal["keep", "drop", "flag"]
 """What the filter does with a passage (a flagged passage stays, marked)."""
 PassageReason = Literal["duplicate", "contradiction"]

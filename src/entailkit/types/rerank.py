@@ -12,6 +12,8 @@ from entailkit._documents import find_text
 from entailkit.types._base import _Frozen
 from entailkit.types.scores import HeadKind, PairScore
 
+__all__ = ["RerankItem", "RerankResult"]
+
 
 def _jsonable(value: Any) -> Any:
     """A JSON-friendly copy of a caller's document or metadata, for dumping only (the object is kept)."""

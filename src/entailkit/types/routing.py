@@ -9,6 +9,8 @@ from entailkit._validation import check_probability, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.types._base import _Frozen
 
+__all__ = ["Route", "RouteDecision", "RouteMetrics", "RouteSignal", "RouterReport"]
+
 RouteSignal = Literal["zero-shot", "knn", "both", "blend", "fallback"]
 """Which signal decided a route: zero-shot alone, kNN alone, both agreeing, only their blend, or none
 (no route passed its threshold, so the fallback was taken)."""

@@ -9,6 +9,26 @@ from pydantic import Field, model_validator
 
 from entailkit.types._base import _Frozen
 
+__all__ = [
+    "FIRST_STAGE_CONFIG_KEY",
+    "HEAD_QUERY_INPUT",
+    "HEAD_ROLES",
+    "FirstStageFusion",
+    "HeadKind",
+    "LabelScores",
+    "NativeCall",
+    "Normalization",
+    "PairScore",
+    "PairScores",
+    "QueryInput",
+    "Role",
+    "ScorerInfo",
+    "ScorerKind",
+    "Span",
+    "TextLabelScores",
+    "Truncation",
+]
+
 Span = tuple[int, int]
 """Character span ``(start, end)`` into a text, end exclusive."""
 

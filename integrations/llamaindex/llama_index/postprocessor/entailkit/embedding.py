@@ -10,6 +10,8 @@ from llama_index.postprocessor.entailkit._scorer import model_name, shared_score
 
 from entailkit.errors import InvalidInputError
 
+__all__ = ["EntailkitEmbedding"]
+
 
 class EntailkitEmbedding(BaseEmbedding):
     """Mean-pooled, L2-normalised sentence embeddings from an entailkit EmbeddingScorer (or its path)."""

@@ -15,6 +15,8 @@ from entailkit.tasks.rerank import Reranker
 from entailkit.tasks.specs import CheckSpec
 from entailkit.types import GroundednessReport, SentenceCheck
 
+__all__ = ["EntailkitFaithfulnessEvaluator", "EntailkitRelevancyEvaluator", "faithfulness_feedback"]
+
 
 class EntailkitFaithfulnessEvaluator(BaseEvaluator):
     """Is every sentence of the response supported by the contexts? An entailkit GroundednessChecker.

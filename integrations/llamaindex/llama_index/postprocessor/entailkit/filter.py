@@ -15,6 +15,8 @@ from llama_index.postprocessor.entailkit._scorer import shared_scorer
 from entailkit.tasks.dedup import filter_passages
 from entailkit.types import PassageDecision
 
+__all__ = ["FLAG_KEY", "FLAG_SCORE_KEY", "EntailkitDocumentFilter"]
+
 FLAG_KEY = "entailkit_contradicts"
 """Metadata key of a flagged node: the id of the higher-ranked node it contradicts."""
 FLAG_SCORE_KEY = "entailkit_contradiction"

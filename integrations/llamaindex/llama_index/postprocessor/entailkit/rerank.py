@@ -15,6 +15,8 @@ from entailkit.errors import InvalidInputError
 from entailkit.tasks.rerank import Reranker
 from entailkit.tasks.specs import RerankSpec, fold_spec_options
 
+__all__ = ["EntailkitRerank"]
+
 dispatcher = instrument.get_dispatcher(__name__)
 
 

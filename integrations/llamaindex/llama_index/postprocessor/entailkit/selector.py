@@ -16,6 +16,8 @@ from entailkit.errors import InvalidInputError
 from entailkit.tasks.routing import DEFAULT_ROUTE_TEMPLATE, Router
 from entailkit.types import Route, RouteDecision
 
+__all__ = ["EntailkitSelector"]
+
 logger = logging.getLogger(__name__)
 
 
