@@ -17,8 +17,7 @@ from pathlib import Path
 
 from _shared import SICK_DATA, SICK_NLI, require
 
-from entailkit import load_scorer
-from entailkit.tasks.calibration import Calibrator, calibrate
+from entailkit import Calibrator, calibrate, load_scorer
 
 
 def main() -> int:

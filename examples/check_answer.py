@@ -12,8 +12,7 @@ import sys
 
 from _shared import SICK_NLI, require
 
-from entailkit import load_scorer
-from entailkit.tasks import GroundednessChecker
+from entailkit import GroundednessChecker, load_scorer
 
 CONTEXTS = [
     "Two dogs are running through a grassy field.",

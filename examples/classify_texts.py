@@ -12,8 +12,7 @@ import sys
 
 from _shared import SICK_NLI, require
 
-from entailkit import load_scorer
-from entailkit.tasks import ZeroShotClassifier
+from entailkit import ZeroShotClassifier, load_scorer
 
 TEXTS = [
     "A man is playing a guitar on stage.",

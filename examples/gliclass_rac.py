@@ -17,9 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from entailkit import load_scorer
-from entailkit.index import ExampleStore
-from entailkit.tasks.classify import ZeroShotClassifier
+from entailkit import ExampleStore, ZeroShotClassifier, load_scorer
 
 LABELS = ["sports", "business", "world", "science and technology"]
 EXAMPLES = [

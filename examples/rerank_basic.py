@@ -11,8 +11,7 @@ import sys
 
 from _shared import SICK_NLI, require
 
-from entailkit import load_scorer
-from entailkit.tasks import Reranker
+from entailkit import Reranker, load_scorer
 
 # Documents may be strings, dicts with "text" (and "metadata"), or objects such as LangChain documents.
 DOCUMENTS = [

@@ -15,8 +15,7 @@ import tempfile
 from _shared import MSMARCO, require, require_module
 
 from entailkit import Reranker, load_scorer
-from entailkit.train.cross_encoder import train_cross_encoder
-from entailkit.train.recipe import TrainConfig
+from entailkit.train import TrainConfig, train_cross_encoder
 from entailkit.train.relevance import (
     BeirData,
     dense_retrieve,

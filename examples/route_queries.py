@@ -15,9 +15,7 @@ from pathlib import Path
 
 from _shared import SICK_NLI, require, require_module
 
-from entailkit import load_scorer
-from entailkit.tasks.routing import Router
-from entailkit.types import Route
+from entailkit import Route, Router, load_scorer
 
 ROUTES = [
     Route(

@@ -13,9 +13,7 @@ import tempfile
 from _shared import SICK_NLI, require
 
 from entailkit import load_scorer
-from entailkit.train.cross_encoder import train_cross_encoder
-from entailkit.train.data import ClassificationExample, classification_to_nli
-from entailkit.train.recipe import TrainConfig
+from entailkit.train import ClassificationExample, TrainConfig, classification_to_nli, train_cross_encoder
 
 TEMPLATE = "This ticket is about {}."
 LABELS = ["billing", "login problems", "shipping"]

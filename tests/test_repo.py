@@ -108,3 +108,29 @@ def test_test_module_names_are_unique() -> None:
             clashes.append(f"{seen[path.name].relative_to(ROOT)} and {path.relative_to(ROOT)}")
         seen.setdefault(path.name, path)
     assert not clashes, f"rename one of each pair (pytest cannot import both): {clashes}"
+
+
+_DOC_IMPORT = re.compile(r"^\s*from (entailkit(?:\.[a-z_]+)+) import ([A-Za-z_][A-Za-z_0-9, ]*)$", re.M)
+
+
+def test_docs_and_examples_use_one_import_path_per_name() -> None:
+    """A name the public packages export is imported from them (``entailkit``, ``entailkit.train``,
+    ``entailkit.scorers``) in README, docs and examples, never from the module that defines it."""
+    import entailkit
+    import entailkit.scorers
+    import entailkit.train
+
+    public = {
+        **{name: "entailkit.scorers" for name in entailkit.scorers.__all__},
+        **{name: "entailkit.train" for name in entailkit.train.__all__},
+        **{name: "entailkit" for name in entailkit.__all__},
+    }
+    files = [README, *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "examples").glob("*.py"))]
+    wrong = []
+    for path in files:
+        for match in _DOC_IMPORT.finditer(path.read_text(encoding="utf-8")):
+            module = match.group(1)
+            for name in (n.strip() for n in match.group(2).split(",")):
+                if name in public and public[name] != module:
+                    wrong.append(f"{path.relative_to(ROOT)}: from {module} import {name} (use {public[name]})")
+    assert wrong == []

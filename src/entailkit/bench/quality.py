@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from entailkit.bench import data
+from entailkit.bench.peers import entailkit_pairs
 from entailkit.bench.timing import Steps
 from entailkit.scorers.loading import load_scorer
 
@@ -152,8 +153,6 @@ def model_quality(model: Path, shared: Path, *, limits: dict[str, int | None], s
         out["ag_news_rows"] = len(gold)
         steps.advance("quality: AG News")
     if scorer.info.kind == "cross-encoder":
-        from entailkit.bench.peers import entailkit_pairs
-
         pairs = data.msmarco_pairs(shared, limits.get("msmarco") or 2000)
         out["msmarco_ndcg@10"] = ndcg_from_scores(pairs, entailkit_pairs(scorer)(pairs.passages, pairs.queries))
         out["msmarco_pairs"] = len(pairs)

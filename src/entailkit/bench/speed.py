@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 
 from entailkit.bench import data, flops, peers
+from entailkit.bench.models import SIZED_CONFIGS, build_minilm_gliclass, build_sized_model
 from entailkit.bench.quality import ndcg_from_scores
 from entailkit.bench.timing import Steps, best_times, throughput
 from entailkit.scorers.loading import load_scorer
+from entailkit.tasks.groundedness import GroundednessChecker
 
 __all__ = [
     "RERANK_REFERENCE",
@@ -191,8 +193,6 @@ def _gliclass_model(opts: SpeedOptions, workdir: Path) -> tuple[Path | None, str
     if opts.gliclass_model is not None:
         return opts.gliclass_model, str(opts.gliclass_model)
     try:
-        from entailkit.bench.models import build_minilm_gliclass
-
         built = build_minilm_gliclass(workdir / "minilm-gliclass")
     except ImportError as exc:
         logger.warning("GLiClass peers skipped: %s", exc)
@@ -210,7 +210,6 @@ def groundedness_section(opts: SpeedOptions, steps: Steps, scorers: dict[str, An
         steps: The progress bar to advance.
         scorers: Peer name -> entailkit scorer to check with.
     """
-    from entailkit.tasks.groundedness import GroundednessChecker
 
     pool = data.msmarco_pairs(opts.shared, 40)
     contexts = pool.passages[:10]
@@ -239,7 +238,6 @@ def sized_section(opts: SpeedOptions, steps: Steps, workdir: Path) -> dict[str, 
         steps: The progress bar to advance.
         workdir: Where the random-weight models are written.
     """
-    from entailkit.bench.models import SIZED_CONFIGS, build_sized_model
 
     pairs = data.msmarco_pairs(opts.shared, opts.sized_pairs)
     out: dict[str, Any] = {}
