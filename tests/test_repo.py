@@ -134,3 +134,12 @@ def test_docs_and_examples_use_one_import_path_per_name() -> None:
                 if name in public and public[name] != module:
                     wrong.append(f"{path.relative_to(ROOT)}: from {module} import {name} (use {public[name]})")
     assert wrong == []
+
+
+def test_no_module_in_src_is_over_400_lines() -> None:
+    """Small modules (the architecture issue's rule): a module that grows past 400 lines is split on a seam."""
+    sizes = {
+        p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in (ROOT / "src").rglob("*.py")
+    }
+    assert {path: n for path, n in sizes.items() if n > 400} == {}

@@ -94,7 +94,14 @@ def split_pairs(inputs: Sequence[Any], kind: str = "(premise, hypothesis)") -> t
 
 
 def binary_labels(labels: Sequence[Any]) -> list[int]:
-    """0/1 labels (bools allowed) as ints, or a typed error naming the first bad one."""
+    """0/1 labels (bools allowed) as ints, or a typed error naming the first bad one.
+
+    Args:
+        labels: A list (or array) of 0 / 1 / True / False.
+
+    Raises:
+        InvalidInputError: Not a list, or an item that is not 0 or 1.
+    """
     if isinstance(labels, str) or not isinstance(labels, Sequence | np.ndarray):
         raise InvalidInputError(f"labels must be a list of 0/1 values, got {type(labels).__name__}.")
     out: list[int] = []
@@ -138,6 +145,10 @@ def as_scores(scores: Sequence[float], name: str) -> FloatArray:
 
 def scores_and_labels(scores: Sequence[float], labels: Sequence[Any]) -> tuple[FloatArray, FloatArray]:
     """Scores in [0, 1] and their 0/1 labels as float arrays of one length (``as_scores``, ``binary_labels``).
+
+    Args:
+        scores: Probabilities in [0, 1], one per label.
+        labels: 0/1 labels.
 
     Raises:
         InvalidInputError: Bad scores or labels, or lengths that differ.

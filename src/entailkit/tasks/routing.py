@@ -204,7 +204,7 @@ class Router:
     # -- fitting and evaluation --------------------------------------------------------------------
 
     def route_batch(self, queries: Sequence[str], *, show_progress: bool = False) -> list[RouteDecision]:
-        """Deprecated name of :meth:`route_many` (batch methods are named ``*_many`` on every task)."""
+        """Deprecated name of ``route_many``, with the same arguments (batch methods are ``*_many``)."""
         warnings.warn("Router.route_batch is deprecated; use route_many", DeprecationWarning, stacklevel=2)
         return self.route_many(queries, show_progress=show_progress)
 
