@@ -33,11 +33,13 @@ def test_batch_rerank_parquet_document_lists_end_to_end(
     source = tmp_path / "lists.parquet"
     pq.write_table(pa.table({"qid": list(range(25)), "query": queries, "passages": documents}), source)
     out_dir = tmp_path / "scored"
+    spec = tmp_path / "rerank.yaml"  # the task's options reach the actors through --spec
+    spec.write_text("query_template: 'Is this about {}?'\n", encoding="utf-8")
 
     result = runner.invoke(
         app,
         ["batch", "rerank", "--input", str(source), "--output", str(out_dir), "--model", str(model),
-         "--documents-column", "passages", "--batch-size", "8", "--num-actors", "1", "-q"],
+         "--documents-column", "passages", "--batch-size", "8", "--num-actors", "1", "-q", "--spec", str(spec)],
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
@@ -52,7 +54,7 @@ def test_batch_rerank_parquet_document_lists_end_to_end(
     assert "passages: null" in errors[6] and "query is empty" in errors[19]
     assert rows[6]["scores"] is None and rows[19]["ranking"] is None
     good = [i for i in range(25) if i not in errors]
-    expected = Reranker(load_scorer(model, device="cpu")).rerank_many(
+    expected = Reranker(load_scorer(model, device="cpu"), query_template="Is this about {}?").rerank_many(
         [queries[i] for i in good], [documents[i] or [] for i in good]
     )
     for i, result_i in zip(good, expected, strict=True):
@@ -71,3 +73,15 @@ def test_batch_refuses_a_non_empty_output_directory(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "not an empty directory" in result.output
+
+
+def test_batch_refuses_a_bad_spec_before_ray_starts(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"answer": "a", "contexts": ["b"]}\n', encoding="utf-8")
+    spec = tmp_path / "check.json"
+    spec.write_text('{"threshold": 0.5, "treshold": 0.7}', encoding="utf-8")
+    result = runner.invoke(
+        app, ["batch", "check", "-i", str(source), "-o", str(tmp_path / "out"), "-m", "any", "--spec", str(spec)]
+    )
+    assert result.exit_code == 2
+    assert "unknown option 'treshold'" in result.output

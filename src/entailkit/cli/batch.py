@@ -20,11 +20,13 @@ from entailkit.cli._common import (
     LabelsOption,
     ModelOption,
     MultiLabelOption,
+    SpecOption,
     SupportThresholdOption,
     emit,
     exit_on_error,
     fail,
     split_labels,
+    task_spec,
 )
 from entailkit.cli.app import app
 
@@ -206,6 +208,7 @@ def _count(ray: Any, out: str, fmt: str) -> tuple[int, int]:
 
 @batch_app.command("rerank")
 def batch_rerank(
+    ctx: typer.Context,
     input: InputOption,
     output: OutputOption,
     model: ModelOption,
@@ -225,6 +228,7 @@ def batch_rerank(
             help="Column with the retriever's score (a number, or one per document), for a model trained on top of it."
         ),
     ] = None,
+    spec: SpecOption = None,
     address: AddressOption = None,
     num_cpus: NumCpusOption = None,
     num_actors: ActorsOption = 1,
@@ -240,7 +244,9 @@ def batch_rerank(
 ) -> None:
     """Add 'score' (pairs) or 'scores' and 'ranking' (document lists), and 'error', to every row."""
     from entailkit.distributed import rerank_dataset
+    from entailkit.tasks.specs import RerankSpec
 
+    task = task_spec(ctx, RerankSpec, spec)  # --query-template over the --spec file
     run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
                gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
     _execute(
@@ -251,7 +257,7 @@ def batch_rerank(
             query_column=query_column,
             document_column=document_column,
             documents_column=documents_column,
-            query_template=query_template,
+            task=task,
             options=options,
             first_stage_column=first_stage_column,
         ),
@@ -260,6 +266,7 @@ def batch_rerank(
 
 @batch_app.command("classify")
 def batch_classify(
+    ctx: typer.Context,
     input: InputOption,
     output: OutputOption,
     model: ModelOption,
@@ -271,6 +278,7 @@ def batch_classify(
         str | None,
         typer.Option(help="Hypothesis template with one {} for the label."),
     ] = None,
+    spec: SpecOption = None,
     address: AddressOption = None,
     num_cpus: NumCpusOption = None,
     num_actors: ActorsOption = 1,
@@ -286,7 +294,9 @@ def batch_classify(
 ) -> None:
     """Add 'label', 'label_score', 'predicted', 'scores' (in --labels order) and 'error' to every row."""
     from entailkit.distributed import classify_dataset
+    from entailkit.tasks.specs import ClassifySpec
 
+    task = task_spec(ctx, ClassifySpec, spec)  # --hypothesis-template over the --spec file
     names = split_labels(labels)
     run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
                gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
@@ -299,7 +309,7 @@ def batch_classify(
             text_column=text_column,
             multi_label=multi_label,
             threshold=threshold,
-            hypothesis_template=hypothesis_template,
+            task=task,
             options=options,
         ),
     )
@@ -307,6 +317,7 @@ def batch_classify(
 
 @batch_app.command("check")
 def batch_check(
+    ctx: typer.Context,
     input: InputOption,
     output: OutputOption,
     model: ModelOption,
@@ -315,6 +326,7 @@ def batch_check(
     question_column: Annotated[str, typer.Option(help="Column with the (optional) question.")] = "question",
     threshold: SupportThresholdOption = 0.5,
     aggregate: AggregateOption = "min",
+    spec: SpecOption = None,
     address: AddressOption = None,
     num_cpus: NumCpusOption = None,
     num_actors: ActorsOption = 1,
@@ -330,7 +342,9 @@ def batch_check(
 ) -> None:
     """Add 'grounded', 'score', 'supported_fraction', 'verdicts' (JSON) and 'error' to every row."""
     from entailkit.distributed import check_dataset
+    from entailkit.tasks.specs import CheckSpec
 
+    task = task_spec(ctx, CheckSpec, spec)  # --threshold, --aggregate over the --spec file
     run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
                gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
     _execute(
@@ -341,8 +355,7 @@ def batch_check(
             answer_column=answer_column,
             contexts_column=contexts_column,
             question_column=question_column,
-            threshold=threshold,
-            aggregate=aggregate,  # type: ignore[arg-type]
+            task=task,
             options=options,
         ),
     )
