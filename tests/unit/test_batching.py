@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from entailkit.scorers.batching import PROGRESS_MIN_ITEMS, plan_batches, progress, token_windows
+from entailkit.scorers.batching import (
+    CPU_PADDING_TOLERANCE,
+    PROGRESS_MIN_ITEMS,
+    padding_tolerance_for,
+    plan_batches,
+    progress,
+    token_windows,
+)
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True)
 
@@ -43,6 +50,35 @@ def test_plan_batches_examples() -> None:
     assert plan_batches([500, 1], 8, 100) == [[0], [1]]
     # ties keep input order (stable sort)
     assert plan_batches([3, 3, 3], 2, 100) == [[0, 1], [2]]
+
+
+@FAST
+@given(st.lists(st.integers(0, 600), max_size=80), st.integers(1, 40), st.floats(0.0, 0.9), st.integers(1, 8))
+def test_padding_tolerance_bounds_the_padding_of_batches_past_min_split(
+    lengths: list[int], batch_size: int, tolerance: float, min_split: int
+) -> None:
+    batches = plan_batches(lengths, batch_size, 10**9, padding_tolerance=tolerance, min_split=min_split)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        widest = max(max(lengths[i], 1) for i in batch)
+        assert len(batch) <= batch_size
+        for position, i in enumerate(batch):  # past min_split, no item is padded by more than the tolerance
+            if position >= min_split:
+                assert widest - max(lengths[i], 1) <= tolerance * widest
+    # without a tolerance the plan is the count- and token-capped one, and never has more batches
+    assert len(plan_batches(lengths, batch_size, 10**9)) <= len(batches)
+
+
+def test_padding_tolerance_examples_and_devices() -> None:
+    lengths = [100, 95, 90, 85, 60, 58, 20, 19]
+    assert plan_batches(lengths, 32, 10**6) == [list(range(8))]
+    # 20 % tolerance after 4 items: 60 is 40 % shorter than 100 (cut), 20 is 67 % shorter than 60 (cut)
+    assert plan_batches(lengths, 32, 10**6, padding_tolerance=0.2) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert plan_batches(lengths, 32, 10**6, padding_tolerance=0.2, min_split=1) == [[0, 1, 2, 3], [4, 5], [6, 7]]
+    assert padding_tolerance_for("cpu") == padding_tolerance_for(None) == CPU_PADDING_TOLERANCE
+    torch = pytest.importorskip("torch")
+    assert padding_tolerance_for(torch.device("cpu")) == CPU_PADDING_TOLERANCE
+    assert padding_tolerance_for("cuda:0") is None and padding_tolerance_for(torch.device("mps")) is None
 
 
 def test_plan_batches_does_not_mutate() -> None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from entailkit.cli._common import BatchOption, DeviceOption, DtypeOption, ModelOption, exit_on_error
+from entailkit.cli._common import BatchOption, DeviceOption, DtypeOption, ModelOption, exit_on_error, fail
 from entailkit.cli.app import app
 from entailkit.scorers.shared import shared_scorer
 from entailkit.serve.config import ServeConfig
 
-__all__ = ["SPEC_HELP", "serve"]
+if TYPE_CHECKING:
+    from entailkit.serve.ray_options import RayServeOptions
+
+__all__ = ["SPEC_HELP", "parse_autoscale", "ray_options", "serve"]
 
 SPEC_HELP = "JSON or YAML file of the {} options the server's {} use (its spec); a request's own fields override them."
 
@@ -71,10 +74,25 @@ def serve(
     device: DeviceOption = None,
     dtype: DtypeOption = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Serve on Ray Serve replicas (extra ray-serve); the model loads in each.")
+    ] = False,
+    replicas: Annotated[int | None, typer.Option(help="With --ray: a fixed number of replicas (default 1).")] = None,
+    autoscale: Annotated[
+        str | None,
+        typer.Option(help="With --ray: MIN:MAX replicas, scaled on each replica's queue depth (not with --replicas)."),
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="With --ray: the cluster to join (auto, ray://head:10001); default a local one.")
+    ] = None,
+    threads_per_replica: Annotated[
+        int | None, typer.Option(help="With --ray: torch threads (and CPUs reserved) per replica (default 1).")
+    ] = None,
 ) -> None:
     """Serve rerank (Cohere / Jina / TEI shapes), check, classify and route over HTTP with one model."""
     from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec
 
+    on_ray = ray_options(ray, replicas, autoscale, address, threads_per_replica, device, dtype, batch_size)
     with exit_on_error():
         config = ServeConfig(
             host=host,
@@ -105,8 +123,87 @@ def serve(
         rerank = RerankSpec.load(rerank_spec) if rerank_spec is not None else None
         check = CheckSpec.load(check_spec) if check_spec is not None else None
         classify = ClassifySpec.load(classify_spec) if classify_spec is not None else None
+    if on_ray is not None:
+        from entailkit.serve import ray as ray_serve  # Ray Serve; the model loads in the replicas only
+
+        with exit_on_error():
+            served = ray_serve.run_ray_serve(
+                model, config, routes=routes, rerank=rerank, check=check, classify=classify, options=on_ray
+            )
+        typer.echo(f"serving on Ray Serve at {served.url} ({served.status()}); Ctrl-C stops", err=True)
+        try:
+            served.wait()
+        finally:
+            served.shutdown()
+        return
+    with exit_on_error():
         scorer = shared_scorer(model, device=device, dtype=dtype, batch_size=batch_size)
     from entailkit.serve.server import serve as run  # FastAPI and uvicorn
 
     with exit_on_error():
         run(scorer, config, routes=routes, rerank=rerank, check=check, classify=classify, log_level=log_level)
+
+
+def parse_autoscale(text: str) -> tuple[int, int]:
+    """``MIN:MAX`` as two ints.
+
+    Args:
+        text: The ``--autoscale`` value, e.g. ``1:4``.
+
+    Raises:
+        typer.Exit: Not two integers separated by a colon (exit 2).
+    """
+    low, sep, high = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError(text)
+        return int(low), int(high)
+    except ValueError:
+        raise fail(f"--autoscale takes MIN:MAX replicas (e.g. 1:4), got {text!r}.") from None
+
+
+def ray_options(
+    ray: bool,
+    replicas: int | None,
+    autoscale: str | None,
+    address: str | None,
+    threads_per_replica: int | None,
+    device: str | None,
+    dtype: str | None,
+    batch_size: int,
+) -> RayServeOptions | None:
+    """The Ray Serve options of ``entailkit serve --ray`` (None without ``--ray``), checked before Ray starts.
+
+    Args:
+        ray: ``--ray``.
+        replicas: ``--replicas``.
+        autoscale: ``--autoscale MIN:MAX``.
+        address: ``--address``.
+        threads_per_replica: ``--threads-per-replica``.
+        device: ``--device`` (each replica's).
+        dtype: ``--dtype``.
+        batch_size: ``--batch-size``.
+
+    Raises:
+        typer.Exit: A Ray flag without ``--ray``, ``--replicas`` with ``--autoscale``, or a bad value (exit 2).
+    """
+    given = {"--replicas": replicas, "--autoscale": autoscale, "--address": address}
+    given["--threads-per-replica"] = threads_per_replica
+    flags = [flag for flag, value in given.items() if value is not None]
+    if not ray:
+        if flags:
+            raise fail(f"{', '.join(flags)} need(s) --ray (they configure the Ray Serve replicas).")
+        return None
+    if replicas is not None and autoscale is not None:
+        raise fail("--replicas and --autoscale exclude each other: a fixed count, or MIN:MAX.")
+    from entailkit.serve.ray_options import RayServeOptions  # the task specs (numpy): not at --help
+
+    scorer_kwargs = {"device": device, "dtype": dtype, "batch_size": batch_size}
+    with exit_on_error():
+        return RayServeOptions(
+            replicas=replicas,
+            autoscale=parse_autoscale(autoscale) if autoscale is not None else None,
+            address=address,
+            threads_per_replica=threads_per_replica or 1,
+            scorer_kwargs={k: v for k, v in scorer_kwargs.items() if v is not None},
+        )

@@ -2,7 +2,8 @@
 
 Workers of a local runtime inherit the driver's environment, but workers of a cluster do not: the
 variables that change how models load (offline hub, caches, thread counts) travel in the job's or the
-operator's ``runtime_env`` instead.
+operator's ``runtime_env`` instead (``FORWARDED_ENV`` and the start of a runtime are shared with the Ray
+Serve deployment, in ``entailkit._ray_env``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from entailkit._optional import require
+from entailkit._ray_env import FORWARDED_ENV, forwarded_env, start_ray
 from entailkit.errors import InvalidInputError
 
 __all__ = [
@@ -30,17 +32,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-FORWARDED_ENV = (
-    "HF_HUB_OFFLINE",
-    "TRANSFORMERS_OFFLINE",
-    "HF_HOME",
-    "HF_HUB_CACHE",
-    "HF_HUB_DISABLE_PROGRESS_BARS",
-    "TOKENIZERS_PARALLELISM",
-    "ENTAILKIT_SHARED",
-)
-"""Driver environment variables every worker must see (when set on the driver)."""
-
 Dataset = Any
 """A ``ray.data.Dataset`` (typed as Any so that importing entailkit never needs Ray)."""
 
@@ -49,11 +40,6 @@ def ray_module() -> Any:
     """``ray`` (with ``ray.data``), or a MissingDependencyError naming ``pip install 'entailkit[ray]'``."""
     require("ray.data", extra="ray", package="ray[data]")
     return require("ray", extra="ray", package="ray[data]")
-
-
-def forwarded_env() -> dict[str, str]:
-    """The variables of ``FORWARDED_ENV`` that are set here."""
-    return {name: os.environ[name] for name in FORWARDED_ENV if name in os.environ}
 
 
 def init_ray(
@@ -82,27 +68,7 @@ def init_ray(
         InvalidInputError: ``num_cpus`` given with an ``address``.
         MissingDependencyError: Ray is not installed (``pip install 'entailkit[ray]'``).
     """
-    ray = ray_module()
-    if ray.is_initialized():
-        return False
-    env = dict(runtime_env or {})
-    env["env_vars"] = {**forwarded_env(), **dict(env.get("env_vars") or {})}
-    options: dict[str, Any] = {"runtime_env": env, "include_dashboard": False, "log_to_driver": True, **kwargs}
-    if address is None:
-        options["num_cpus"] = num_cpus or os.cpu_count() or 1
-    elif num_cpus is not None:
-        raise InvalidInputError("num_cpus applies to a local runtime only; a cluster's nodes declare their own CPUs.")
-    logger.info("starting Ray (%s)", f"address={address}" if address else f"local, {options['num_cpus']} CPUs")
-    try:
-        ray.init(address=address, **options)
-    except Exception as exc:
-        # Ray waits a fixed 30 s for a new local node to register; a busy machine can miss that.
-        if address is not None or "timed out during startup" not in str(exc):
-            raise
-        logger.warning("the local Ray runtime did not start in time (%s); retrying once", exc)
-        ray.shutdown()
-        ray.init(address=address, **options)
-    return True
+    return start_ray(ray_module(), address, num_cpus=num_cpus, runtime_env=runtime_env, **kwargs)
 
 
 def operator_runtime_env(extra: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -4,27 +4,64 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["DEFAULT_TOKEN_BUDGET", "PROGRESS_MIN_ITEMS", "plan_batches", "progress", "token_windows"]
+__all__ = [
+    "CPU_PADDING_TOLERANCE",
+    "DEFAULT_TOKEN_BUDGET",
+    "MIN_SPLIT_BATCH",
+    "PROGRESS_MIN_ITEMS",
+    "padding_tolerance_for",
+    "plan_batches",
+    "progress",
+    "token_windows",
+]
 
 T = TypeVar("T")
 
 DEFAULT_TOKEN_BUDGET = 8192
 """Padded tokens per batch when the caller gives none (batch_size x 256)."""
+CPU_PADDING_TOLERANCE = 0.2
+"""On CPU a batch ends where the next item is over 20 % shorter than its longest: a CPU pays for every padded
+token, and small pools (one rerank request of 20 passages) lose about a third of their time to padding in
+batches of 32 (measured in docs/benchmarks.md#padding-aware-batches)."""
+MIN_SPLIT_BATCH = 4
+"""Items a batch holds before the padding tolerance may end it (fewer would pay per-pass overhead)."""
 PROGRESS_MIN_ITEMS = 300
 """Progress bars appear only for jobs of at least this many items."""
 
 
-def plan_batches(lengths: Sequence[int], batch_size: int, token_budget: int) -> list[list[int]]:
+def padding_tolerance_for(device: Any) -> float | None:
+    """The padding tolerance of a scorer on ``device``: ``CPU_PADDING_TOLERANCE`` on CPU, None (off) elsewhere.
+
+    Args:
+        device: A torch device, its name, or None (CPU).
+    """
+    kind = getattr(device, "type", None) or str(device or "cpu").split(":", 1)[0]
+    return CPU_PADDING_TOLERANCE if kind == "cpu" else None
+
+
+def plan_batches(
+    lengths: Sequence[int],
+    batch_size: int,
+    token_budget: int,
+    *,
+    padding_tolerance: float | None = None,
+    min_split: int = MIN_SPLIT_BATCH,
+) -> list[list[int]]:
     """Group indices longest first so each batch holds <= batch_size items and <= token_budget padded tokens.
 
     A single item longer than the budget gets a batch of its own. Callers restore input order by index.
+    With ``padding_tolerance``, a batch of at least ``min_split`` items also ends where the next item is
+    shorter than its longest by more than that fraction, so that no item carries much padding (CPUs).
 
     Args:
         lengths: Each item's length in tokens.
         batch_size: Items per batch at most.
         token_budget: Padded tokens per batch at most (the longest item times the batch's size).
+        padding_tolerance: The largest padded fraction of an item once a batch has ``min_split`` items
+            (None: batches are capped by count and tokens only, as on GPUs).
+        min_split: Items a batch holds before ``padding_tolerance`` may end it.
 
     Returns:
         Batches of item indices, longest items first.
@@ -36,7 +73,12 @@ def plan_batches(lengths: Sequence[int], batch_size: int, token_budget: int) -> 
     for index in order:
         length = max(int(lengths[index]), 1)
         widest = max(current_max, length)
-        if current and (len(current) >= batch_size or widest * (len(current) + 1) > token_budget):
+        padded = (
+            padding_tolerance is not None
+            and len(current) >= min_split
+            and current_max - length > padding_tolerance * current_max
+        )
+        if current and (len(current) >= batch_size or widest * (len(current) + 1) > token_budget or padded):
             batches.append(current)
             current, widest = [], length
         current.append(index)

@@ -13,7 +13,7 @@ from entailkit._labels import check_labels_per_text
 from entailkit._validation import check_bool, check_choice, check_pairs, check_template, check_text, check_texts
 from entailkit.scorers import heads
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
-from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, padding_tolerance_for, plan_batches, progress
 from entailkit.scorers.pairs import (
     MIN_PREMISE_TOKENS,
     Unit,
@@ -84,6 +84,7 @@ class CrossEncoderScorer:
         self.truncation: Truncation = truncation
         self._special_tokens = int(tokenizer.num_special_tokens_to_add(pair=True))
         self._device = _model_device(model)
+        self.padding_tolerance = padding_tolerance_for(self._device)  # CPU: a batch ends where padding would grow
         self._num_labels = int(model.config.num_labels)
 
     @property
@@ -157,7 +158,9 @@ class CrossEncoderScorer:
 
     def _forward_units(self, units: Sequence[Unit], show_progress: bool) -> np.ndarray:
         """Raw logits ``(len(units), num_labels)`` in unit order, computed in length-sorted batches."""
-        batches = plan_batches([u.n_tokens for u in units], self.batch_size, self.token_budget)
+        batches = plan_batches(
+            [u.n_tokens for u in units], self.batch_size, self.token_budget, padding_tolerance=self.padding_tolerance
+        )
         out = np.zeros((len(units), self._num_labels), dtype=np.float32)
         relevance = self.head == "relevance"
         with torch.inference_mode():

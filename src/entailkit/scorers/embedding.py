@@ -13,7 +13,7 @@ from entailkit._labels import check_labels_per_text
 from entailkit._validation import check_bool, check_choice, check_pairs, check_template, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
-from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, padding_tolerance_for, plan_batches, progress
 from entailkit.scorers.heads import first_stage_values
 from entailkit.scorers.pairs import fit_windows, tokenize_texts, window_char_spans
 from entailkit.scorers.tokenizer_lock import tokenize
@@ -68,6 +68,7 @@ class EmbeddingScorer:
         self.token_budget = token_budget or max(DEFAULT_TOKEN_BUDGET, info.max_length)
         self.truncation = truncation
         self._device = next(model.parameters()).device
+        self.padding_tolerance = padding_tolerance_for(self._device)  # CPU: a batch ends where padding would grow
 
     @property
     def info(self) -> ScorerInfo:
@@ -108,7 +109,8 @@ class EmbeddingScorer:
             )
         if too_long:
             logger.info("embedding: %d text(s) cut to max_length=%d tokens.", too_long, self._info.max_length)
-        batches = plan_batches([min(n, self._info.max_length) for n in lengths], self.batch_size, self.token_budget)
+        lengths = [min(n, self._info.max_length) for n in lengths]
+        batches = plan_batches(lengths, self.batch_size, self.token_budget, padding_tolerance=self.padding_tolerance)
         with torch.inference_mode():
             for batch in progress(batches, total=len(text_list), enabled=show_progress, description="embedding"):
                 encoded = tokenize(

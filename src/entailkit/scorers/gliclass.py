@@ -28,7 +28,7 @@ from entailkit._validation import (
 from entailkit.errors import InvalidInputError
 from entailkit.scorers import gliclass_inputs as gi
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
-from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches, progress
+from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, padding_tolerance_for, plan_batches, progress
 from entailkit.scorers.gliclass_examples import normalize_examples
 from entailkit.scorers.gliclass_plan import Layout, SetResult, count_tokens, merge_logits, plan_rows
 from entailkit.scorers.heads import first_stage_values, sigmoid, softmax
@@ -121,6 +121,7 @@ class GLiClassScorer:
         self._fixed_alloc = alloc == "fixed"
         self._special = int(tokenizer.num_special_tokens_to_add(pair=False))
         self._device = next(model.parameters()).device
+        self.padding_tolerance = padding_tolerance_for(self._device)  # CPU: a batch ends where padding would grow
         self._pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
 
     @classmethod
@@ -314,7 +315,8 @@ class GLiClassScorer:
             by_count.setdefault(row.hi - row.lo, []).append(r)
         batches: list[list[int]] = []
         for members in by_count.values():
-            plan = plan_batches([len(rows[r].ids) for r in members], self.batch_size, self.token_budget)
+            lengths = [len(rows[r].ids) for r in members]
+            plan = plan_batches(lengths, self.batch_size, self.token_budget, padding_tolerance=self.padding_tolerance)
             batches.extend([members[i] for i in batch] for batch in plan)
         left = self.tokenizer.padding_side == "left"
         with torch.inference_mode():

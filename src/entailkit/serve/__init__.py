@@ -1,6 +1,7 @@
 """``entailkit serve``: an HTTP API (Cohere / Jina / TEI rerank shapes, check, classify, route) with
 dynamic micro-batching, and a Python client. Needs the ``serve`` extra (FastAPI, uvicorn, httpx) except
-for the client, which needs httpx only."""
+for the client, which needs httpx only; ``run_ray_serve`` runs the same app on Ray Serve replicas (the
+``ray-serve`` extra)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ _LAZY = {
     "BackgroundServer": "entailkit.serve.server",
     "MicroBatcher": "entailkit.serve.batcher",
     "BatchingScorer": "entailkit.serve.scoring",
+    "RayServeOptions": "entailkit.serve.ray",
+    "run_ray_serve": "entailkit.serve.ray",
 }
 
 __all__ = sorted(_LAZY)

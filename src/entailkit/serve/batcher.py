@@ -121,6 +121,11 @@ class MicroBatcher:
             self._thread = None
 
     @property
+    def alive(self) -> bool:
+        """Whether the worker thread runs (started and not stopped)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def depth(self) -> int:
         """Jobs waiting for the worker (a big job partly scored counts between its sub-calls)."""
         return len(self._pending)
