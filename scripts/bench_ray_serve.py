@@ -27,7 +27,6 @@ import statistics
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +106,7 @@ def rolling_restart(server: Any, model: Path, config: Any, requests: list[Any], 
     def redeploy() -> None:
         time.sleep(5)
         started = time.perf_counter()
-        run_ray_serve(model, replace(config, model_name="rolled"), replicas=2, threads_per_replica=1)
+        run_ray_serve(model, config.replace(model_name="rolled"), replicas=2, threads_per_replica=1)
         result["redeploy_s"] = round(time.perf_counter() - started, 1)
         result["replicas_replaced"] = not (before & set(server.replicas()))
 

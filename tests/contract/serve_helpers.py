@@ -68,9 +68,29 @@ def post_in_thread(
     return thread
 
 
-def metric_value(text: str, name: str) -> float:
-    """The value of an unlabelled sample ``name`` in Prometheus text."""
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    raise AssertionError(f"{name} not in metrics")
+def metric_samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of Prometheus text, parsed by ``prometheus_client``: (name, labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def metric_value(text: str, name: str, default: float | None = None, **labels: str) -> float:
+    """The value of the sample ``name`` with exactly ``labels`` in Prometheus text (parsed, not matched).
+
+    Args:
+        text: What ``/metrics`` answered.
+        name: The sample's name (``entailkit_requests_total``, ``entailkit_batch_pairs_count``, ...).
+        default: What a missing sample is worth; None: a missing sample fails the test.
+        **labels: The sample's labels.
+    """
+    value = metric_samples(text).get((name, frozenset(labels.items())))
+    if value is None:
+        if default is None:
+            raise AssertionError(f"{name}{labels} not in metrics")
+        return default
+    return value

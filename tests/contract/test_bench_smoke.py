@@ -83,8 +83,8 @@ def test_report_files(speed_report: dict[str, Any], tmp_path: Path) -> None:
 
 
 def test_quality_metrics_on_real_rows(tiny_models: dict[str, Path], shared_dir: Path) -> None:
+    from entailkit import metrics
     from entailkit.bench import run_quality
-    from entailkit.bench.quality import expected_calibration_error, macro_f1, ndcg_at_10
 
     for name in ("sick", "glue_rte", "ag_news", "msmarco_trecdl_subset"):
         if not (shared_dir / "data" / name).is_dir():
@@ -96,13 +96,10 @@ def test_quality_metrics_on_real_rows(tiny_models: dict[str, Path], shared_dir: 
     assert row["head"] == "nli2" and row["sick_rows"] == 8 and row["rte_rows"] == 8 and row["ag_news_rows"] == 8
     for key in ("sick_accuracy", "sick_ece", "rte_accuracy", "ag_news_macro_f1", "msmarco_ndcg@10"):
         assert 0.0 <= row[key] <= 1.0, key
-    assert ndcg_at_10(["a", "b"], {"a": 3, "b": 1}, ["a", "b"]) == pytest.approx(1.0)
-    assert ndcg_at_10(["b", "a"], {"a": 3, "b": 1}, ["a", "b"]) < 1.0
-    assert macro_f1(["x", "y"], ["x", "y"], ["x", "y"]) == 1.0 and macro_f1(["x", "y"], ["y", "x"], ["x", "y"]) == 0.0
-    import numpy as np
-
-    assert expected_calibration_error(np.array([1.0, 1.0]), np.array([True, True])) == pytest.approx(0.0)
-    assert expected_calibration_error(np.array([0.9, 0.9]), np.array([False, False])) == pytest.approx(0.9)
+    # the bench's nDCG@10 convention (exponential gains, ideal from the pool): docs/metrics.md
+    bench = {"gains": "exponential", "ideal": "pool", "pool": ["a", "b", "c"]}
+    assert metrics.ndcg_at_k(["a", "b"], {"a": 3, "b": 1, "z": 3}, **bench) == pytest.approx(1.0)
+    assert metrics.ndcg_at_k(["b", "a"], {"a": 3, "b": 1}, **bench) < 1.0
 
 
 def test_bench_cli_help() -> None:

@@ -38,3 +38,13 @@ def test_public_names_resolve() -> None:
         "assert not missing, missing"
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_server_extra_loads_only_with_the_server() -> None:
+    """pydantic-settings and prometheus-client (the serve extra) load with the server, not with entailkit or its CLI."""
+    result = _run(
+        "import entailkit, entailkit.cli, sys; "
+        "heavy = [m for m in ('pydantic_settings', 'prometheus_client', 'fastapi') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    assert result.returncode == 0, result.stderr

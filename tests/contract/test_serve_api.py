@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import CONTENT_TYPE_LATEST
+from serve_helpers import metric_samples, metric_value
 
 from entailkit import Client, GroundednessChecker, InvalidInputError, Reranker, ZeroShotClassifier
 from entailkit.serve import BackgroundServer, ServeConfig, ServerError
@@ -247,20 +249,73 @@ def test_bad_json_and_bad_fields(http: httpx.Client) -> None:
         client.rerank(QUERY, ["x" * 301])
 
 
-def test_metrics_in_prometheus_format(http: httpx.Client) -> None:
-    assert http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS}).status_code == 200
+def _samples(http: httpx.Client) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     response = http.get("/metrics")
-    assert response.headers["content-type"].startswith("text/plain")
-    text = response.text
-    assert 'entailkit_requests_total{endpoint="/v2/rerank",status="200"}' in text
-    assert 'entailkit_requests_total{endpoint="/v2/rerank",status="422"}' in text
-    assert "# TYPE entailkit_request_seconds histogram" in text
-    assert 'entailkit_request_seconds_bucket{endpoint="/v2/rerank",le="+Inf"}' in text
-    assert "entailkit_batch_pairs_count" in text and "entailkit_batch_requests_bucket" in text
-    assert "# TYPE entailkit_queue_depth gauge" in text and "entailkit_queue_depth 0" in text
-    for line in text.splitlines():  # every sample line is "name{labels} number"
-        if line and not line.startswith("#"):
-            float(line.rsplit(" ", 1)[1])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == CONTENT_TYPE_LATEST
+    return metric_samples(response.text)
+
+
+def _delta(before: dict[Any, float], after: dict[Any, float], name: str, **labels: str) -> float:
+    key = (name, frozenset(labels.items()))
+    return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+def test_metrics_count_requests_latency_and_batches(http: httpx.Client, server: BackgroundServer) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    before = _samples(http)
+    for _ in range(3):
+        assert http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS}).status_code == 200
+    assert http.post("/v2/rerank", json={"documents": DOCS}).status_code == 422
+    assert httpx.post(f"{server.url}/v2/rerank", json={"query": QUERY, "documents": DOCS}).status_code == 401
+    after = _samples(http)
+    rerank = {"endpoint": "/v2/rerank"}
+    assert _delta(before, after, "entailkit_requests_total", **rerank, status="200") == 3
+    assert _delta(before, after, "entailkit_requests_total", **rerank, status="422") == 1
+    assert _delta(before, after, "entailkit_requests_total", **rerank, status="401") == 1
+    assert _delta(before, after, "entailkit_rejected_total", reason="unauthorized") == 1
+    # the latency histogram counts every request, and its +Inf bucket equals its count
+    assert _delta(before, after, "entailkit_request_seconds_count", **rerank) == 5
+    inf = after[("entailkit_request_seconds_bucket", frozenset({**rerank, "le": "+Inf"}.items()))]
+    assert inf == after[("entailkit_request_seconds_count", frozenset(rerank.items()))]
+    # 3 scored requests of len(DOCS) pairs each, one model call or more; the 422 and 401 never reach the model
+    calls = _delta(before, after, "entailkit_batch_requests_count")
+    assert calls >= 1 and _delta(before, after, "entailkit_batch_requests_sum") == 3
+    assert _delta(before, after, "entailkit_batch_pairs_count") == calls
+    assert _delta(before, after, "entailkit_batch_pairs_sum") == 3 * len(DOCS)
+    assert _delta(before, after, "entailkit_batch_seconds_count") == calls
+    assert _delta(before, after, "entailkit_estimated_tokens_total", kind="pairs") > 0
+    assert after[("entailkit_queue_depth", frozenset())] == 0
+    assert after[("entailkit_requests_in_flight", frozenset())] == 0
+    families = {f.name: f.type for f in text_string_to_metric_families(http.get("/metrics").text)}
+    expected = {
+        "entailkit_requests": "counter",
+        "entailkit_request_seconds": "histogram",
+        "entailkit_batch_pairs": "histogram",
+        "entailkit_batch_requests": "histogram",
+        "entailkit_batch_seconds": "histogram",
+        "entailkit_estimated_tokens": "counter",
+        "entailkit_rejected": "counter",
+        "entailkit_queue_depth": "gauge",
+        "entailkit_requests_in_flight": "gauge",
+        "entailkit_open_requests": "gauge",
+        "process_resident_memory_bytes": "gauge",
+        "python_info": "gauge",
+        "python_gc_collections": "counter",
+    }
+    assert {name: families.get(name) for name in expected} == expected
+
+
+def test_each_app_counts_on_its_own_registry(scorer: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    with BackgroundServer(scorer) as first, BackgroundServer(scorer) as second:
+        assert httpx.post(f"{first.url}/v2/rerank", json={"query": QUERY, "documents": DOCS}).status_code == 200
+        one, other = (httpx.get(f"{s.url}/metrics").text for s in (first, second))
+    assert metric_value(one, "entailkit_requests_total", endpoint="/v2/rerank", status="200") == 1
+    assert metric_value(other, "entailkit_requests_total", 0.0, endpoint="/v2/rerank", status="200") == 0
+    assert REGISTRY.get_sample_value("entailkit_requests_total", {"endpoint": "/v2/rerank", "status": "200"}) is None
 
 
 @pytest.mark.real

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serve_helpers import GatedScorer
+from serve_helpers import GatedScorer, metric_value
 from typer.testing import CliRunner
 
 from entailkit import InvalidInputError
@@ -105,8 +105,10 @@ def test_work_within_the_budget_is_served(http: httpx.Client) -> None:
 
 
 def test_the_budget_counts_in_the_metrics(http: httpx.Client) -> None:
-    http.post("/v1/classify", json={"texts": ["a b"] * 7, "labels": ["x", "y", "z"]})
-    assert 'entailkit_rejected_total{reason="too_many_pairs"}' in http.get("/metrics").text
+    before = metric_value(http.get("/metrics").text, "entailkit_rejected_total", 0.0, reason="too_many_pairs")
+    assert http.post("/v1/classify", json={"texts": ["a b"] * 7, "labels": ["x", "y", "z"]}).status_code == 413
+    after = metric_value(http.get("/metrics").text, "entailkit_rejected_total", reason="too_many_pairs")
+    assert after == before + 1
 
 
 # -- a length limit on every string field ------------------------------------------------------------

@@ -67,8 +67,11 @@ def test_queued_requests_merge_and_full_queue_answers_503(scorer: Any) -> None:
         assert metric_value(metrics, "entailkit_batch_requests_count") == 2
         assert metric_value(metrics, "entailkit_batch_requests_sum") == 6
         assert metric_value(metrics, "entailkit_batch_pairs_sum") == 18
-        assert 'entailkit_rejected_total{reason="overloaded"} 1' in metrics
-        assert 'entailkit_requests_total{endpoint="/v2/rerank",status="503"} 1' in metrics
+        assert metric_value(metrics, "entailkit_rejected_total", reason="overloaded") == 1
+        assert metric_value(metrics, "entailkit_requests_total", endpoint="/v2/rerank", status="503") == 1
+        assert metric_value(metrics, "entailkit_requests_total", endpoint="/v2/rerank", status="200") == 6
+        assert metric_value(metrics, "entailkit_request_seconds_count", endpoint="/v2/rerank") == 7
+        assert metric_value(metrics, "entailkit_estimated_tokens_total", kind="pairs") > 0
         assert _health(server)["in_flight"] == 0
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import math
+import pickle
 
 import pytest
 
@@ -109,3 +111,44 @@ def test_batch_options_are_checked_and_the_device_follows_the_gpus() -> None:
     assert scorer_spec("m", BatchOptions(scorer_kwargs={"device": "cpu"}), gpus=1).kwargs["device"] == "cpu"
     with pytest.raises(InvalidInputError, match="model"):
         scorer_spec(None, BatchOptions(), gpus=0)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"num_actors": [1, 2]},
+            r"num_actors must be an int >= 1 or a \(min_size, max_size\) tuple .*, got \[1, 2\]\.",
+        ),
+        ({"num_actors": True}, "num_actors must be an int >= 1"),
+        ({"num_cpus": True}, "num_cpus must be a number > 0, got True."),
+        ({"num_cpus": "1"}, "num_cpus must be a number > 0, got '1'."),
+        ({"num_cpus": math.inf}, "num_cpus must be a number > 0, got inf."),
+        ({"num_gpus": math.nan}, "num_gpus must be None or a number >= 0, got nan."),
+        ({"rows_per_batch": 8.0}, "rows_per_batch must be None or an int >= 1, got 8.0."),
+        ({"max_retries": False}, "max_retries must be an int >= 0, got False."),
+        ({"scorer_kwargs": [("device", "cpu")]}, "scorer_kwargs must be a mapping"),
+        ({"scorer_kwargs": {1: "cpu"}}, r"scorer_kwargs must be a mapping .*\(names as str\)"),
+        ({"scorer_factory": "load"}, "scorer_factory must be a zero-argument callable returning a Scorer"),
+        ({"runtime_env": "pip"}, "runtime_env must be None or a mapping"),
+    ],
+)
+def test_batch_options_refuse_wrong_types_naming_the_option(options: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        BatchOptions(**options)  # type: ignore[arg-type]
+
+
+def test_batch_options_say_every_refusal_and_keep_the_dataclass_api() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        BatchOptions(num_cpus=0, max_retries=-1)
+    assert str(info.value) == "num_cpus must be a number > 0, got 0. max_retries must be an int >= 0, got -1."
+    with pytest.raises(TypeError):
+        BatchOptions(num_actor=2)  # type: ignore[call-arg]
+    options = BatchOptions((1, 4), 0.5, scorer_kwargs={"device": "cpu"}, runtime_env={"env_vars": {"A": "1"}})
+    assert options.num_actors == (1, 4) and options.num_cpus == 0.5 and options.scorer_kwargs == {"device": "cpu"}
+    assert pickle.loads(pickle.dumps(options)) == options and BatchOptions() == BatchOptions(1)
+    assert options.replace(max_retries=0).max_retries == 0 and options.max_retries == 3
+    with pytest.raises(InvalidInputError, match="max_retries"):
+        options.replace(max_retries=-1)
+    defaults = {name: p.default for name, p in inspect.signature(BatchOptions).parameters.items()}
+    assert defaults == {**BatchOptions().model_dump(), "scorer_kwargs": None}  # the signature's are the fields'

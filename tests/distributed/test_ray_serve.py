@@ -203,7 +203,9 @@ def test_a_replica_killed_mid_load_is_replaced_and_no_request_hangs(ray_app: Any
         thread.join(90)
     assert not any(thread.is_alive() for thread in threads), "a request hung"
     statuses = Counter(outcome for outcome, _, _ in outcomes)
-    print(f"replaced in {replaced_after:.1f} s; {served_before} requests before the kill; statuses {dict(statuses)}; {failures[:3]}")
+    print(
+        f"replaced in {replaced_after:.1f} s; {served_before} requests before the kill; statuses {dict(statuses)}; {failures[:3]}"
+    )
     assert victim not in after and len(after) == 2 and ray_app.status() == {"RUNNING": 2}
     assert set(statuses) <= {200, 500, 502, 503, 504}, statuses  # answered, or a clear 5xx: no transport error
     assert statuses[200] > served_before

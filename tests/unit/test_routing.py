@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from entailkit.errors import InvalidInputError
 from entailkit.tasks._route_knn import knn_votes
 from entailkit.tasks.calibration import Calibrator, calibrate
 from entailkit.tasks.route_fit import decide, fit_thresholds
+from entailkit.tasks.route_io import ROUTER_OPTIONS, _RoutesFile, read_routes_file
 from entailkit.tasks.route_metrics import correct
 from entailkit.tasks.routing import Router
 from entailkit.types import Route, RouteDecision
@@ -363,6 +365,29 @@ def test_routes_yaml(tmp_path: Path) -> None:
         ("routes: [{name: a}]", r"routes\[0\] needs 'name' and 'description'"),
         ("routes: [{name: a, description: b, prio: 1}]", r"unknown key\(s\) \['prio'\]"),
         ("routes: [a]", r"routes\[0\] must be a mapping"),
+        ("routes: 5", "'routes' must be a non-empty list, got int"),
+        ("routes: [{name: a, description: b}]\nfalback: other", r"unknown key\(s\) \['falback'\]; allowed: routes"),
+        ("routes: [{name: a, description: b}]\n1: x", r"unknown key\(s\) \['1'\]"),
+        ("routes: [{name: a, description: b}]\nk: '10'", "k: input should be a valid integer, got '10'"),
+        ("routes: [{name: a, description: b}]\nmulti: sometimes", "multi: input should be a valid boolean"),
+        (
+            "routes: [{name: a, description: b, examples: hello}]",
+            r"routes\[0\] \('a'\)\.examples: input should be a valid list",
+        ),
+        (
+            "routes: [{name: a, description: b, examples: [hi, 3]}]",
+            r"routes\[0\] \('a'\)\.examples\.1: input should be a valid string",
+        ),
+        (
+            "routes: [{name: a, description: b, threshold: high}]",
+            r"\('a'\)\.threshold: input should be a valid number, got 'high'",
+        ),
+        ("routes: [{name: 3, description: b}]", r"routes\[0\]\.name: input should be a valid string, got 3"),
+        (
+            "routes: [{name: a, description: b, threshold: 1.5}]",
+            r"routes\[0\] \('a'\): Route 'a' threshold must be a number in \[0, 1\]",
+        ),
+        ("routes: [{name: ' ', description: b}]", r"routes\[0\] \(' '\): Route name must be a non-empty str"),
     ],
 )
 def test_routes_yaml_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -370,6 +395,32 @@ def test_routes_yaml_errors(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(InvalidInputError, match=message):
         Router.from_routes_file(path, fake())
+
+
+def test_routes_yaml_reports_every_mistake_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_text("routes:\n  - {name: a, description: b}\n  - {name: c, descripton: d}\nk: ten\ncolour: red\n")
+    with pytest.raises(InvalidInputError) as info:
+        Router.from_routes_file(path, fake())
+    message = str(info.value)
+    assert message.startswith(f"routes file {path}: ") and message.endswith(".")
+    assert "routes[1] needs 'name' and 'description'" in message and "['descripton']" in message
+    assert "k: input should be a valid integer, got 'ten'" in message and "unknown key(s) ['colour']" in message
+
+
+def test_routes_yaml_passes_on_only_the_options_given(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_text("fallback: null\nblend_weight: 1\nroutes:\n  - {name: a, description: b, examples: }\n")
+    kwargs = read_routes_file(path)
+    assert kwargs == {"fallback": None, "blend_weight": 1.0, "routes": [Route("a", "b")]}
+
+
+def test_routes_file_options_are_the_routers() -> None:
+    """The routes file's option keys and types are the Router's keyword options (the model cannot drift)."""
+    hints = typing.get_type_hints(Router.__init__)
+    fields = {name: f.annotation for name, f in _RoutesFile.model_fields.items() if name != "routes"}
+    assert tuple(fields) == ROUTER_OPTIONS
+    assert fields == {name: hints[name] for name in ROUTER_OPTIONS}
 
 
 def test_routes_file_missing(tmp_path: Path) -> None:

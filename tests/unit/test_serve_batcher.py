@@ -14,7 +14,7 @@ from entailkit.errors import BatcherClosed, InvalidInputError, Overloaded, Reque
 from entailkit.serve.batcher import MicroBatcher, request_deadline
 from entailkit.serve.jobs import CancelToken, request_context
 from entailkit.serve.logs import RateLimitFilter, install_rate_limit
-from entailkit.serve.metrics import Histogram, ServerMetrics
+from entailkit.serve.metrics import ServerMetrics
 from entailkit.serve.scoring import BatchingScorer
 from entailkit.serve.work import estimated_windows, label_pairs
 from entailkit.tasks.rerank import Reranker
@@ -102,7 +102,7 @@ def test_queued_calls_merge_into_one_scorer_call_with_the_same_results(fake: Gat
         want = local.rerank("music", d)
         assert got.indices == want.indices and got.scores == want.scores
     assert batcher.metrics is not None
-    assert batcher.metrics.batch_requests.count() == 2
+    assert batcher.metrics.value("entailkit_batch_requests_count") == 2
 
 
 def test_a_failing_job_does_not_fail_the_jobs_merged_with_it(fake: GatedFake, batcher: MicroBatcher) -> None:
@@ -166,19 +166,31 @@ def test_deadline_and_admission_limit(fake: GatedFake, batcher: MicroBatcher) ->
     assert scorer.score_pairs([], []).items == ()
 
 
-def test_histogram_is_cumulative_and_metrics_render() -> None:
-    h = Histogram("h", "help", [1, 10])
-    for value in (0.5, 5, 5, 50):
-        h.observe(value)
-    lines = h.render()
-    assert 'h_bucket{le="1"} 1' in lines and 'h_bucket{le="10"} 3' in lines and 'h_bucket{le="+Inf"} 4' in lines
-    assert "h_count 4" in lines and "h_sum 60.5" in lines
+def test_metrics_render_prometheus_text_on_their_own_registry() -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
     metrics = ServerMetrics()
-    metrics.requests.inc('/a"b', "200")
+    for seconds in (0.004, 0.2, 0.2, 50.0):
+        metrics.request('/a"b', 200, seconds)
+    metrics.model_call(seconds=0.1, requests=3, pairs=12, tokens=40, kind="pairs")
+    metrics.reject("unauthorized")
+    metrics.drop("timeout", 6)
     metrics.gauge("depth", "queue", lambda: 3)
-    text = metrics.render()
-    assert 'entailkit_requests_total{endpoint="/a\\"b",status="200"} 1' in text
-    assert "# TYPE depth gauge\ndepth 3" in text
+    families = {f.name: f for f in text_string_to_metric_families(metrics.render().decode())}
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families.values() for s in f.samples}
+    endpoint = (("endpoint", '/a"b'),)
+    assert samples[("entailkit_requests_total", (*endpoint, ("status", "200")))] == 4
+    assert samples[("entailkit_request_seconds_count", endpoint)] == 4
+    assert samples[("entailkit_request_seconds_sum", endpoint)] == pytest.approx(50.404)
+    buckets = {dict(k[1])["le"]: v for k, v in samples.items() if k[0] == "entailkit_request_seconds_bucket"}
+    assert buckets["0.005"] == 1 and buckets["0.25"] == 3 and buckets["30.0"] == 3 and buckets["+Inf"] == 4
+    assert samples[("entailkit_batch_requests_sum", ())] == 3 and samples[("entailkit_batch_pairs_sum", ())] == 12
+    assert samples[("entailkit_estimated_tokens_total", (("kind", "pairs"),))] == 40
+    assert samples[("entailkit_rejected_total", (("reason", "unauthorized"),))] == 1
+    assert metrics.value("entailkit_dropped_pairs_total", reason="timeout") == 6
+    assert families["depth"].type == "gauge" and samples[("depth", ())] == 3
+    assert "process_cpu_seconds" in families and "python_info" in families
+    assert ServerMetrics().value("entailkit_requests_total", endpoint='/a"b', status="200") == 0.0  # its own registry
 
 
 # -- bounded sub-calls, round robin, cancellation, shutdown ------------------------------------------
@@ -265,12 +277,15 @@ def test_a_timed_out_job_drops_its_remaining_sub_calls(fake: GatedFake) -> None:
         assert fake.entered == 1  # the first sub-call is still in the model
         fake.gate.set()
         assert batcher.metrics is not None
-        _wait(lambda: batcher.metrics.dropped_pairs.value("timeout") == 6)  # type: ignore[union-attr]
+        _wait(lambda: batcher.metrics.value("entailkit_dropped_pairs_total", reason="timeout") == 6)  # type: ignore[union-attr]
         with batcher.admit():
             assert len(scorer.score_pairs(["next"], ["h"])) == 1
         # 1 sub-call of the timed-out job, then the next request: its other 3 sub-calls never ran
         assert _pair_calls(fake) == [["p0", "p1"], ["next"]]
-        assert batcher.metrics is not None and batcher.metrics.dropped_pairs.value("timeout") == 6
+        assert (
+            batcher.metrics is not None
+            and batcher.metrics.value("entailkit_dropped_pairs_total", reason="timeout") == 6
+        )
     finally:
         batcher.close()
 
@@ -298,9 +313,12 @@ def test_a_cancelled_request_frees_the_worker_at_the_next_sub_call(fake: GatedFa
         assert isinstance(out[0], RequestCancelled) and "disconnected" in str(out[0])
         fake.gate.set()
         assert batcher.metrics is not None
-        _wait(lambda: batcher.metrics.dropped_pairs.value("cancelled") == 6)  # type: ignore[union-attr]
+        _wait(lambda: batcher.metrics.value("entailkit_dropped_pairs_total", reason="cancelled") == 6)  # type: ignore[union-attr]
         assert _pair_calls(fake) == [["p0", "p1"]]
-        assert batcher.metrics is not None and batcher.metrics.dropped_pairs.value("cancelled") == 6
+        assert (
+            batcher.metrics is not None
+            and batcher.metrics.value("entailkit_dropped_pairs_total", reason="cancelled") == 6
+        )
         with pytest.raises(RequestCancelled), batcher.admit(), request_context(None, token):
             scorer.count_tokens(["later calls of a cancelled request fail at once"])
     finally:
@@ -321,7 +339,10 @@ def test_shutdown_grace_drops_work_left_and_refuses_new_requests(fake: GatedFake
         threads[0].join(10)
         assert isinstance(out[0], BatcherClosed)
         assert _pair_calls(fake) == [["p0", "p1"]]
-        assert batcher.metrics is not None and batcher.metrics.dropped_pairs.value("shutdown") == 6
+        assert (
+            batcher.metrics is not None
+            and batcher.metrics.value("entailkit_dropped_pairs_total", reason="shutdown") == 6
+        )
     finally:
         batcher.close()
 

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from entailkit.errors import InvalidInputError
+from entailkit.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg, ndcg_at_k
 from entailkit.train.data import (
     ClassificationExample,
     NLIExample,
@@ -20,7 +21,6 @@ from entailkit.train.data import (
     split_dev,
 )
 from entailkit.train.datasets import clean_mpe_premise
-from entailkit.train.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg, ndcg_at_k
 
 LABELS = ["world", "sports", "business", "science"]
 
@@ -128,7 +128,7 @@ def test_metrics() -> None:
     swapped = (1 / math.log2(2) + 3 / math.log2(3)) / (3 + 1 / math.log2(3))
     assert ndcg_at_k(["d2", "d1"], {"d1": 3.0, "d2": 1.0}) == pytest.approx(swapped)
     assert mean_ndcg({"q": ["x", "d1"]}, {"q": {"d1": 1.0}, "unjudged": {}}) == pytest.approx(1 / math.log2(3))
-    assert expected_calibration_error([[0.9, 0.1], [0.9, 0.1]], [0, 0]) == pytest.approx(0.1)
+    assert expected_calibration_error([[0.9, 0.1], [0.9, 0.1]], [0, 0], kind="top_label") == pytest.approx(0.1)
     assert expected_calibration_error([0.8, 0.2], [1, 0]) == pytest.approx(0.2)
     with pytest.raises(InvalidInputError):
         accuracy(["a"], [])

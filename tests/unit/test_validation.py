@@ -122,3 +122,28 @@ def test_check_positive_int() -> None:
     for bad in (0, -1, 2.0, True, "4"):
         with pytest.raises(InvalidInputError):
             check_positive_int(bad, "batch_size")
+
+
+def test_invalid_input_turns_a_validation_error_into_one_message() -> None:
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    from entailkit._validation import field_problems, invalid_input
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
+        size: int = Field(default=1, ge=1)
+        names: list[str] = []
+
+    with pytest.raises(ValidationError) as info:
+        Options(size=0, names=["a", 3], colour="red")  # type: ignore[call-arg]
+    problems = field_problems(info.value)
+    assert [(p.loc, p.field, p.kind, p.value) for p in problems] == [
+        (("size",), "size", "greater_than_equal", 0),
+        (("names", 1), "names.1", "string_type", 3),
+        (("colour",), "colour", "extra_forbidden", "red"),
+    ]
+    assert problems[0].message == "Input should be greater than or equal to 1"  # no final period
+    error = invalid_input(info.value, lambda p: f"{p.field} refused", prefix="bad options: ")
+    assert isinstance(error, InvalidInputError)
+    assert str(error) == "bad options: size refused; names.1 refused; colour refused."
+    assert str(invalid_input(info.value, lambda p: "same.", sep=" ")) == "same."  # said once, period not doubled

@@ -9,109 +9,65 @@ left out (a relevance head has no NLI classes; GLiClass has no pair head).
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from entailkit import metrics
 from entailkit.bench import data
 from entailkit.bench.peers import entailkit_pairs
 from entailkit.bench.timing import Steps
 from entailkit.scorers.loading import load_scorer
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "expected_calibration_error",
-    "macro_f1",
-    "model_quality",
-    "ndcg_at_10",
-    "ndcg_from_scores",
-    "run_quality",
-]
+__all__ = ["DEFAULT_LIMITS", "model_quality", "ndcg_from_scores", "run_quality"]
 
 
-def ndcg_at_10(ranked: Sequence[str], judged: Mapping[str, float], pool: Sequence[str]) -> float:
-    """nDCG@10 with gains 2**grade - 1; the ideal ranking is the best order of the candidate pool.
-
-    Args:
-        ranked: The pool's passage ids, best first.
-        judged: Passage id -> grade.
-        pool: The candidate pool (0.0 when none of it is relevant).
-    """
-    gain = [float(2 ** judged.get(doc, 0) - 1) for doc in ranked[:10]]
-    dcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(gain))
-    ideal = sorted((float(2 ** judged.get(doc, 0) - 1) for doc in pool), reverse=True)[:10]
-    idcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def ndcg_from_scores(pairs: data.RerankSet, scores: np.ndarray) -> float:
+def ndcg_from_scores(pairs: data.RerankSet, scores: np.ndarray, *, convention: str = "trec_eval") -> float:
     """Mean nDCG@10 over the queries of ``pairs`` when each pool is ranked by ``scores`` (higher first).
+
+    ``convention="trec_eval"`` (the published key ``ndcg@10``): trec_eval's ``ndcg_cut_10``, linear gains,
+    the ideal DCG of all the query's judgments. ``"pool"`` (key ``ndcg@10_pool``): gains 2**grade - 1 and
+    the ideal of the best order of the query's candidate pool, so a perfect reranker of the pool scores
+    1.0 (every pooled query averaged). See docs/metrics.md.
 
     Args:
         pairs: The query-passage pairs and their judgments.
         scores: One score per pair.
+        convention: ``"trec_eval"`` or ``"pool"``.
     """
     pools: dict[str, list[tuple[float, str]]] = {}
     for qid, pid, score in zip(pairs.query_ids, pairs.passage_ids, scores, strict=True):
         pools.setdefault(qid, []).append((float(score), pid))
-    values = []
-    for qid, pool in pools.items():
-        ranked = [pid for _, pid in sorted(pool, key=lambda item: -item[0])]
-        values.append(ndcg_at_10(ranked, pairs.qrels.get(qid, {}), [pid for _, pid in pool]))
-    return float(np.mean(values)) if values else 0.0
-
-
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
-    """ECE with equal-width bins over the confidence of the predicted class.
-
-    Args:
-        confidence: The predicted class's probability per item.
-        correct: Whether each prediction is right.
-        bins: Equal-width bins over (0, 1].
-    """
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    total, ece = len(confidence), 0.0
-    for low, high in itertools.pairwise(edges):
-        mask = (confidence > low) & (confidence <= high)
-        if mask.any():
-            ece += mask.sum() / total * abs(float(correct[mask].mean()) - float(confidence[mask].mean()))
-    return float(ece)
-
-
-def macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> float:
-    """Unweighted mean of per-label F1.
-
-    Args:
-        gold: The gold labels.
-        predicted: The predicted labels, one per gold label.
-        labels: The labels to average over.
-    """
-    scores = []
-    for label in labels:
-        tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
-        fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores))
+    run = {qid: [pid for _, pid in sorted(pool, key=lambda item: -item[0])] for qid, pool in pools.items()}
+    if convention == "trec_eval":
+        return metrics.mean_ndcg(run, pairs.qrels, 10)
+    if convention != "pool":
+        raise ValueError(f"convention must be 'trec_eval' or 'pool', got {convention!r}")
+    pool_ids = {qid: [pid for _, pid in pool] for qid, pool in pools.items()}
+    return metrics.mean_ndcg(run, pairs.qrels, 10, gains="exponential", ideal="pool", pool=pool_ids, queries="all")
 
 
 def _nli_predictions(scorer: Any, premises: list[str], hypotheses: list[str]) -> tuple[list[str], np.ndarray]:
-    """Predicted role and its probability per pair (3-way softmax, or entailment vs not on 2-way heads)."""
+    """Predicted role per pair and the ``(n, n_roles)`` probabilities (3-way softmax, or entailment vs not
+    on 2-way heads; columns in the order of ``_roles``)."""
     scores = scorer.score_pairs(premises, hypotheses)
-    roles, confidence = [], []
+    names = _roles(scorer)
+    rows = []
     for item in scores.items:
         if scorer.info.head == "nli3":
-            probs = {"entailment": item.entailment, "neutral": item.neutral, "contradiction": item.contradiction}
+            rows.append([float(item.entailment or 0.0), float(item.neutral or 0.0), float(item.contradiction or 0.0)])
         else:
-            probs = {"entailment": item.entailment, "not_entailment": 1.0 - float(item.entailment)}
-        role = max(probs, key=lambda r: float(probs[r] or 0.0))
-        roles.append(role)
-        confidence.append(float(probs[role] or 0.0))
-    return roles, np.array(confidence)
+            rows.append([float(item.entailment or 0.0), 1.0 - float(item.entailment or 0.0)])
+    probs = np.array(rows, dtype=np.float64).reshape(len(rows), len(names))
+    return [names[i] for i in probs.argmax(axis=1)], probs
+
+
+def _roles(scorer: Any) -> list[str]:
+    return (
+        ["entailment", "neutral", "contradiction"] if scorer.info.head == "nli3" else ["entailment", "not_entailment"]
+    )
 
 
 def _collapse(label: str) -> str:
@@ -131,17 +87,18 @@ def model_quality(model: Path, shared: Path, *, limits: dict[str, int | None], s
     out: dict[str, Any] = {"model": str(model), "head": scorer.info.head, "dtype": scorer.info.dtype}
     if scorer.info.head in ("nli2", "nli3"):
         premises, hypotheses, gold = data.sick_test(shared, limits.get("sick"))
-        predicted, confidence = _nli_predictions(scorer, premises, hypotheses)
+        predicted, probs = _nli_predictions(scorer, premises, hypotheses)
         if scorer.info.head == "nli2":
             gold = [_collapse(g) for g in gold]
-        correct = np.array([p == g for p, g in zip(predicted, gold, strict=True)])
-        out["sick_accuracy"] = float(correct.mean())
-        out["sick_ece"] = expected_calibration_error(confidence, correct)
+        out["sick_accuracy"] = metrics.accuracy(gold, predicted)
+        # ECE of the predicted class (torchmetrics' multiclass binning, 15 bins): docs/metrics.md
+        names = _roles(scorer)
+        out["sick_ece"] = metrics.expected_calibration_error(probs, [names.index(g) for g in gold], kind="top_label")
         out["sick_rows"] = len(gold)
         steps.advance("quality: SICK")
         premises, hypotheses, gold = data.rte_dev(shared, limits.get("rte"))
         predicted, _ = _nli_predictions(scorer, premises, hypotheses)
-        out["rte_accuracy"] = float(np.mean([_collapse(p) == g for p, g in zip(predicted, gold, strict=True)]))
+        out["rte_accuracy"] = metrics.accuracy(gold, [_collapse(p) for p in predicted])
         out["rte_rows"] = len(gold)
         steps.advance("quality: RTE")
     if scorer.info.head != "relevance":
@@ -149,12 +106,14 @@ def model_quality(model: Path, shared: Path, *, limits: dict[str, int | None], s
         labels = list(data.AG_NEWS_LABELS)
         result = scorer.score_labels(texts, labels)
         predicted = [item.labels[int(np.argmax(item.scores))] for item in result.items]
-        out["ag_news_macro_f1"] = macro_f1(gold, predicted, labels)
+        out["ag_news_macro_f1"] = metrics.macro_f1(gold, predicted, labels)
         out["ag_news_rows"] = len(gold)
         steps.advance("quality: AG News")
     if scorer.info.kind == "cross-encoder":
         pairs = data.msmarco_pairs(shared, limits.get("msmarco") or 2000)
-        out["msmarco_ndcg@10"] = ndcg_from_scores(pairs, entailkit_pairs(scorer)(pairs.passages, pairs.queries))
+        ranked = entailkit_pairs(scorer)(pairs.passages, pairs.queries)
+        out["msmarco_ndcg@10"] = ndcg_from_scores(pairs, ranked)
+        out["msmarco_ndcg@10_pool"] = ndcg_from_scores(pairs, ranked, convention="pool")
         out["msmarco_pairs"] = len(pairs)
         steps.advance("quality: MS MARCO")
     return out

@@ -127,6 +127,7 @@ def _time_pairs(
             row["speedup_cpu"] = reference["cpu_seconds"] / t["cpu_seconds"] if t["cpu_seconds"] > 0 else 0.0
         if pairs is not None:
             row["ndcg@10"] = ndcg_from_scores(pairs, np.asarray(outputs[name]))
+            row["ndcg@10_pool"] = ndcg_from_scores(pairs, np.asarray(outputs[name]), convention="pool")
         out["peers"][name] = row
     base = outputs.get("entailkit-torch")
     if base is not None:

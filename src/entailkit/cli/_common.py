@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from entailkit.errors import EntailkitError
+from entailkit import _jsonl
+from entailkit.errors import EntailkitError, InvalidInputError
 from entailkit.scorers.loading import load_scorer
 
 if TYPE_CHECKING:
@@ -139,24 +139,8 @@ def split_labels(labels: str) -> list[str]:
     return [name.strip() for name in labels.split(",") if name.strip()]
 
 
-def _open(source: str) -> TextIO:
-    """The file named ``source`` (UTF-8), or stdin for ``-``."""
-    return sys.stdin if source == "-" else Path(source).open(encoding="utf-8")
-
-
-def _non_blank(stream: TextIO) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line) for each non-blank line; closes the stream unless it is stdin."""
-    try:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield number, line
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
-
-
 def read_lines(source: str) -> Iterator[tuple[int, str]]:
-    """The non-blank lines of a file, or of stdin for ``-``, with their line numbers.
+    """The non-blank lines of a file, or of stdin for ``-``, with their line numbers (``_jsonl.read_lines``).
 
     Args:
         source: A file path, or ``-`` for stdin.
@@ -168,14 +152,13 @@ def read_lines(source: str) -> Iterator[tuple[int, str]]:
         typer.Exit: With code 2 when the file cannot be opened.
     """
     try:
-        stream = _open(source)
-    except OSError as exc:
-        raise fail(f"cannot read {source}: {exc.strerror}") from exc
-    yield from _non_blank(stream)
+        yield from _jsonl.read_lines(source)
+    except InvalidInputError as exc:
+        raise fail(str(exc)) from exc
 
 
 def read_jsonl(source: str) -> Iterator[dict[str, Any]]:
-    """Records from a JSON-lines file, or stdin for ``-``; blank lines are skipped.
+    """Records from a JSON-lines file, or stdin for ``-``; blank lines are skipped (``_jsonl.read_jsonl``).
 
     Args:
         source: A file path, or ``-`` for stdin.
@@ -184,16 +167,13 @@ def read_jsonl(source: str) -> Iterator[dict[str, Any]]:
         The JSON object of each non-blank line.
 
     Raises:
-        typer.Exit: With code 2 for a line that is not valid JSON or not a JSON object.
+        typer.Exit: With code 2 when the file cannot be opened or a line is not valid JSON or not a
+            JSON object (the message names the file and the line).
     """
-    for number, line in _non_blank(_open(source)):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise fail(f"{source}:{number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict):
-            raise fail(f"{source}:{number}: each line must be a JSON object")
-        yield record
+    try:
+        yield from _jsonl.read_jsonl(source)
+    except InvalidInputError as exc:
+        raise fail(str(exc)) from exc
 
 
 def emit(record: Any, indent: int | None = None) -> None:

@@ -5,11 +5,11 @@ Works with NLI cross-encoders (one pass per text and label) and GLiClass models 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 
+from entailkit._jsonl import json_or_none
 from entailkit.cli._common import (
     DeviceOption,
     DtypeOption,
@@ -97,9 +97,8 @@ def _read_texts(source: str, text_key: str) -> list[tuple[str, dict[str, Any]]]:
     """
     out: list[tuple[str, dict[str, Any]]] = []
     for number, line in read_lines(source):
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
+        value = json_or_none(line)
+        if value is None:
             value = line.rstrip("\r\n")
         if isinstance(value, dict):
             text = value.get(text_key)

@@ -3,26 +3,61 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from entailkit.cli._common import BatchOption, DeviceOption, DtypeOption, ModelOption, exit_on_error, fail
 from entailkit.cli.app import app
 from entailkit.scorers.shared import shared_scorer
-from entailkit.serve.config import ServeConfig
 
 if TYPE_CHECKING:
     from entailkit.serve.ray_options import RayServeOptions
 
-__all__ = ["SPEC_HELP", "parse_autoscale", "ray_options", "serve"]
+__all__ = ["CONFIG_FLAGS", "SPEC_HELP", "given_config", "parse_autoscale", "ray_options", "serve"]
+
+CONFIG_FLAGS = {
+    "host": "host",
+    "port": "port",
+    "api_key": "api_key",
+    "max_batch_wait_ms": "max_batch_wait_ms",
+    "max_batch_pairs": "max_batch_pairs",
+    "max_queue": "max_queue",
+    "request_timeout": "request_timeout_s",
+    "max_body_bytes": "max_body_bytes",
+    "max_documents": "max_documents",
+    "max_document_chars": "max_document_chars",
+    "max_labels": "max_labels",
+    "max_request_pairs": "max_request_pairs",
+    "max_query_chars": "max_query_chars",
+    "max_label_chars": "max_label_chars",
+    "max_connections": "max_connections",
+    "backlog": "backlog",
+    "body_timeout": "body_timeout_s",
+    "header_timeout": "header_timeout_s",
+    "keep_alive_timeout": "keep_alive_timeout_s",
+    "graceful_timeout": "graceful_timeout_s",
+    "log_interval": "log_interval_s",
+    "retry_after": "retry_after_s",
+    "model_name": "model_name",
+}
+"""The flags of ``entailkit serve`` that set a ServeConfig option: parameter name -> option name."""
 
 SPEC_HELP = "JSON or YAML file of the {} options the server's {} use (its spec); a request's own fields override them."
 
 
 @app.command("serve")
 def serve(
+    ctx: typer.Context,
     model: ModelOption,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="YAML, TOML or JSON file of server options (port, api_key, max_queue, ...); "
+            "the flags given and $ENTAILKIT_<OPTION> variables override it.",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs an API key.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     routes: Annotated[
@@ -66,6 +101,7 @@ def serve(
         float, typer.Option(help="At shutdown, seconds requests in flight get to finish; the rest is dropped.")
     ] = 10.0,
     log_interval: Annotated[float, typer.Option(help="At most one warning line per kind per this many s.")] = 10.0,
+    retry_after: Annotated[int, typer.Option(help="Seconds a 503 tells the client to wait (Retry-After).")] = 1,
     model_name: Annotated[
         str | None,
         typer.Option(help="The model name /health and responses report (default: the model's directory name)."),
@@ -89,35 +125,17 @@ def serve(
         int | None, typer.Option(help="With --ray: torch threads (and CPUs reserved) per replica (default 1).")
     ] = None,
 ) -> None:
-    """Serve rerank (Cohere / Jina / TEI shapes), check, classify and route over HTTP with one model."""
+    """Serve rerank (Cohere / Jina / TEI shapes), check, classify and route over HTTP with one model.
+
+    Each server option is, highest first: its flag (when given), $ENTAILKIT_<OPTION> (e.g. ENTAILKIT_MAX_QUEUE),
+    the --config file, the default shown here.
+    """
+    from entailkit.serve.config import ServeConfig  # pydantic-settings (the serve extra): not at --help
     from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec
 
     on_ray = ray_options(ray, replicas, autoscale, address, threads_per_replica, device, dtype, batch_size)
     with exit_on_error():
-        config = ServeConfig(
-            host=host,
-            port=port,
-            api_key=api_key,
-            max_batch_wait_ms=max_batch_wait_ms,
-            max_batch_pairs=max_batch_pairs,
-            max_queue=max_queue,
-            request_timeout_s=request_timeout,
-            max_body_bytes=max_body_bytes,
-            max_documents=max_documents,
-            max_document_chars=max_document_chars,
-            max_labels=max_labels,
-            max_request_pairs=max_request_pairs,
-            max_query_chars=max_query_chars,
-            max_label_chars=max_label_chars,
-            max_connections=max_connections,
-            backlog=backlog,
-            body_timeout_s=body_timeout,
-            header_timeout_s=header_timeout,
-            keep_alive_timeout_s=keep_alive_timeout,
-            graceful_timeout_s=graceful_timeout,
-            log_interval_s=log_interval,
-            model_name=model_name,
-        ).with_env_key()
+        config = ServeConfig.from_file(config_file, **given_config(ctx)).with_env_key()
         config.check_exposure()  # before loading the model: refuse fast
         # The tasks' options before the model loads: a bad file is refused fast.
         rerank = RerankSpec.load(rerank_spec) if rerank_spec is not None else None
@@ -142,6 +160,26 @@ def serve(
 
     with exit_on_error():
         run(scorer, config, routes=routes, rerank=rerank, check=check, classify=classify, log_level=log_level)
+
+
+def given_config(ctx: typer.Context) -> dict[str, Any]:
+    """The ServeConfig options of the flags given on the command line (a flag left at its default is not given).
+
+    So the environment and the ``--config`` file decide every option whose flag was not typed.
+
+    Args:
+        ctx: The running ``serve`` command's context.
+
+    Returns:
+        ``{option: value}`` for each flag of ``CONFIG_FLAGS`` given explicitly.
+    """
+    out: dict[str, Any] = {}
+    for name, option in CONFIG_FLAGS.items():
+        source = ctx.get_parameter_source(name)
+        # By name: typer may bring its own copy of click's ParameterSource enum.
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+            out[option] = ctx.params[name]
+    return out
 
 
 def parse_autoscale(text: str) -> tuple[int, int]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 
+from entailkit._jsonl import json_or_none
 from entailkit.cli._common import (
     AggregateOption,
     BatchOption,
@@ -145,9 +145,6 @@ def _read_documents(source: str) -> list[Any]:
     """
     documents: list[Any] = []
     for _, line in read_lines(source):
-        try:
-            value = json.loads(line.strip())
-        except json.JSONDecodeError:
-            value = None
+        value = json_or_none(line.strip())
         documents.append(value if isinstance(value, (str, dict)) else line.rstrip("\r\n"))
     return documents

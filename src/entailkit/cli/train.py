@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from entailkit._jsonl import read_jsonl
 from entailkit.cli._common import QuietOption, exit_on_error, fail, load
 from entailkit.cli.app import app
 from entailkit.errors import EntailkitError
@@ -249,7 +250,7 @@ def train_classify(
     if route not in ("nli", "gliclass"):
         raise fail(f"--route must be 'nli' or 'gliclass', got {route!r}")
     with exit_on_error(EntailkitError, ValueError, KeyError):
-        records = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records = list(read_jsonl(data))
         examples = [
             ClassificationExample(str(r["text"]), tuple(r["labels"]) if "labels" in r else (str(r["label"]),))
             for r in records

@@ -1,16 +1,19 @@
 """How a batch job runs on Ray: actors, resources, rows per Ray batch, retries, and how actors load the model.
 
-Nothing here imports Ray or torch; the options are plain, picklable values the job functions turn
-into ``map_batches`` arguments.
+Nothing here imports Ray or torch; the options are a frozen, picklable pydantic model, checked on the
+driver, that the job functions turn into ``map_batches`` arguments.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from entailkit._validation import FieldProblem, invalid_input
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.scorers.batching import DEFAULT_TOKEN_BUDGET, plan_batches
@@ -32,9 +35,27 @@ FORWARD_PASSES_PER_BATCH = 4
 sorting inside the actor to pay off, few enough that a retried batch or a progress step stays small."""
 
 
-@dataclass(frozen=True)
-class BatchOptions:
+_Count = Annotated[int, Field(ge=1)]
+
+_WANTED = {
+    "num_actors": "an int >= 1 or a (min_size, max_size) tuple with 1 <= min <= max",
+    "num_cpus": "a number > 0",
+    "num_gpus": "None or a number >= 0",
+    "rows_per_batch": "None or an int >= 1",
+    "max_retries": "an int >= 0",
+    "scorer_kwargs": "a mapping of load_scorer's keyword arguments (names as str)",
+    "scorer_factory": "a zero-argument callable returning a Scorer",
+    "runtime_env": "None or a mapping of Ray runtime_env fields (names as str)",
+}
+"""What each option must be, in the message that refuses it."""
+
+
+class BatchOptions(BaseModel):
     """Execution options shared by ``rerank_dataset``, ``classify_dataset`` and ``check_dataset``.
+
+    A frozen pydantic model: every option is checked when the options are made (types strictly: ``"2"`` is not
+    an int, ``True`` is not a number; numbers finite), so a bad one is refused on the driver before Ray starts,
+    as an ``InvalidInputError`` naming the option and the value given.
 
     Attributes:
         num_actors: a fixed actor pool size, or ``(min_size, max_size)`` for an autoscaling pool.
@@ -48,47 +69,89 @@ class BatchOptions:
             the ``error`` column). Actors that die are restarted by Ray and their batches resubmitted.
         scorer_kwargs: keyword arguments for ``load_scorer`` in each actor (device, dtype,
             batch_size, max_length, token_budget, kind, ...); actors load through ``shared_scorer``, so
-            the actors of one worker process share one model per (model, kwargs).
+            the actors of one worker process share one model per (model, kwargs). Held as a copy.
         scorer_factory: a picklable zero-argument callable returning a Scorer, used instead of
             ``shared_scorer(model, **scorer_kwargs)`` (custom or wrapped backends).
         runtime_env: extra Ray runtime environment for the actors (pip, working_dir, env_vars, ...);
             the Hugging Face / threading variables of the driver are forwarded in any case.
     """
 
-    num_actors: int | tuple[int, int] = 1
-    num_cpus: float = 1.0
-    num_gpus: float | None = None
-    rows_per_batch: int | None = None
-    max_retries: int = 3
-    scorer_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+    num_actors: _Count | tuple[_Count, _Count] = 1
+    num_cpus: float = Field(default=1.0, gt=0)
+    num_gpus: float | None = Field(default=None, ge=0)
+    rows_per_batch: int | None = Field(default=None, ge=1)
+    max_retries: int = Field(default=3, ge=0)
+    scorer_kwargs: Mapping[str, Any] = Field(default_factory=dict)
     scorer_factory: Callable[[], Scorer] | None = None
     runtime_env: Mapping[str, Any] | None = None
 
-    def __post_init__(self) -> None:
-        sizes = self.num_actors if isinstance(self.num_actors, tuple) else (self.num_actors, self.num_actors)
-        if (
-            len(sizes) != 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)
-            or sizes[0] > sizes[1]
-        ):
-            raise InvalidInputError(
-                f"num_actors must be an int >= 1 or a (min_size, max_size) tuple with 1 <= min <= max, "
-                f"got {self.num_actors!r}."
-            )
-        if not isinstance(self.num_cpus, (int, float)) or self.num_cpus <= 0:
-            raise InvalidInputError(f"num_cpus must be a number > 0, got {self.num_cpus!r}.")
-        if self.num_gpus is not None and (not isinstance(self.num_gpus, (int, float)) or self.num_gpus < 0):
-            raise InvalidInputError(f"num_gpus must be None or a number >= 0, got {self.num_gpus!r}.")
-        if self.rows_per_batch is not None and (
-            not isinstance(self.rows_per_batch, int) or isinstance(self.rows_per_batch, bool) or self.rows_per_batch < 1
-        ):
-            raise InvalidInputError(f"rows_per_batch must be None or an int >= 1, got {self.rows_per_batch!r}.")
-        if not isinstance(self.max_retries, int) or isinstance(self.max_retries, bool) or self.max_retries < 0:
-            raise InvalidInputError(f"max_retries must be an int >= 0, got {self.max_retries!r}.")
-        if self.scorer_factory is not None and not callable(self.scorer_factory):
-            raise InvalidInputError(
-                f"scorer_factory must be a zero-argument callable returning a Scorer, got {self.scorer_factory!r}."
-            )
+    def __init__(
+        self,
+        num_actors: int | tuple[int, int] = 1,
+        num_cpus: float = 1.0,
+        num_gpus: float | None = None,
+        rows_per_batch: int | None = None,
+        max_retries: int = 3,
+        scorer_kwargs: Mapping[str, Any] | None = None,
+        scorer_factory: Callable[[], Scorer] | None = None,
+        runtime_env: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Check and hold the options (positional in this order, as the dataclass they replace took them).
+
+        Args:
+            num_actors: An int >= 1, or ``(min_size, max_size)`` with ``1 <= min_size <= max_size``.
+            num_cpus: A number > 0.
+            num_gpus: None, or a number >= 0.
+            rows_per_batch: None, or an int >= 1.
+            max_retries: An int >= 0.
+            scorer_kwargs: A mapping with str keys (None: none).
+            scorer_factory: None, or a zero-argument callable returning a Scorer.
+            runtime_env: None, or a mapping with str keys.
+
+        Raises:
+            InvalidInputError: Each refused option, with what it must be and the value given.
+        """
+        given = {
+            "num_actors": num_actors,
+            "num_cpus": num_cpus,
+            "num_gpus": num_gpus,
+            "rows_per_batch": rows_per_batch,
+            "max_retries": max_retries,
+            "scorer_kwargs": {} if scorer_kwargs is None else scorer_kwargs,
+            "scorer_factory": scorer_factory,
+            "runtime_env": runtime_env,
+        }
+        try:
+            super().__init__(**given)
+        except ValidationError as exc:
+            raise invalid_input(exc, lambda problem: _refusal(problem, given), sep=" ") from None
+
+    def replace(self, **changes: Any) -> BatchOptions:
+        """A copy with ``changes``, checked like new options (what ``dataclasses.replace`` did).
+
+        Args:
+            **changes: Options by name.
+
+        Raises:
+            InvalidInputError: A refused value.
+            TypeError: An unknown option name.
+        """
+        return type(self)(**{**dict(self), **changes})
+
+    @field_validator("num_actors")
+    @classmethod
+    def _min_under_max(cls, value: int | tuple[int, int]) -> int | tuple[int, int]:
+        if isinstance(value, tuple) and value[0] > value[1]:
+            raise ValueError("min_size > max_size")
+        return value
+
+
+def _refusal(problem: FieldProblem, given: Mapping[str, Any]) -> str:
+    """The sentence refusing one option: what it must be and the whole value given (not pydantic's part of it)."""
+    name = str(problem.loc[0]) if problem.loc else "options"
+    return f"{name} must be {_WANTED.get(name, problem.message)}, got {given.get(name)!r:.80}."
 
 
 def rows_per_batch(pairs_per_row: float, *, batch_size: int = 32, token_budget: int | None = None) -> int:

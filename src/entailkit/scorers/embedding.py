@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from entailkit._labels import check_labels_per_text
+from entailkit._numeric import softmax
 from entailkit._validation import check_bool, check_choice, check_pairs, check_template, check_text, check_texts
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, NORMALIZATIONS, TRUNCATIONS, ExamplesArg, LabelsArg
@@ -260,11 +261,7 @@ class EmbeddingScorer:
         for i, ls in enumerate(per_text):
             cos = label_vecs[offset : offset + len(ls)] @ text_vecs[i]
             offset += len(ls)
-            if multi_label or len(ls) == 1:
-                scores = np.clip(cos, 0.0, 1.0)
-            else:
-                z = np.exp((cos - cos.max()) / 0.05)
-                scores = z / z.sum()
+            scores = np.clip(cos, 0.0, 1.0) if multi_label or len(ls) == 1 else softmax(cos / 0.05)
             items.append(
                 TextLabelScores(labels=tuple(ls), scores=tuple(float(s) for s in scores), multi_label=multi_label)
             )

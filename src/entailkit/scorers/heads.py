@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from entailkit._numeric import sigmoid, softmax
 from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion, HeadKind, Normalization, PairScores, ScorerInfo
 from entailkit.types.nli import nli_role
@@ -102,33 +103,6 @@ def _check_override(override: Mapping[str, int], kind: HeadKind, num_labels: int
             f"label_map={dict(override)} must map each of {list(needed)} to a distinct output index in 0..{num_labels - 1}."
         )
     return {role: int(mapped[role]) for role in needed}
-
-
-def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Numerically stable softmax in float64.
-
-    Args:
-        logits: The values.
-        axis: The axis to normalise over.
-    """
-    shifted = logits.astype(np.float64) - logits.max(axis=axis, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=axis, keepdims=True)  # type: ignore[no-any-return]
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Numerically stable logistic function in float64 (no overflow for large negative inputs).
-
-    Args:
-        x: The values.
-    """
-    z = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(z)
-    positive = z >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
-    exp = np.exp(z[~positive])
-    out[~positive] = exp / (1.0 + exp)
-    return out
 
 
 def contradiction_index(label_map: Mapping[str, int]) -> int:

@@ -37,6 +37,7 @@ from entailkit.serve.jobs import (
     request_deadline,
 )
 from entailkit.serve.metrics import ServerMetrics
+from entailkit.serve.work import texts_tokens
 from entailkit.types import LabelScores, PairScores
 
 logger = logging.getLogger(__name__)
@@ -307,7 +308,7 @@ class MicroBatcher:
             BatcherClosed: "shutdown",
         }
         reason = reasons.get(type(error), "failed") if error is not None else "failed"
-        self.metrics.dropped_pairs.inc(reason, amount=pairs)
+        self.metrics.drop(reason, pairs)
 
     def _execute(self, pieces: list[_Piece]) -> None:
         started = time.perf_counter()
@@ -326,9 +327,13 @@ class MicroBatcher:
             return
         finally:
             if self.metrics is not None:
-                self.metrics.batch_seconds.observe(time.perf_counter() - started)
-                self.metrics.batch_pairs.observe(sum(sum(p.job.sizes[p.start : p.end]) for p in pieces))
-                self.metrics.batch_requests.observe(len(pieces))
+                self.metrics.model_call(
+                    seconds=time.perf_counter() - started,
+                    requests=len(pieces),
+                    pairs=sum(sum(p.job.sizes[p.start : p.end]) for p in pieces),
+                    tokens=sum(texts_tokens(*(arg[p.start : p.end] for arg in p.job.args)) for p in pieces),
+                    kind=pieces[0].job.kind,
+                )
         for piece, output in zip(pieces, outputs, strict=True):
             self._deliver(piece, output)
 

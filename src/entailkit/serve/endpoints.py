@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from entailkit._optional import require
 from entailkit.errors import ApiError, InvalidInputError
 from entailkit.serve.guard import error_body
+from entailkit.serve.metrics import CONTENT_TYPE
 from entailkit.serve.payloads import rerank_payload
 from entailkit.serve.schemas import (
     CheckRequest,
@@ -227,4 +228,4 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Any:
-        return PlainTextResponse(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+        return PlainTextResponse(state.metrics.render(), media_type=CONTENT_TYPE)

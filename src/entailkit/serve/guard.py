@@ -171,7 +171,7 @@ class GuardMiddleware:
         capped = path not in UNCAPPED_PATHS
         try:
             if capped and self.max_connections is not None and self.open_requests >= self.max_connections:
-                self.metrics.rejected.inc("too_many_connections")
+                self.metrics.reject("too_many_connections")
                 message = (
                     f"the server already has {self.open_requests} requests open, its limit (--max-connections); "
                     "retry later."
@@ -204,13 +204,12 @@ class GuardMiddleware:
             finally:
                 self.open_requests -= capped
         finally:
-            self.metrics.requests.inc(endpoint, str(exchange.status or 500))
-            self.metrics.latency.observe(time.perf_counter() - started, endpoint)
+            self.metrics.request(endpoint, exchange.status or 500, time.perf_counter() - started)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, path: str, exchange: _Exchange) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         if self.api_key and path not in OPEN_PATHS and not self._authorised(headers.get("authorization", "")):
-            self.metrics.rejected.inc("unauthorized")
+            self.metrics.reject("unauthorized")
             await send_json(
                 send,
                 401,
@@ -220,7 +219,7 @@ class GuardMiddleware:
             return
         if self.is_full is not None and scope.get("method") == "POST" and self.is_full():
             # Refused before the body is read: overload costs no parsing and no memory.
-            self.metrics.rejected.inc("overloaded")
+            self.metrics.reject("overloaded")
             await send_json(
                 send,
                 503,
@@ -310,7 +309,7 @@ class GuardMiddleware:
         assert exchange.abort is not None
         status, error_type, message, reason = exchange.abort
         exchange.replaced = True
-        self.metrics.rejected.inc(reason)
+        self.metrics.reject(reason)
         await send_json(send, status, error_body(error_type, message))
 
 

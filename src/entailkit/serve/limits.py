@@ -179,7 +179,7 @@ class RequestLimits:
 
     def _refuse(self, status: int, error_type: str, message: str) -> None:
         if self.metrics is not None:
-            self.metrics.rejected.inc(error_type)
+            self.metrics.reject(error_type)
         raise ApiError(status, error_type, message)
 
     # -- one check per endpoint --------------------------------------------------------------------

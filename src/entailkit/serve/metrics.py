@@ -1,198 +1,157 @@
-"""A tiny thread-safe metrics registry rendered in the Prometheus text exposition format (version 0.0.4).
+"""The server's Prometheus metrics, on ``prometheus_client`` with one registry per app.
 
-The server needs a handful of counters, histograms and gauges; this avoids a dependency on
-``prometheus_client`` while staying readable by any Prometheus scraper.
+Each :class:`ServerMetrics` owns a :class:`prometheus_client.CollectorRegistry` (never the global one), so
+several apps in one process (tests, a notebook) count apart; the process, platform and garbage-collector
+collectors are registered on it too. ``/metrics`` serves :meth:`ServerMetrics.render`
+(``generate_latest`` of that registry, :data:`CONTENT_TYPE`).
 """
 
 from __future__ import annotations
 
-import math
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-__all__ = ["LATENCY_BUCKETS", "SIZE_BUCKETS", "Counter", "Gauge", "Histogram", "LabelValues", "ServerMetrics"]
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 
-LabelValues = tuple[str, ...]
+__all__ = ["CONTENT_TYPE", "LATENCY_BUCKETS", "SIZE_BUCKETS", "ServerMetrics"]
 
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+"""The ``Content-Type`` of :meth:`ServerMetrics.render` (the Prometheus text format)."""
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _labels(names: Sequence[str], values: Sequence[str], extra: str = "") -> str:
-    parts = [f'{n}="{_escape(v)}"' for n, v in zip(names, values, strict=True)]
-    if extra:
-        parts.append(extra)
-    return "{" + ",".join(parts) + "}" if parts else ""
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
-
-
-class Counter:
-    """A monotonically increasing count per label set."""
-
-    def __init__(self, name: str, help_text: str, label_names: Sequence[str] = ()) -> None:
-        """An empty counter (no series until the first ``inc``).
-
-        Args:
-            name: The metric name (e.g. ``entailkit_requests_total``).
-            help_text: The ``# HELP`` line.
-            label_names: The names of the labels; each series gives one value per name, in this order.
-        """
-        self.name, self.help, self.label_names = name, help_text, tuple(label_names)
-        self._values: dict[LabelValues, float] = {}
-        self._lock = threading.Lock()
-
-    def inc(self, *labels: str, amount: float = 1.0) -> None:
-        """Add ``amount`` to the series of ``labels`` (made at 0 on first use).
-
-        Args:
-            *labels: The label values, one per label name.
-            amount: How much to add.
-        """
-        with self._lock:
-            self._values[labels] = self._values.get(labels, 0.0) + amount
-
-    def value(self, *labels: str) -> float:
-        """The count of the series of ``labels`` (0.0 when it was never incremented).
-
-        Args:
-            *labels: The label values, one per label name.
-        """
-        with self._lock:
-            return self._values.get(labels, 0.0)
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        with self._lock:
-            for labels, value in sorted(self._values.items()):
-                lines.append(f"{self.name}{_labels(self.label_names, labels)} {_number(value)}")
-        return lines
-
-
-class Histogram:
-    """Cumulative buckets, sum and count per label set."""
-
-    def __init__(self, name: str, help_text: str, buckets: Sequence[float], label_names: Sequence[str] = ()) -> None:
-        """An empty histogram (no series until the first ``observe``).
-
-        Args:
-            name: The metric name (e.g. ``entailkit_request_seconds``).
-            help_text: The ``# HELP`` line.
-            buckets: The buckets' upper bounds (sorted here); ``+Inf`` is added when rendered.
-            label_names: The names of the labels; each series gives one value per name, in this order.
-        """
-        self.name, self.help, self.label_names = name, help_text, tuple(label_names)
-        self.buckets = tuple(sorted(float(b) for b in buckets))
-        self._series: dict[LabelValues, tuple[list[int], list[float]]] = {}
-        self._lock = threading.Lock()
-
-    def observe(self, value: float, *labels: str) -> None:
-        """Count ``value`` in the first bucket that holds it, and add it to the sum of ``labels``' series.
-
-        Args:
-            value: The observation (seconds, pairs, ...).
-            *labels: The label values, one per label name.
-        """
-        with self._lock:
-            counts, totals = self._series.setdefault(labels, ([0] * (len(self.buckets) + 1), [0.0]))
-            for i, bound in enumerate(self.buckets):
-                if value <= bound:
-                    counts[i] += 1
-                    break
-            else:
-                counts[-1] += 1
-            totals[0] += value
-
-    def count(self, *labels: str) -> int:
-        """The number of observations in the series of ``labels`` (0 when there were none).
-
-        Args:
-            *labels: The label values, one per label name.
-        """
-        with self._lock:
-            series = self._series.get(labels)
-            return sum(series[0]) if series else 0
-
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
-        with self._lock:
-            for labels, (counts, totals) in sorted(self._series.items()):
-                running = 0
-                for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
-                    running += count
-                    le = f'le="{_number(bound)}"'
-                    lines.append(f"{self.name}_bucket{_labels(self.label_names, labels, le)} {running}")
-                lines.append(f"{self.name}_sum{_labels(self.label_names, labels)} {_number(totals[0])}")
-                lines.append(f"{self.name}_count{_labels(self.label_names, labels)} {running}")
-        return lines
-
-
-class Gauge:
-    """A value read when the metrics are rendered (queue depth, requests in flight)."""
-
-    def __init__(self, name: str, help_text: str, read: Callable[[], float]) -> None:
-        """A gauge whose value is ``read()`` at each render.
-
-        Args:
-            name: The metric name (e.g. ``entailkit_queue_depth``).
-            help_text: The ``# HELP`` line.
-            read: Called (from the thread that renders) for the current value.
-        """
-        self.name, self.help, self.read = name, help_text, read
-
-    def render(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge", f"{self.name} {_number(self.read())}"]
-
-
 class ServerMetrics:
-    """The metrics of one server: requests, latency, batches, queue depth."""
+    """The metrics of one server: requests, latency, model calls, tokens, refusals, dropped work, gauges.
+
+    The server's modules record through the methods here (``request``, ``reject``, ``drop``, ``model_call``,
+    ``gauge``), so none of them imports ``prometheus_client``; :meth:`value` reads a sample back.
+    """
 
     def __init__(self) -> None:
+        """Fresh metrics on a registry of their own, with the process, platform and GC collectors."""
+        self.registry = CollectorRegistry(auto_describe=True)
+        reg = self.registry
         self.requests = Counter(
-            "entailkit_requests_total", "HTTP requests by endpoint and status code.", ("endpoint", "status")
+            "entailkit_requests_total",
+            "HTTP requests by endpoint and status code.",
+            ("endpoint", "status"),
+            registry=reg,
         )
         self.latency = Histogram(
-            "entailkit_request_seconds", "HTTP request latency in seconds by endpoint.", LATENCY_BUCKETS, ("endpoint",)
+            "entailkit_request_seconds",
+            "HTTP request latency in seconds by endpoint.",
+            ("endpoint",),
+            buckets=LATENCY_BUCKETS,
+            registry=reg,
         )
         self.batch_pairs = Histogram(
-            "entailkit_batch_pairs", "Pairs (or text-label pairs) per merged model call.", SIZE_BUCKETS
+            "entailkit_batch_pairs",
+            "Pairs (or text-label pairs) per merged model call.",
+            buckets=SIZE_BUCKETS,
+            registry=reg,
         )
         self.batch_requests = Histogram(
-            "entailkit_batch_requests", "Scorer calls of requests merged into one model call.", SIZE_BUCKETS
+            "entailkit_batch_requests",
+            "Scorer calls of requests merged into one model call.",
+            buckets=SIZE_BUCKETS,
+            registry=reg,
         )
-        self.batch_seconds = Histogram("entailkit_batch_seconds", "Seconds per merged model call.", LATENCY_BUCKETS)
-        self.rejected = Counter("entailkit_rejected_total", "Requests refused before scoring, by reason.", ("reason",))
+        self.batch_seconds = Histogram(
+            "entailkit_batch_seconds", "Seconds per merged model call.", buckets=LATENCY_BUCKETS, registry=reg
+        )
+        self.tokens = Counter(
+            "entailkit_estimated_tokens_total",
+            "Tokens of the texts handed to the model (premises and hypotheses; texts and labels), estimated at "
+            "4 characters per token like the request budget, by call kind (pairs, labels).",
+            ("kind",),
+            registry=reg,
+        )
+        self.rejected = Counter(
+            "entailkit_rejected_total", "Requests refused before scoring, by reason.", ("reason",), registry=reg
+        )
         self.dropped_pairs = Counter(
             "entailkit_dropped_pairs_total",
             "Pairs never scored because their request timed out, was cancelled, failed or outlived shutdown.",
             ("reason",),
+            registry=reg,
         )
-        self.gauges: list[Gauge] = []
+        ProcessCollector(registry=reg)
+        PlatformCollector(registry=reg)
+        GCCollector(registry=reg)
+
+    def request(self, endpoint: str, status: int, seconds: float) -> None:
+        """Count one finished HTTP request and its latency.
+
+        Args:
+            endpoint: The served path, or ``"other"``.
+            status: The response's status code.
+            seconds: From its first byte in to its last byte out.
+        """
+        self.requests.labels(endpoint=endpoint, status=str(status)).inc()
+        self.latency.labels(endpoint=endpoint).observe(seconds)
+
+    def reject(self, reason: str) -> None:
+        """Count a request refused before (or instead of) scoring.
+
+        Args:
+            reason: Why (``unauthorized``, ``overloaded``, ``too_many_pairs``, ``timeout``, ...).
+        """
+        self.rejected.labels(reason=reason).inc()
+
+    def drop(self, reason: str, pairs: int) -> None:
+        """Count pairs that will never be scored.
+
+        Args:
+            reason: ``timeout``, ``cancelled``, ``shutdown`` or ``failed``.
+            pairs: How many.
+        """
+        self.dropped_pairs.labels(reason=reason).inc(pairs)
+
+    def model_call(self, *, seconds: float, requests: int, pairs: int, tokens: int, kind: str) -> None:
+        """Count one merged model call.
+
+        Args:
+            seconds: How long it took.
+            requests: Scorer calls of requests merged into it.
+            pairs: Pairs (text-label pairs) in it.
+            tokens: Estimated tokens of its texts.
+            kind: ``pairs`` or ``labels``.
+        """
+        self.batch_seconds.observe(seconds)
+        self.batch_pairs.observe(pairs)
+        self.batch_requests.observe(requests)
+        self.tokens.labels(kind=kind).inc(tokens)
 
     def gauge(self, name: str, help_text: str, read: Callable[[], float]) -> None:
-        """Add a gauge, rendered after the counters and histograms.
+        """Add a gauge whose value is ``read()`` at each scrape (queue depth, requests in flight).
 
         Args:
             name: The metric name.
             help_text: The ``# HELP`` line.
-            read: Called at each render for the current value.
+            read: Called (from the thread that renders) for the current value.
         """
-        self.gauges.append(Gauge(name, help_text, read))
+        Gauge(name, help_text, registry=self.registry).set_function(read)
 
-    def render(self) -> str:
-        lines: list[str] = []
-        for metric in (self.requests, self.latency, self.batch_pairs, self.batch_requests, self.batch_seconds):
-            lines.extend(metric.render())
-        lines.extend(self.rejected.render())
-        lines.extend(self.dropped_pairs.render())
-        for gauge in self.gauges:
-            lines.extend(gauge.render())
-        return "\n".join(lines) + "\n"
+    def value(self, name: str, **labels: str) -> float:
+        """The value of the sample ``name`` with ``labels`` (0.0 when it has none yet).
+
+        Args:
+            name: A sample name as rendered (``entailkit_requests_total``, ``entailkit_batch_pairs_count``).
+            **labels: Its labels, e.g. ``endpoint="/v2/rerank", status="200"``.
+        """
+        got = self.registry.get_sample_value(name, labels)
+        return 0.0 if got is None else float(got)
+
+    def render(self) -> bytes:
+        """Every metric of the registry in the Prometheus text format (:data:`CONTENT_TYPE`)."""
+        return generate_latest(self.registry)

@@ -9,7 +9,6 @@ import logging
 import math
 import threading
 import time
-from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -138,7 +137,7 @@ class BackgroundServer:
                 a task refuses.
         """
         base = config or ServeConfig()
-        self.config = replace(base, port=port).with_env_key()
+        self.config = base.replace(port=port).with_env_key()
         self.config.check_exposure()
         self.app = create_app(scorer, self.config, routes=routes, rerank=rerank, check=check, classify=classify)
         self.server = _uvicorn_server(self.app, self.config, log_level)

@@ -251,15 +251,15 @@ class ServerState:
                     raise
                 return result
         except (Overloaded, BatcherClosed) as exc:
-            self.metrics.rejected.inc("overloaded" if isinstance(exc, Overloaded) else "closing")
+            self.metrics.reject("overloaded" if isinstance(exc, Overloaded) else "closing")
             raise ApiError(503, "overloaded", str(exc), {"Retry-After": str(self.config.retry_after_s)}) from exc
         except RequestTimeout as exc:
-            self.metrics.rejected.inc("timeout")
+            self.metrics.reject("timeout")
             raise ApiError(
                 504, "timeout", f"no result within {self.config.request_timeout_s:g} s ({exc}); retry later."
             ) from exc
         except RequestCancelled as exc:
-            self.metrics.rejected.inc("cancelled")
+            self.metrics.reject("cancelled")
             raise ApiError(499, "cancelled", str(exc)) from exc
         except InvalidInputError as exc:
             raise ApiError(422, "invalid_request", str(exc)) from exc

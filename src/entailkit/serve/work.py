@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from entailkit.scorers.pairs import MIN_PREMISE_TOKENS, WINDOW_OVERLAP
 
-__all__ = ["CHARS_PER_TOKEN", "SPECIAL_TOKENS", "estimated_tokens", "estimated_windows", "label_pairs", "pairs_of"]
+__all__ = [
+    "CHARS_PER_TOKEN",
+    "SPECIAL_TOKENS",
+    "estimated_tokens",
+    "estimated_windows",
+    "label_pairs",
+    "pairs_of",
+    "texts_tokens",
+]
 
 CHARS_PER_TOKEN = 4
 """Characters per token assumed by the estimate (English WordPiece / BPE text averages about 4 to 5)."""
@@ -29,6 +38,23 @@ def estimated_tokens(chars: int) -> int:
         chars: The text's length in characters.
     """
     return max(1, math.ceil(chars / CHARS_PER_TOKEN))
+
+
+def texts_tokens(first: Sequence[Any], second: Sequence[Any]) -> int:
+    """Estimated tokens of a model call's inputs: premises and hypotheses, or texts and their label lists.
+
+    Args:
+        first: Premises (or texts).
+        second: One hypothesis (or a list of labels) per item of ``first``.
+    """
+
+    def chars(text: Any) -> int:
+        return estimated_tokens(len(text)) if isinstance(text, str) and text else 0
+
+    return sum(
+        chars(a) + (chars(b) if isinstance(b, str) else sum(chars(label) for label in b))
+        for a, b in zip(first, second, strict=True)
+    )
 
 
 def estimated_windows(premise_chars: int, max_length: int, hypothesis_chars: int = 0) -> int:

@@ -1,6 +1,8 @@
 """Pure-numpy fitting for calibration: temperature, Platt, isotonic (PAV), ECE and precision curves.
 
-No scipy: each fit is a small convex problem (Newton with backtracking) or pool-adjacent-violators.
+No scipy: temperature and Platt are logistic regressions fitted by the one damped-Newton helper
+(``entailkit._numeric.fit_logistic``); isotonic is pool-adjacent-violators, predicting as scikit-learn's
+``IsotonicRegression(out_of_bounds="clip")`` does (pinned by tests/unit/test_logistic_parity.py).
 """
 
 from __future__ import annotations
@@ -9,6 +11,22 @@ import logging
 
 import numpy as np
 from numpy.typing import NDArray
+
+from entailkit._numeric import fit_logistic, sigmoid
+
+__all__ = [
+    "EPS",
+    "MAX_CURVE_POINTS",
+    "MIN_SLOPE",
+    "FloatArray",
+    "fit_isotonic",
+    "fit_platt",
+    "fit_temperature",
+    "log_odds",
+    "platt_targets",
+    "precision_curve",
+    "sigmoid",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -27,75 +45,57 @@ def log_odds(p: FloatArray) -> FloatArray:
     return np.asarray(np.log(q) - np.log1p(-q), dtype=np.float64)
 
 
-def sigmoid(z: FloatArray) -> FloatArray:
-    """Numerically stable logistic function."""
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
-
-
-def _nll(f: FloatArray, t: FloatArray) -> float:
-    """Binary cross-entropy of logits ``f`` against (possibly soft) targets ``t``, summed."""
-    # log(1 + e^f) - t f, written stably.
-    return float(np.sum(np.logaddexp(0.0, f) - t * f))
-
-
 def fit_temperature(z: FloatArray, y: FloatArray, *, max_iter: int = 100) -> float:
-    """The temperature T > 0 minimising the NLL of sigmoid(z / T); Newton on a = 1 / T (convex in a)."""
-    a = 1.0
-    for _ in range(max_iter):
-        p = sigmoid(a * z)
-        grad = float(np.sum((p - y) * z))
-        hess = float(np.sum(p * (1.0 - p) * z * z)) + 1e-12
-        step = grad / hess
-        current = _nll(a * z, y)
-        scale = 1.0
-        while scale > 1e-10:
-            candidate = max(a - scale * step, MIN_SLOPE)
-            if _nll(candidate * z, y) <= current + 1e-12:
-                break
-            scale /= 2.0
-        new_a = max(a - scale * step, MIN_SLOPE)
-        if abs(new_a - a) < 1e-10 * max(1.0, abs(a)):
-            a = new_a
-            break
-        a = new_a
+    """The temperature T > 0 minimising the NLL of sigmoid(z / T).
+
+    A logistic regression of ``y`` on ``z`` with no intercept (Newton on a = 1 / T, convex in a, by
+    ``fit_logistic``), started at a = 1. Being one-dimensional and convex, the fit under the bound
+    a >= MIN_SLOPE is the unbounded fit raised to the bound.
+
+    Args:
+        z: Log-odds of the raw scores.
+        y: Labels in {0, 1}.
+        max_iter: The most Newton steps.
+
+    Returns:
+        T (1 / MIN_SLOPE when the scores fall as the labels rise).
+    """
+    weights, _ = fit_logistic(z, y, fit_intercept=False, init=[1.0], max_iter=max_iter)
+    a = max(float(weights[0]), MIN_SLOPE)
     if a <= MIN_SLOPE:
         logger.warning("calibration: scores do not increase with the labels; the temperature fit is flat.")
     return 1.0 / a
 
 
-def fit_platt(z: FloatArray, y: FloatArray, *, max_iter: int = 100) -> tuple[float, float]:
-    """Platt scaling: (slope, intercept) of sigmoid(slope * z + intercept), fitted by Newton's method on
-    Platt's smoothed targets ((N+ + 1) / (N+ + 2) for positives, 1 / (N- + 2) for negatives)."""
+def platt_targets(y: FloatArray) -> FloatArray:
+    """Platt's smoothed targets: (N+ + 1) / (N+ + 2) for positives, 1 / (N- + 2) for negatives.
+
+    They keep the fit finite on separable scores and correct for the class prior (Platt, 1999).
+
+    Args:
+        y: Labels in {0, 1}.
+    """
     n_pos = float(np.sum(y))
     n_neg = float(len(y)) - n_pos
-    t = np.where(y > 0.5, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    params = np.array([1.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))])
-    design = np.stack([z, np.ones_like(z)], axis=1)
-    for _ in range(max_iter):
-        f = design @ params
-        p = sigmoid(f)
-        grad = design.T @ (p - t)
-        w = p * (1.0 - p)
-        hess = (design * w[:, None]).T @ design + 1e-12 * np.eye(2)
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = grad
-        current = _nll(f, t)
-        scale = 1.0
-        while scale > 1e-10 and _nll(design @ (params - scale * step), t) > current + 1e-12:
-            scale /= 2.0
-        new = params - scale * step
-        if float(np.max(np.abs(new - params))) < 1e-10:
-            params = new
-            break
-        params = new
-    return float(params[0]), float(params[1])
+    return np.where(y > 0.5, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+
+
+def fit_platt(z: FloatArray, y: FloatArray, *, max_iter: int = 100) -> tuple[float, float]:
+    """Platt scaling: (slope, intercept) of sigmoid(slope * z + intercept).
+
+    An unpenalised logistic regression (``fit_logistic``) of Platt's smoothed targets
+    (``platt_targets``) on ``z``, started at slope 1 and the prior log-odds.
+
+    Args:
+        z: Log-odds of the raw scores.
+        y: Labels in {0, 1}.
+        max_iter: The most Newton steps.
+    """
+    n_pos = float(np.sum(y))
+    n_neg = float(len(y)) - n_pos
+    start = [1.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))]
+    weights, intercept = fit_logistic(z, platt_targets(y), init=start, max_iter=max_iter)
+    return float(weights[0]), intercept
 
 
 def fit_isotonic(x: FloatArray, y: FloatArray) -> tuple[list[float], list[float]]:
@@ -136,19 +136,6 @@ def fit_isotonic(x: FloatArray, y: FloatArray) -> tuple[list[float], list[float]
             knots_x.append(float(unique_x[hi]))
             knots_y.append(m)
     return knots_x, knots_y
-
-
-def expected_calibration_error(probs: FloatArray, labels: FloatArray, n_bins: int = 15) -> float:
-    """ECE of positive-class probabilities: sum over equal-width bins of |positive rate - mean score|,
-    weighted by the share of items in the bin (item p falls in bin min(floor(p * n_bins), n_bins - 1))."""
-    bins = np.minimum((probs * n_bins).astype(np.int64), n_bins - 1)
-    bins = np.maximum(bins, 0)
-    counts = np.bincount(bins, minlength=n_bins).astype(np.float64)
-    conf = np.bincount(bins, weights=probs, minlength=n_bins)
-    acc = np.bincount(bins, weights=labels, minlength=n_bins)
-    nonempty = counts > 0
-    gap = np.abs(acc[nonempty] - conf[nonempty])
-    return float(np.sum(gap) / len(probs))
 
 
 def precision_curve(scores: FloatArray, labels: FloatArray) -> list[tuple[float, float, float, int]]:

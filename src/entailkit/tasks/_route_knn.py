@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from entailkit._numeric import softmax
 from entailkit.index import ExampleStore
 from entailkit.types import LabelledExample
 
@@ -38,10 +39,9 @@ def knn_votes(
         if not usable:
             continue
         sims = np.array([s for _, s in usable], dtype=np.float64)
-        weights = np.exp((sims - sims.max()) / temperature)
+        weights = softmax(sims / temperature)
         for (j, _), w in zip(usable, weights, strict=True):
             votes[i, j] += w
-        votes[i] /= weights.sum()
         has[i] = True
     return votes, has
 

@@ -9,11 +9,11 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from entailkit import metrics
 from entailkit._validation import check_pairs, check_positive_int
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_fit import FloatArray
-from entailkit.tasks._calibration_fit import expected_calibration_error as _ece
 from entailkit.types import CalibrationReport, Normalization
 
 __all__ = [
@@ -66,6 +66,11 @@ def expected_calibration_error(probs: Sequence[float], labels: Sequence[Any], n_
     if p.size == 0:
         raise InvalidInputError("expected_calibration_error needs at least one score, got none.")
     return _ece(p, y, n_bins)
+
+
+def _ece(probs: Any, labels: Any, n_bins: int) -> float:
+    """Binary ECE of checked arrays, by the one definition (``entailkit.metrics``, torchmetrics' bins)."""
+    return metrics.expected_calibration_error(probs, labels, n_bins, kind="binary")
 
 
 def split_pairs(inputs: Sequence[Any], kind: str = "(premise, hypothesis)") -> tuple[list[str], list[str]]:

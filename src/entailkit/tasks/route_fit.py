@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from entailkit import metrics
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.calibration import Calibrator, fit_calibrator
 from entailkit.tasks.route_metrics import BoolMatrix, Matrix, RouterState, top1_accuracy
@@ -207,10 +208,7 @@ def fit_thresholds(
                 continue
             best_f1, best_t = -1.0, 0.0
             for t in candidates:
-                pred = scores[:, j] >= t
-                tp = float(np.sum(pred & truth[:, j]))
-                denom = float(np.sum(pred) + np.sum(truth[:, j]))
-                f1 = 2 * tp / denom if denom else 0.0
+                f1 = metrics.f1(truth[:, j], scores[:, j] >= t, pos_label=True)
                 if f1 > best_f1 + 1e-12:
                     best_f1, best_t = f1, float(t)
             thresholds[j] = best_t

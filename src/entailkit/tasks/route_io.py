@@ -1,4 +1,9 @@
-"""Router files: the routes YAML a user writes and the JSON a fitted router saves."""
+"""Router files: the routes YAML a user writes and the JSON a fitted router saves.
+
+Both are read through pydantic models that refuse unknown keys: ``RouterFile`` (the saved JSON) and the
+private models of the routes file, whose refusals become one ``InvalidInputError`` naming the file, the key
+and the route.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from entailkit._validation import FieldProblem, field_problems, invalid_input
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.calibration import Calibrator
 from entailkit.types import Route
@@ -149,11 +155,57 @@ def load_router(path: str | Path, model: str, *, has_embedding: bool) -> dict[st
     return {"routes": [r.model_dump() for r in record.routes], "calibrator": record.calibrator, **options}
 
 
+class _RouteEntry(BaseModel):
+    """One route of a routes file, as written: its keys and their types (ranges are ``Route``'s to check)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str
+    description: str
+    examples: list[str] | None = None
+    """Example utterances for the kNN signal; an empty ``examples:`` is none."""
+    threshold: float | None = None
+
+
+_UNSET: Any = None
+"""The default of a Router option left out of a routes file: never read, as only the keys given are passed on."""
+
+
+class _RoutesFile(BaseModel):
+    """A routes file, as written: ``routes`` and any of the Router options (``ROUTER_OPTIONS``).
+
+    Types are checked strictly (``k: "10"`` is refused, not read as 10); the options' ranges and how they fit
+    the routes are the Router's to check. An option left out is not passed on, so the Router's default (or,
+    on the command line, the ``--spec`` file's value) holds: ``_UNSET`` is never read.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    routes: list[_RouteEntry] = Field(min_length=1)
+    fallback: str | None = None
+    multi: bool = _UNSET
+    hypothesis_template: str = _UNSET
+    blend_weight: float = _UNSET
+    k: int = _UNSET
+    knn_temperature: float = _UNSET
+    min_similarity: float = _UNSET
+    threshold: float | None = None
+
+
+_ROUTE_KEYS = tuple(_RouteEntry.model_fields)
+_UNKNOWN = ("extra_forbidden", "invalid_key")
+"""pydantic's error types of a key a model does not have (a misspelt name; a number, which is never a name)."""
+_FILE_SHAPE = "a list of routes or a mapping with a 'routes' list (each route: name, description, examples, threshold)"
+
+
 def read_routes_file(path: str | Path) -> dict[str, Any]:
     """Router keyword arguments from a YAML (or JSON) routes file.
 
     Either a list of routes, or a mapping with ``routes`` and any of the Router options
     (fallback, multi, hypothesis_template, blend_weight, k, knn_temperature, min_similarity, threshold).
+    Each route has ``name`` and ``description`` and optionally ``examples`` and ``threshold``. The file is
+    checked by pydantic models that forbid unknown keys (a misspelt key is refused, not ignored) and check
+    types strictly, so every mistake is reported at once, naming the file and the route.
 
     Args:
         path: The routes file.
@@ -163,7 +215,9 @@ def read_routes_file(path: str | Path) -> dict[str, Any]:
 
     Raises:
         InvalidInputError: The file cannot be read or is not valid YAML, is not a list or a mapping with a
-            non-empty ``routes`` list, has an unknown key, or a route lacks ``name`` / ``description``.
+            non-empty ``routes`` list, has an unknown key, a route lacks ``name`` / ``description``, a value
+            has the wrong type (``k: "10"``, ``examples: a text``), or a route is refused by ``Route``
+            (a blank name, a threshold out of [0, 1]).
     """
     import yaml
 
@@ -176,32 +230,50 @@ def read_routes_file(path: str | Path) -> dict[str, Any]:
     if isinstance(data, list):
         data = {"routes": data}
     if not isinstance(data, dict) or "routes" not in data:
-        raise InvalidInputError(
-            f"routes file {path} must be a list of routes or a mapping with a 'routes' list "
-            "(each route: name, description, examples, threshold)."
-        )
-    unknown = sorted(set(data) - {"routes", *ROUTER_OPTIONS})
-    if unknown:
-        raise InvalidInputError(
-            f"routes file {path} has unknown key(s) {unknown}; allowed: routes, {', '.join(ROUTER_OPTIONS)}."
-        )
-    routes = data["routes"]
-    if not isinstance(routes, list) or not routes:
-        raise InvalidInputError(f"routes file {path}: 'routes' must be a non-empty list.")
-    out = dict(data)
-    out["routes"] = [_route_from(item, i, path) for i, item in enumerate(routes)]
+        raise InvalidInputError(f"routes file {path} must be {_FILE_SHAPE}.")
+    try:
+        parsed = _RoutesFile.model_validate(data)
+    except ValidationError as exc:
+        raise _file_error(exc, data, path) from None
+    out: dict[str, Any] = {key: getattr(parsed, key) for key in data if key != "routes"}
+    out["routes"] = [_route(entry, i, path) for i, entry in enumerate(parsed.routes)]
     return out
 
 
-def _route_from(item: Any, i: int, path: str | Path) -> Route:
-    if not isinstance(item, dict):
-        raise InvalidInputError(f"routes file {path}: routes[{i}] must be a mapping, got {type(item).__name__}.")
-    allowed = {"name", "description", "examples", "threshold"}
-    unknown = sorted(set(item) - allowed)
-    if unknown or "name" not in item or "description" not in item:
-        raise InvalidInputError(
-            f"routes file {path}: routes[{i}] needs 'name' and 'description' "
-            "(optional 'examples', 'threshold')" + (f"; unknown key(s) {unknown}" if unknown else "") + "."
-        )
-    examples = item.get("examples") or []
-    return Route(item["name"], item["description"], examples, item.get("threshold"))
+def _route(entry: _RouteEntry, i: int, path: str | Path) -> Route:
+    """The ``Route`` of a checked entry; its own refusals (blank name, threshold range) name the file."""
+    try:
+        return Route(entry.name, entry.description, entry.examples or (), entry.threshold)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"routes file {path}: routes[{i}] ({entry.name!r}): {exc}") from None
+
+
+def _file_error(exc: ValidationError, data: dict[str, Any], path: str | Path) -> InvalidInputError:
+    """One message for every refusal of the file, each naming the key and, for a route, its index and name."""
+    routes = data["routes"]
+    unknown = sorted(str(p.loc[0]) for p in field_problems(exc) if p.kind in _UNKNOWN and len(p.loc) == 1)
+
+    def describe(problem: FieldProblem) -> str:
+        loc, got = problem.loc, f", got {problem.value!r:.80}"
+        msg = problem.message[:1].lower() + problem.message[1:]
+        if loc == ("routes",):
+            kind = type(routes).__name__
+            return "'routes' must be a non-empty list" + ("" if isinstance(routes, list) else f", got {kind}")
+        if len(loc) == 1 and problem.kind in _UNKNOWN:
+            return f"unknown key(s) {unknown}; allowed: routes, {', '.join(ROUTER_OPTIONS)}"
+        if len(loc) == 1:
+            return f"{loc[0]}: {msg}{got}"
+        index = int(loc[1])
+        item = routes[index]
+        if len(loc) == 2:
+            return f"routes[{index}] must be a mapping, got {type(item).__name__}"
+        if problem.kind in _UNKNOWN or problem.kind == "missing":
+            extra = sorted(str(key) for key in item if key not in _ROUTE_KEYS)
+            needs = f"routes[{index}] needs 'name' and 'description' (optional 'examples', 'threshold')"
+            return needs + (f"; unknown key(s) {extra}" if extra else "")
+        name = item.get("name")
+        where = f"routes[{index}]" + (f" ({name!r})" if isinstance(name, str) else "")
+        field = ".".join(str(part) for part in loc[2:])
+        return f"{where}.{field}: {msg}{got}"
+
+    return invalid_input(exc, describe, prefix=f"routes file {path}: ")

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from entailkit import metrics
 from entailkit.types import RouteDecision, RouteMetrics, RouterReport
 
 __all__ = [
@@ -63,7 +64,7 @@ def correct(pred: BoolMatrix, truth: BoolMatrix, multi: bool) -> NDArray[np.bool
 
 
 def per_route_metrics(pred: BoolMatrix, truth: BoolMatrix, names: Sequence[str]) -> dict[str, RouteMetrics]:
-    """Precision, recall and F1 of every route (0.0 where undefined).
+    """Precision, recall and F1 of every route (``entailkit.metrics``; 0.0 where undefined).
 
     Args:
         pred: ``(n_queries, n_routes)`` routes taken.
@@ -72,13 +73,14 @@ def per_route_metrics(pred: BoolMatrix, truth: BoolMatrix, names: Sequence[str])
     """
     out: dict[str, RouteMetrics] = {}
     for j, name in enumerate(names):
-        tp = int(np.sum(pred[:, j] & truth[:, j]))
-        predicted = int(np.sum(pred[:, j]))
-        support = int(np.sum(truth[:, j]))
-        precision = tp / predicted if predicted else 0.0
-        recall = tp / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out[name] = RouteMetrics(precision=precision, recall=recall, f1=f1, support=support, predicted=predicted)
+        taken, true = pred[:, j], truth[:, j]
+        out[name] = RouteMetrics(
+            precision=metrics.precision(true, taken, pos_label=True),
+            recall=metrics.recall(true, taken, pos_label=True),
+            f1=metrics.f1(true, taken, pos_label=True),
+            support=int(np.sum(true)),
+            predicted=int(np.sum(taken)),
+        )
     return out
 
 

@@ -13,12 +13,12 @@ from typing import Any, Literal
 import numpy as np
 
 from entailkit.errors import InvalidInputError, ModelLoadError
+from entailkit.metrics import mean_ndcg
 from entailkit.train import _common as common
 from entailkit.train import loop as train_loop
 from entailkit.train.card import RESULT_FILE, write_model_card
 from entailkit.train.data import NLI2, NLI3, NLIExample, RelevanceExample, count_labels, split_dev
 from entailkit.train.fusion import fit_fusion
-from entailkit.train.metrics import mean_ndcg
 from entailkit.train.recipe import TrainConfig
 from entailkit.types import FIRST_STAGE_CONFIG_KEY, FirstStageFusion
 

@@ -7,12 +7,12 @@ evaluation files are never part of a training pool.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from entailkit._jsonl import read_jsonl
 from entailkit.errors import InvalidInputError
 from entailkit.train.data import ClassificationExample, NLIExample, normalize_label
 
@@ -51,8 +51,7 @@ def _require_file(path: Path) -> Path:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, object]]:
-    with _require_file(path).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return list(read_jsonl(_require_file(path)))
 
 
 def clean_mpe_premise(premise: str) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from entailkit.errors import InvalidInputError
+from entailkit.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
 from entailkit.train.data import ClassificationExample, NLIExample
-from entailkit.train.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg
 
 __all__ = ["evaluate_classification", "evaluate_nli", "evaluate_reranking", "rerank_candidates"]
 
@@ -47,7 +47,7 @@ def evaluate_nli(scorer: Scorer, examples: Sequence[NLIExample], *, show_progres
         return {
             "accuracy": accuracy(gold, pred),
             "macro_f1": macro_f1(gold, pred, names),
-            "ece": expected_calibration_error(probs, y),
+            "ece": expected_calibration_error(probs, y, kind="top_label"),
             "n": float(len(examples)),
         }
     p_ent = np.asarray([s.entailment if s.entailment is not None else s.score for s in scores])
@@ -56,7 +56,10 @@ def evaluate_nli(scorer: Scorer, examples: Sequence[NLIExample], *, show_progres
     return {
         "accuracy": accuracy(gold2, pred2),
         "macro_f1": macro_f1(gold2, pred2, ["entailment", "not_entailment"]),
-        "ece": expected_calibration_error(p_ent, [int(g == "entailment") for g in gold2]),
+        # ECE of the predicted class (entailment or not), as in the 3-way branch
+        "ece": expected_calibration_error(
+            np.stack([1.0 - p_ent, p_ent], axis=1), [int(g == "entailment") for g in gold2], kind="top_label"
+        ),
         "n": float(len(examples)),
     }
 
@@ -85,7 +88,7 @@ def evaluate_reranking(
         first_stage: Query -> passage -> retriever score, fused for models trained on top of it.
 
     Returns:
-        ``ndcg@<k>`` (mean over queries with positive judgments) and ``queries``.
+        ``ndcg@<k>`` (trec_eval's ``ndcg_cut``: linear gains, mean over the judged queries) and ``queries``.
 
     Raises:
         InvalidInputError: As ``rerank_candidates``.
@@ -182,6 +185,6 @@ def evaluate_classification(
     return {
         "accuracy": accuracy(gold, pred),
         "macro_f1": macro_f1(gold, pred, list(label_names)),
-        "ece": expected_calibration_error(probs, y),
+        "ece": expected_calibration_error(probs, y, kind="top_label"),
         "n": float(len(examples)),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from entailkit._numeric import fit_logistic
 from entailkit.errors import InvalidInputError
 from entailkit.types import FirstStageFusion
 
@@ -17,7 +18,9 @@ __all__ = ["fit_fusion"]
 def fit_fusion(
     scores: np.ndarray, labels: np.ndarray, *, source: str = "first-stage retriever score", ridge: float = 1e-3
 ) -> FirstStageFusion:
-    """Logistic regression of the (soft, in [0, 1]) labels on the retriever's scores, by Newton's method.
+    """Logistic regression of the (soft, in [0, 1]) labels on the retriever's scores (``fit_logistic``).
+
+    Damped Newton from zero scale and bias, with an L2 penalty ``ridge`` on both.
 
     Args:
         scores: The retriever's score of each training pair (e.g. its cosine).
@@ -37,14 +40,5 @@ def fit_fusion(
         raise InvalidInputError(f"fit_fusion needs as many labels as scores (>0), got {x.size} and {y.size}")
     if not np.isfinite(x).all():
         raise InvalidInputError("first-stage scores must be finite numbers")
-    features = np.stack([x, np.ones_like(x)], axis=1)
-    weights = np.zeros(2)
-    for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(features @ weights)))
-        grad = features.T @ (p - y) + ridge * weights
-        hess = (features * (p * (1 - p))[:, None]).T @ features + ridge * np.eye(2)
-        step = np.linalg.solve(hess, grad)
-        weights -= step
-        if np.abs(step).max() < 1e-10:
-            break
-    return FirstStageFusion(scale=float(weights[0]), bias=float(weights[1]), source=source)
+    weights, bias = fit_logistic(x, y, ridge=ridge, init=[0.0, 0.0])
+    return FirstStageFusion(scale=float(weights[0]), bias=bias, source=source)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from entailkit import metrics
 from entailkit._optional import require
 from entailkit.errors import InvalidInputError, ModelLoadError
 from entailkit.train import _common as common
@@ -147,7 +148,9 @@ def _dev_score(
     """Dev accuracy (single-label: top label is the true one) or micro-F1 at 0.5 (multi-label)."""
     import torch
 
-    hits, tp, fp, fn = 0, 0, 0, 0
+    hits = 0
+    slots_true: list[Any] = []  # micro-F1: every valid (text, label) slot is one binary decision
+    slots_pred: list[Any] = []
     model.eval()
     with torch.inference_mode(), common.autocast(device, bf16):
         for start in range(0, len(dev), cfg.eval_batch_size):
@@ -160,15 +163,14 @@ def _dev_score(
             if multi_label:
                 predicted = (torch.sigmoid(logits) > 0.5) & valid
                 truth = (targets > 0.5) & valid
-                tp += int((predicted & truth).sum())
-                fp += int((predicted & ~truth).sum())
-                fn += int((~predicted & truth).sum())
+                slots_true.extend(truth[valid].cpu().tolist())
+                slots_pred.extend(predicted[valid].cpu().tolist())
             else:
                 best = logits.masked_fill(~valid, float("-inf")).argmax(dim=1, keepdim=True)
                 hits += int((targets.gather(1, best) > 0.5).sum())
     model.train()
     if multi_label:
-        return "micro_f1", 2 * tp / max(2 * tp + fp + fn, 1)
+        return "micro_f1", metrics.f1(slots_true, slots_pred, pos_label=True)
     return "accuracy", hits / max(len(dev), 1)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 import random
@@ -14,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from entailkit._jsonl import read_jsonl
 from entailkit.errors import InvalidInputError
 from entailkit.train.data import NLIExample, RelevanceExample
 
@@ -59,8 +59,7 @@ def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirData:
             raise InvalidInputError(f"{root / name} does not exist; is {root} a BEIR folder?")
 
     def read(name: str) -> dict[str, str]:
-        with (root / name).open(encoding="utf-8") as handle:
-            rows = [json.loads(line) for line in handle if line.strip()]
+        rows = list(read_jsonl(root / name))
         return {str(r["_id"]): " ".join(filter(None, [str(r.get("title") or ""), str(r["text"])])) for r in rows}
 
     qrels: dict[str, dict[str, float]] = {}
