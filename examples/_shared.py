@@ -23,6 +23,9 @@ SHARED = Path(os.environ.get("ENTAILKIT_SHARED") or Path(__file__).resolve().par
 SICK_NLI = SHARED / "models" / "minilm-l6-sick-nli"
 """A 3-way NLI cross-encoder (all-MiniLM-L6 fine-tuned on SICK), the model most examples use."""
 
+GENERAL_NLI = SHARED / "models" / "minilm-l6-general-nli"
+"""A 3-way NLI cross-encoder for everyday text (all-MiniLM-L6 fine-tuned on pooled NLI sets)."""
+
 SICK_DATA = SHARED / "data" / "sick" / "SICK.txt"
 """The SICK pairs (tab-separated, with the SemEval train/trial/test split)."""
 

@@ -14,6 +14,7 @@ from entailkit.errors import (
     InvalidInputError,
     MissingDependencyError,
     ModelLoadError,
+    Overloaded,
     ServerError,
 )
 from entailkit.types import (
@@ -38,6 +39,7 @@ from entailkit.types import (
     RouterReport,
     ScorerInfo,
     SentenceCheck,
+    StreamedSentence,
     TextLabelScores,
 )
 
@@ -68,10 +70,12 @@ _LAZY: dict[str, str] = {
     "expected_calibration_error": "entailkit.tasks.calibration",
     "ExampleStore": "entailkit.index",
     "Client": "entailkit.serve.client",
+    "configure_batching": "entailkit.batching.shared",
 }
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 if TYPE_CHECKING:
+    from entailkit.batching.shared import configure_batching
     from entailkit.index import ExampleStore
     from entailkit.scorers.base import Scorer
     from entailkit.scorers.cross_encoder import CrossEncoderScorer
@@ -111,6 +115,7 @@ __all__ = [
     "LabelledExample",
     "MissingDependencyError",
     "ModelLoadError",
+    "Overloaded",
     "PairScore",
     "PairScores",
     "PassageDecision",
@@ -130,12 +135,14 @@ __all__ = [
     "ScorerInfo",
     "SentenceCheck",
     "ServerError",
+    "StreamedSentence",
     "TaskSpec",
     "TextLabelScores",
     "ZeroShotClassifier",
     "__version__",
     "calibrate",
     "clear_shared_scorers",
+    "configure_batching",
     "expected_calibration_error",
     "filter_passages",
     "fit_calibrator",

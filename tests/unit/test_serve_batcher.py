@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from entailkit.batching.batcher import MicroBatcher
+from entailkit.batching.jobs import CancelToken, request_context, request_deadline
+from entailkit.batching.scoring import BatchingScorer
+from entailkit.batching.work import estimated_windows, label_pairs
 from entailkit.errors import BatcherClosed, InvalidInputError, Overloaded, RequestCancelled, RequestTimeout
-from entailkit.serve.batcher import MicroBatcher, request_deadline
-from entailkit.serve.jobs import CancelToken, request_context
 from entailkit.serve.logs import RateLimitFilter, install_rate_limit
 from entailkit.serve.metrics import ServerMetrics
-from entailkit.serve.scoring import BatchingScorer
-from entailkit.serve.work import estimated_windows, label_pairs
 from entailkit.tasks.rerank import Reranker
 from fakes import FakeScorer
 

@@ -13,6 +13,7 @@ from langchain_entailkit.embeddings import EntailkitEmbeddings
 from langchain_entailkit.groundedness import GROUNDEDNESS_EVENT, EntailkitGroundednessCheck
 from langchain_entailkit.rerank import RERANK_EVENT, EntailkitRerank
 from langchain_entailkit.router import ROUTE_EVENT, EntailkitRoutedRunnable, EntailkitRouter
+from langchain_entailkit.stream_guard import SENTENCE_EVENT, EntailkitStreamGuard
 
 __version__ = "0.1.0"
 
@@ -21,12 +22,14 @@ __all__ = [
     "GROUNDEDNESS_EVENT",
     "RERANK_EVENT",
     "ROUTE_EVENT",
+    "SENTENCE_EVENT",
     "EntailkitDocumentFilter",
     "EntailkitEmbeddings",
     "EntailkitGroundednessCheck",
     "EntailkitRerank",
     "EntailkitRoutedRunnable",
     "EntailkitRouter",
+    "EntailkitStreamGuard",
     "UngroundedAnswerError",
     "__version__",
     "clear_scorer_cache",

@@ -15,8 +15,8 @@ _LAZY = {
     "create_app": "entailkit.serve.app",
     "serve": "entailkit.serve.server",
     "BackgroundServer": "entailkit.serve.server",
-    "MicroBatcher": "entailkit.serve.batcher",
-    "BatchingScorer": "entailkit.serve.scoring",
+    "MicroBatcher": "entailkit.batching.batcher",
+    "BatchingScorer": "entailkit.batching.scoring",
     "RayServeOptions": "entailkit.serve.ray",
     "run_ray_serve": "entailkit.serve.ray",
 }

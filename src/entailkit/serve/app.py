@@ -1,7 +1,7 @@
 """The ASGI application: FastAPI with the endpoints of :mod:`entailkit.serve.endpoints`, behind the guard.
 
 No scoring happens here: every endpoint calls a task (Reranker, GroundednessChecker, ZeroShotClassifier,
-Router) built on a :class:`~entailkit.serve.scoring.BatchingScorer`, in a worker thread (off the event
+Router) built on a :class:`~entailkit.batching.scoring.BatchingScorer`, in a worker thread (off the event
 loop), inside one of ``max_queue`` admission slots and under the request deadline; what the endpoints
 share is the :class:`~entailkit.serve.state.ServerState` built by :func:`~entailkit.serve.state.build_state`.
 """

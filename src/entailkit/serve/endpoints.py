@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -14,6 +15,7 @@ from entailkit.serve.metrics import CONTENT_TYPE
 from entailkit.serve.payloads import rerank_payload
 from entailkit.serve.schemas import (
     CheckRequest,
+    CheckStreamRequest,
     ClassifyRequest,
     FullRerankRequest,
     RerankRequest,
@@ -38,6 +40,7 @@ ENDPOINTS = frozenset(
         "/rerank",
         "/v1/classify",
         "/v1/check",
+        "/v1/check/stream",
         "/v1/route",
         "/health",
         "/metrics",
@@ -178,6 +181,24 @@ def install(app: FastAPI, state: ServerState) -> None:
         dumped: dict[str, Any] = report.model_dump(mode="json")
         return dumped
 
+    @app.post("/v1/check/stream", tags=["tasks"], summary="Groundedness sentence by sentence, as NDJSON lines")
+    async def check_stream(body: CheckStreamRequest) -> Any:
+        if (body.answer is None) == (body.chunks is None):
+            raise ApiError(422, "invalid_request", "give exactly one of 'answer' (a str) or 'chunks' (a list of str).")
+        chunks = [body.answer] if body.answer is not None else list(body.chunks or [])
+        state.limits.check("".join(chunks), body.contexts, body.question)
+        try:
+            checker = state.check_task.get(
+                threshold=body.threshold,
+                contradiction_threshold=body.contradiction_threshold,
+                aggregate=body.aggregate,
+            )
+        except InvalidInputError as exc:
+            raise ApiError(422, "invalid_request", str(exc)) from exc
+        return responses.StreamingResponse(
+            _check_lines(state, checker, chunks, body), media_type="application/x-ndjson"
+        )
+
     @app.post("/v1/classify", tags=["tasks"], summary="Zero-shot classification")
     async def classify(body: ClassifyRequest) -> dict[str, Any]:
         state.limits.classify(body.texts, body.labels, body.hypothesis_template)
@@ -229,3 +250,42 @@ def install(app: FastAPI, state: ServerState) -> None:
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Any:
         return PlainTextResponse(state.metrics.render(), media_type=CONTENT_TYPE)
+
+
+async def _check_lines(state: ServerState, checker: Any, chunks: list[str], body: CheckStreamRequest) -> Any:
+    """NDJSON lines of a streaming check: ``{"type": "sentence", ...}`` per sentence as soon as it is scored
+    (a ``StreamedSentence``), then ``{"type": "report", "report": ...}``, or ``{"type": "error", "error": ...}``
+    when the check fails once the response has started (overloaded, timed out, cancelled).
+
+    The whole stream runs as one task call (``state.run``: one admission slot, the request's deadline and
+    cancel token, the server's batching scorer); each verdict is handed to the event loop as it is made.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def work() -> Any:
+        stream = checker.stream(iter(chunks), body.contexts, policy=body.policy, question=body.question)
+        for item in stream:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        return stream.report
+
+    def line(payload: dict[str, Any]) -> bytes:
+        return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+
+    task = asyncio.ensure_future(state.run(work))
+    try:
+        while not (task.done() and queue.empty()):
+            get = asyncio.ensure_future(queue.get())
+            await asyncio.wait({get, task}, return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                get.cancel()
+                continue
+            yield line({"type": "sentence", **get.result().model_dump(mode="json")})
+        try:
+            report = task.result()
+        except ApiError as exc:
+            yield line({"type": "error", **error_body(exc.error_type, exc.message)})
+            return
+        yield line({"type": "report", "report": report.model_dump(mode="json")})
+    finally:
+        task.cancel()

@@ -1,7 +1,7 @@
 """ASGI middleware in front of every endpoint: request cap, API key, body size and time limits, JSON errors.
 
 It runs before FastAPI parses anything, so a refused request (too many open, unauthenticated, oversized,
-too slow) costs no parsing. It also gives each request a :class:`~entailkit.serve.jobs.CancelToken`
+too slow) costs no parsing. It also gives each request a :class:`~entailkit.batching.jobs.CancelToken`
 (read by the endpoints through :func:`current_cancel_token`) that is cancelled when the client
 disconnects before its response, and it closes the connection after every 5xx, 408 and 413 so that a
 keep-alive client never sends its next request into a connection the server is dropping.
@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from entailkit.serve.jobs import CancelToken
+from entailkit.batching.jobs import CancelToken
 from entailkit.serve.metrics import ServerMetrics
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Each endpoint calls one method here before it queues anything, so an oversized request costs a scan of
 its strings and nothing else. Every refusal uses the API's error shape and names the field and the
-option that raises the limit. Work is counted in estimated pairs (:mod:`entailkit.serve.work`).
+option that raises the limit. Work is counted in estimated pairs (:mod:`entailkit.batching.work`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from entailkit._documents import find_text
+from entailkit.batching.work import label_pairs, pairs_of
 from entailkit.errors import ApiError
 from entailkit.serve.config import ServeConfig
 from entailkit.serve.metrics import ServerMetrics
-from entailkit.serve.work import label_pairs, pairs_of
 from entailkit.tasks.sentences import split_sentences
 
 __all__ = ["QUERY_TEMPLATE_CHARS", "RequestLimits"]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "NAME_CHARS",
     "CheckRequest",
+    "CheckStreamRequest",
     "ClassifyRequest",
     "FirstStageScores",
     "FullRerankRequest",
@@ -112,6 +113,15 @@ class CheckRequest(_Body):
     aggregate: Literal["min", "mean"] | None = Field(
         None, description="min or mean of sentence scores decides 'grounded' (default: the server's, 'min' unless set)."
     )
+
+
+class CheckStreamRequest(CheckRequest):
+    """``/v1/check/stream``: the answer whole (``answer``) or as the LLM streamed it (``chunks``), checked
+    sentence by sentence; ``policy`` says what the emitted text of a failing sentence is."""
+
+    answer: str | None = None  # type: ignore[assignment]
+    chunks: list[str] | None = None
+    policy: Literal["flag", "drop", "stop"] = "flag"
 
 
 class RouteRequest(_Body):

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from entailkit._optional import require
+from entailkit.batching.batcher import MicroBatcher
+from entailkit.batching.jobs import CancelToken, request_context
+from entailkit.batching.scoring import BatchingScorer
 from entailkit.errors import (
     ApiError,
     BatcherClosed,
@@ -29,13 +32,10 @@ from entailkit.errors import (
 )
 from entailkit.scorers.base import Scorer
 from entailkit.scorers.shared import shared_scorer
-from entailkit.serve.batcher import MicroBatcher
 from entailkit.serve.config import ServeConfig
 from entailkit.serve.guard import GuardMiddleware, current_cancel_token
-from entailkit.serve.jobs import CancelToken, request_context
 from entailkit.serve.limits import RequestLimits
 from entailkit.serve.metrics import ServerMetrics
-from entailkit.serve.scoring import BatchingScorer
 from entailkit.tasks.classify import ZeroShotClassifier
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import Reranker

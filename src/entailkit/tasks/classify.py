@@ -20,6 +20,7 @@ from entailkit._validation import (
     check_template,
     check_texts,
 )
+from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
@@ -192,6 +193,8 @@ class ZeroShotClassifier:
                 )
             )
         return out
+
+    aclassify = async_method(classify, items="texts")
 
 
 def _examples(

@@ -8,15 +8,17 @@ contradiction, and the winning windows are kept as evidence. All pairs go to the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from entailkit._validation import check_bool, check_probability, check_text, check_texts
+from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
 from entailkit.tasks.sentences import SentenceSplitter, split_sentences
+from entailkit.tasks.streaming import AsyncGroundednessStream, GroundednessStream
 from entailkit.types import (
     Evidence,
     GroundednessAggregate,
@@ -174,6 +176,16 @@ class GroundednessChecker:
             )
         jobs = [self._plan(*_unpack_item(item, i), i) for i, item in enumerate(items)]  # all checked first
         return self._run([self._windows(job) for job in jobs])
+
+    acheck, acheck_many = async_method(check, items="contexts"), async_method(check_many, items="items")
+
+    def stream(self, chunks: Iterable[str], contexts: Sequence[str], **options: Any) -> GroundednessStream:
+        """Check sync answer ``chunks`` sentence by sentence as each completes (``policy=``, ``question=``)."""
+        return GroundednessStream(self, chunks, contexts, **options)
+
+    def astream(self, chunks: AsyncIterable[str], contexts: Sequence[str], **options: Any) -> AsyncGroundednessStream:
+        """``stream`` over async ``chunks``: checks run off the event loop (``acheck``) while chunks are read."""
+        return AsyncGroundednessStream(self, chunks, contexts, **options)
 
     # -- planning ----------------------------------------------------------------------------------
 

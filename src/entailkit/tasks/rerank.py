@@ -20,6 +20,7 @@ from entailkit._validation import (
     check_template,
     check_texts,
 )
+from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
@@ -247,6 +248,9 @@ class Reranker:
                 )
             )
         return results
+
+    arerank = async_method(rerank, items="documents")
+    arerank_many = async_method(rerank_many, items="queries")
 
 
 def _check_query(query: Any, index: int, many: bool) -> str:

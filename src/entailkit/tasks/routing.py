@@ -21,6 +21,7 @@ from entailkit._validation import (
     check_query,
     check_template,
 )
+from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks import route_fit
@@ -190,6 +191,8 @@ class Router:
         if not texts:
             return []
         return route_fit.route_decisions(self, texts, self._signals(texts, show_progress=show_progress))
+
+    aroute, aroute_many = async_method(route), async_method(route_many, items="queries")
 
     def _signals(self, texts: list[str], *, show_progress: bool = False, exclude_self: bool = False) -> Signals:
         """Zero-shot matrix, kNN vote matrix and has-kNN mask of ``texts``."""

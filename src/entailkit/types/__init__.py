@@ -22,6 +22,9 @@ from entailkit.types.groundedness import (
     GroundednessReport,
     SentenceCheck,
     SentenceVerdict,
+    StreamAction,
+    StreamedSentence,
+    StreamPolicy,
 )
 from entailkit.types.passages import PassageAction, PassageDecision, PassageFilterResult, PassageReason
 from entailkit.types.rerank import RerankItem, RerankResult
@@ -84,6 +87,9 @@ __all__ = [
     "SentenceCheck",
     "SentenceVerdict",
     "Span",
+    "StreamAction",
+    "StreamPolicy",
+    "StreamedSentence",
     "TextLabelScores",
     "Truncation",
 ]

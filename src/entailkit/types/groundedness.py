@@ -7,12 +7,26 @@ from typing import Literal
 from entailkit.types._base import _Frozen
 from entailkit.types.scores import HeadKind, Span
 
-__all__ = ["Evidence", "GroundednessAggregate", "GroundednessReport", "SentenceCheck", "SentenceVerdict"]
+__all__ = [
+    "Evidence",
+    "GroundednessAggregate",
+    "GroundednessReport",
+    "SentenceCheck",
+    "SentenceVerdict",
+    "StreamAction",
+    "StreamPolicy",
+    "StreamedSentence",
+]
 
 SentenceVerdict = Literal["supported", "contradicted", "unsupported"]
 """What the contexts say about one sentence of the answer."""
 GroundednessAggregate = Literal["mean", "min"]
 """How sentence scores become the answer's ``aggregate_score``: their mean or their minimum."""
+StreamPolicy = Literal["flag", "drop", "stop"]
+"""What a streaming check does with a sentence that is not supported: emit it with its verdict (``flag``),
+leave it out of the emitted text (``drop``), or end the stream there (``stop``)."""
+StreamAction = Literal["emitted", "dropped", "stopped"]
+"""What a streaming check did with one sentence."""
 
 
 class Evidence(_Frozen):
@@ -99,3 +113,33 @@ class GroundednessReport(_Frozen):
     def unsupported(self) -> list[SentenceCheck]:
         """The sentences neither supported nor contradicted."""
         return self._with("unsupported")
+
+
+class StreamedSentence(_Frozen):
+    """One sentence of a streamed answer, checked as soon as it was complete, and the text to pass on.
+
+    ``check`` is the same ``SentenceCheck`` that ``GroundednessChecker.check`` reports for the sentence
+    of the whole answer (its ``index`` and ``span`` count in the whole answer); ``text`` is what to emit
+    for it under the stream's policy: the sentence with the text between it and the previous sentence
+    (whitespace, list markers; for the last sentence, whatever follows it too), so that under ``flag``
+    the emitted texts concatenate to the answer; ``""`` when ``action`` is ``dropped`` or ``stopped``.
+    """
+
+    check: SentenceCheck
+    text: str
+    action: StreamAction
+
+    @property
+    def verdict(self) -> SentenceVerdict:
+        """The sentence's verdict (``check.verdict``)."""
+        return self.check.verdict
+
+    @property
+    def start(self) -> int:
+        """Where the sentence starts in the whole answer."""
+        return self.check.span[0] if self.check.span is not None else -1
+
+    @property
+    def end(self) -> int:
+        """Where the sentence ends in the whole answer."""
+        return self.check.span[1] if self.check.span is not None else -1

@@ -9,6 +9,7 @@ from llama_index.postprocessor.entailkit.evaluation import (
 from llama_index.postprocessor.entailkit.filter import EntailkitDocumentFilter
 from llama_index.postprocessor.entailkit.rerank import EntailkitRerank
 from llama_index.postprocessor.entailkit.selector import EntailkitSelector
+from llama_index.postprocessor.entailkit.stream_guard import EntailkitStreamGuard
 
 __all__ = [
     "EntailkitDocumentFilter",
@@ -17,5 +18,6 @@ __all__ = [
     "EntailkitRelevancyEvaluator",
     "EntailkitRerank",
     "EntailkitSelector",
+    "EntailkitStreamGuard",
     "shared_scorer",
 ]
