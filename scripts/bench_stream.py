@@ -4,8 +4,10 @@ A 6-sentence answer is streamed in ``--chunk``-character chunks, one every ``--c
 against 5 contexts with ``minilm-l6-general-nli`` on CPU. For each sentence it measures the delay from
 the chunk holding its last character to its verdict (``stream``, and ``astream`` where the chunks keep
 coming while a check runs), beside the time of checking that sentence alone
-(``check(sentence, contexts)``). The delay includes waiting for the next sentence's first word (that is
-when the splitter calls a sentence complete) and the scoring. It also checks that the streamed verdicts
+(``check(sentence, contexts)``). A sentence is checked speculatively once its end mark has arrived, and
+its verdict is yielded when the next sentence's first word confirms the boundary, so the delay is the
+larger of the scoring and that wait (plus, with the sync ``stream``, reading the confirming chunk after
+the check). It also checks that the streamed verdicts
 equal those of ``check`` on the whole answer. Median over ``--rounds``.
 
     python scripts/bench_stream.py --rounds 3 --out bench_stream.json

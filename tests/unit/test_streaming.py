@@ -246,3 +246,63 @@ def test_long_contexts_are_windowed_per_sentence_as_documented() -> None:
     for got, want in zip(streamed, alone, strict=True):
         assert got.model_dump(exclude={"index", "span"}) == want.model_dump(exclude={"index", "span"})
     assert [s.verdict for s in streamed] == [s.verdict for s in check.check(answer, [long_context]).sentences]
+
+
+def _counting(stream: Any) -> list[str]:
+    """Record the sentences the stream's own checker scores (a spy on the real checker's ``check``)."""
+    seen: list[str] = []
+    real = stream.sentence_checker.check
+
+    def check(text: str, *args: Any, **kwargs: Any) -> GroundednessReport:
+        seen.append(text)
+        return real(text, *args, **kwargs)
+
+    stream.sentence_checker.check = check
+    return seen
+
+
+def test_a_sentence_is_checked_when_its_end_mark_arrives_and_not_again() -> None:
+    check = checker()
+    order: list[str] = []
+
+    def chunks() -> Iterator[str]:
+        for chunk in [S1, " It has", " ten million inhabitants.", " Fine."]:
+            order.append(f"chunk {chunk!r}")
+            yield chunk
+
+    stream = check.stream(chunks(), CONTEXTS)
+    seen = _counting(stream)
+    items = list(stream)
+    same([item.check for item in items], check.check(f"{S1} {S2} Fine.", CONTEXTS))
+    assert seen == [S1, S2, "Fine."]  # each once: S1 right after its chunk, before " It has" was read
+    assert order[1] == "chunk ' It has'"
+
+
+def test_a_speculative_check_the_text_goes_past_is_dropped() -> None:
+    check = checker()
+    answer = "It was founded by Acme Inc. Thereby it grew, e.g. in 1990."
+    stream = check.stream(iter(["It was founded by Acme Inc.", " Thereby it grew, e.g.", " in 1990."]), CONTEXTS)
+    seen = _counting(stream)
+    items = list(stream)
+    same([item.check for item in items], check.check(answer, CONTEXTS))
+    final = [item.check.text for item in items]
+    guess = "It was founded by Acme Inc."
+    assert seen[0] == guess  # checked as soon as its end mark came
+    assert final == [answer]  # "Inc. Thereby" goes on: the guesses were dropped, not reported
+    assert seen[-1] == answer and guess not in final
+
+
+def test_astream_speculates_and_equals_the_whole_answer_check() -> None:
+    check = checker()
+    answer = f"{S1} {S2} {S3}"
+
+    async def chunks() -> AsyncIterator[str]:
+        for chunk in [S1, " ", S2, " The Seine flows through it, e.g.", " past the Louvre."]:
+            await asyncio.sleep(0.01)
+            yield chunk
+
+    async def run() -> list[StreamedSentence]:
+        return [item async for item in check.astream(chunks(), CONTEXTS)]
+
+    items = asyncio.run(run())
+    same([item.check for item in items], check.check(answer, CONTEXTS))

@@ -4,7 +4,9 @@ An LLM answer arrives in chunks. ``GroundednessChecker.stream`` (sync chunks) an
 chunks) grow the answer chunk by chunk, split it with the checker's own splitter, and check a sentence
 the moment it is *complete*: when the splitter sees a next sentence after it and that sentence's first
 word is whole (the built-in splitter's decision at a ``.`` can depend on that word: "Inc. The" splits,
-"Inc. Thereby" does not), or when the stream ends. Each checked sentence is yielded as a
+"Inc. Thereby" does not), or when the stream ends. A sentence the answer so far ends with (its end
+mark has arrived) is checked speculatively at once, so its verdict is ready when the next chunk
+confirms the boundary; a guess the text goes past ("e.g." continued) is dropped. Each checked sentence is yielded as a
 ``StreamedSentence``: its ``SentenceCheck`` (index and span in the whole answer) and the text to pass on
 under the policy (``flag``, ``drop`` or ``stop``). The iterator's ``report`` is the whole answer's
 ``GroundednessReport`` once the stream has ended.
@@ -38,6 +40,8 @@ __all__ = ["AsyncGroundednessStream", "GroundednessStream"]
 _POLICIES = ("flag", "drop", "stop")
 # What the built-in splitter reads after a stop to decide a boundary: optional opening quotes, a word.
 _FIRST_WORD = re.compile(r"[\"'“‘(\[]*[A-Za-z]*")
+# A sentence that ends like this may be complete: the next chunk says (see _Splitter.tentative).
+_ENDS = re.compile(r"[.!?。！？…][\"'”’)\]]*\s*$")
 
 
 @dataclass
@@ -80,6 +84,22 @@ class _Splitter:
 
     def finish(self) -> list[_Sentence]:
         return self._take(final=True)
+
+    def tentative(self) -> _Sentence | None:
+        """The first sentence not yet complete, if the answer so far ends with its end mark (".", "?", ...)
+        or a next sentence has begun whose first word is not whole yet.
+
+        It is checked speculatively: if the next chunk confirms the boundary, its verdict is ready at once;
+        if not ("e.g." goes on), the check is dropped.
+        """
+        sentences = _spans(self.splitter, self.buffer)
+        if self.done >= len(sentences):
+            return None
+        text, span = sentences[self.done]
+        split_after = len(sentences) > self.done + 1  # a next sentence has begun, its first word not whole
+        if not split_after and (span[1] != len(self.buffer.rstrip()) or not _ENDS.search(text)):
+            return None
+        return _Sentence(self.done, text, span, self.emitted_to)
 
     def _take(self, *, final: bool) -> list[_Sentence]:
         sentences = _spans(self.splitter, self.buffer)
@@ -192,6 +212,7 @@ class GroundednessStream(_Stream, Iterator[StreamedSentence]):
     ) -> None:
         super().__init__(checker, contexts, policy, question)
         self._chunks = iter(chunks)
+        self._speculated: dict[tuple[str, Span], SentenceCheck] = {}
         self._gen = self._run()
 
     def __next__(self) -> StreamedSentence:
@@ -202,13 +223,25 @@ class GroundednessStream(_Stream, Iterator[StreamedSentence]):
         self._gen.close()
 
     def _check(self, sentence: _Sentence) -> SentenceCheck:
+        key = (sentence.text, sentence.span)
+        if key in self._speculated:  # checked when its end mark arrived; the next chunk confirmed it
+            return self._speculated.pop(key)
         report = self.sentence_checker.check(sentence.text, self.contexts, self.question)
         return self._placed(report, sentence)
 
     def _sentences(self) -> Iterator[_Sentence]:
         for chunk in self._chunks:
             yield from self.splitter.feed(chunk)
+            self._speculate()
         yield from self.splitter.finish()
+
+    def _speculate(self) -> None:
+        """Check the sentence the answer so far ends with, before the next chunk says it is complete."""
+        sentence = self.splitter.tentative()
+        if sentence is None or (sentence.text, sentence.span) in self._speculated:
+            return
+        self._speculated.clear()  # an earlier guess the text went past
+        self._speculated[(sentence.text, sentence.span)] = self._check(sentence)
 
     def _run(self) -> Generator[StreamedSentence, None, None]:
         try:
@@ -266,11 +299,24 @@ class AsyncGroundednessStream(_Stream, AsyncIterator[StreamedSentence]):
         return self._placed(report, sentence)
 
     async def _pump(self, queue: asyncio.Queue[Any], tasks: list[asyncio.Task[SentenceCheck]]) -> None:
+        speculated: dict[tuple[str, Span], asyncio.Task[SentenceCheck]] = {}
+
         def spawn(sentences: list[_Sentence]) -> None:
             for sentence in sentences:
-                task = asyncio.ensure_future(self._check(sentence))
-                tasks.append(task)
+                task = speculated.pop((sentence.text, sentence.span), None)
+                if task is None:
+                    task = asyncio.ensure_future(self._check(sentence))
+                    tasks.append(task)
                 queue.put_nowait((sentence, task))
+
+        def speculate() -> None:  # check the sentence the answer so far ends with, before it is confirmed
+            sentence = self.splitter.tentative()
+            key = None if sentence is None else (sentence.text, sentence.span)
+            for stale in [k for k in speculated if k != key]:  # guesses the text went past
+                speculated.pop(stale).cancel()
+            if sentence is not None and key is not None and key not in speculated:
+                speculated[key] = asyncio.ensure_future(self._check(sentence))
+                tasks.append(speculated[key])
 
         try:
             while True:
@@ -279,6 +325,7 @@ class AsyncGroundednessStream(_Stream, AsyncIterator[StreamedSentence]):
                 except StopAsyncIteration:
                     break
                 spawn(self.splitter.feed(chunk))
+                speculate()
             spawn(self.splitter.finish())
             queue.put_nowait(None)
         except Exception as exc:
