@@ -248,3 +248,23 @@ def test_a_knn_router_builds_its_utterance_index_once(scorer: Any, tiny_embed_pa
     assert_close(one, router.route("my guitar"))
     assert_close(many, router.route_many(["a dog", "a song"]))
     assert router._index is index
+
+
+def test_a_starting_batcher_freezes_the_loaded_objects_unless_told_not_to() -> None:
+    import gc
+
+    from entailkit.errors import InvalidInputError
+
+    gc.unfreeze()
+    try:
+        configure_batching(freeze_gc=False)
+        shared_batcher(FakeScorer())
+        assert gc.get_freeze_count() == 0
+        configure_batching(freeze_gc=True)
+        shared_batcher(FakeScorer())  # a new scorer: a new batcher starts and freezes what is alive
+        assert gc.get_freeze_count() > 0
+        with pytest.raises(InvalidInputError, match="freeze_gc"):
+            configure_batching(freeze_gc="yes")  # type: ignore[arg-type]
+    finally:
+        configure_batching(freeze_gc=True)
+        gc.unfreeze()

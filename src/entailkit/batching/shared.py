@@ -10,11 +10,12 @@ and queue bound of the batchers made from then on and of those running.
 from __future__ import annotations
 
 import atexit
+import gc
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from entailkit._validation import check_finite, check_positive_int
+from entailkit._validation import check_bool, check_finite, check_positive_int
 from entailkit.batching.batcher import MicroBatcher
 from entailkit.batching.hooks import BatchStats
 from entailkit.batching.scoring import BatchingScorer
@@ -26,6 +27,7 @@ __all__ = [
     "batching_scorer",
     "close_shared_batchers",
     "configure_batching",
+    "freeze_loaded_objects",
     "shared_batcher",
     "waiting_executor",
 ]
@@ -41,6 +43,8 @@ class BatchingOptions:
     """The most estimated pairs (premise windows x hypotheses) in one model call (the token budget)."""
     max_queue: int = 128
     """The most async calls in flight per scorer; one more raises ``Overloaded``."""
+    freeze_gc: bool = True
+    """``gc.freeze()`` when a batcher starts (see :func:`freeze_loaded_objects`)."""
 
 
 _lock = threading.Lock()
@@ -51,7 +55,11 @@ _executor_size = 0
 
 
 def configure_batching(
-    *, max_batch_wait_ms: float | None = None, max_batch_pairs: int | None = None, max_queue: int | None = None
+    *,
+    max_batch_wait_ms: float | None = None,
+    max_batch_pairs: int | None = None,
+    max_queue: int | None = None,
+    freeze_gc: bool | None = None,
 ) -> BatchingOptions:
     """Set the options of the async methods' batchers (None keeps an option); running batchers follow too.
 
@@ -59,6 +67,8 @@ def configure_batching(
         max_batch_wait_ms: The batch window in milliseconds (default 2): longer merges more, adds latency.
         max_batch_pairs: The most estimated pairs per model call (default 256).
         max_queue: The most async calls in flight per scorer (default 128); more raise ``Overloaded``.
+        freeze_gc: Freeze the objects alive when a batcher starts (default True; see
+            :func:`freeze_loaded_objects`).
 
     Returns:
         The options now in force.
@@ -67,7 +77,9 @@ def configure_batching(
         InvalidInputError: An option is out of range (a negative window, a budget or queue below 1).
     """
     global _options
-    changes: dict[str, float | int] = {}
+    changes: dict[str, float | int | bool] = {}
+    if freeze_gc is not None:
+        changes["freeze_gc"] = check_bool(freeze_gc, "freeze_gc")
     if max_batch_wait_ms is not None:
         changes["max_batch_wait_ms"] = check_finite(max_batch_wait_ms, "max_batch_wait_ms", low=0.0)
     if max_batch_pairs is not None:
@@ -107,9 +119,24 @@ def _entry(scorer: Scorer) -> tuple[Scorer, MicroBatcher, BatchingScorer]:
                 metrics=BatchStats(),
             )
             batcher.start()
+            if options.freeze_gc:
+                freeze_loaded_objects()
             entry = (scorer, batcher, BatchingScorer(batcher))
             _batchers[id(scorer)] = entry  # the entry holds the scorer, so its id is not reused meanwhile
         return entry
+
+
+def freeze_loaded_objects() -> None:
+    """Move every object alive now (the model, tokenizer, imported modules) out of the collector's sight.
+
+    A full pass of Python's cyclic garbage collector traverses every tracked object; with torch and
+    transformers loaded that is millions, and one pass held the GIL for 174 ms (the event loop of 32
+    concurrent ``arerank`` calls stood still meanwhile: scripts/bench_async.py). ``gc.freeze()`` (as
+    servers such as gunicorn and Instagram's do after loading) leaves the loaded objects to reference
+    counting only, so later passes look at new objects. Frozen objects in reference cycles are never
+    collected: turn it off with ``configure_batching(freeze_gc=False)``.
+    """
+    gc.freeze()
 
 
 def shared_batcher(scorer: Scorer) -> MicroBatcher:
