@@ -118,3 +118,12 @@ def test_worker_environment_carries_the_offline_flags(ray_runtime: Any) -> None:
         return {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
 
     assert ray_runtime.get(env.remote()) == {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+def test_jobs_keep_input_order_without_changing_the_callers_context(ray_runtime: Any, tiny_nli: Path) -> None:
+    """Ray Data yields batches as actors finish them unless preserve_order is set (a flaky order seen in CI)."""
+    caller = ray_runtime.data.DataContext.get_current()
+    before = caller.execution_options.preserve_order
+    dataset = rerank_dataset([{"query": "q", "document": "d"}], tiny_nli, options=BatchOptions(num_actors=2))
+    assert dataset.context.execution_options.preserve_order is True
+    assert caller.execution_options.preserve_order is before

@@ -318,18 +318,21 @@ def _run(
         runtime_env=operator_runtime_env(opts.runtime_env),
         udf_modifying_row_count=False,
     )
-    return _with_retries(mapped, opts.max_retries)
+    return _with_own_context(mapped, opts.max_retries)
 
 
-def _with_retries(dataset: Dataset, max_retries: int) -> Dataset:
-    """A copy of ``dataset`` whose own DataContext retries a failed batch up to ``max_retries`` times.
+def _with_own_context(dataset: Dataset, max_retries: int) -> Dataset:
+    """A copy of ``dataset`` whose own DataContext keeps input order and retries a failed batch.
 
-    The copy keeps the caller's dataset (and its context, shared by every dataset derived from it)
-    unchanged. Only errors that escape the actor reach Ray: row errors were already caught.
+    Ray Data hands out batches as actors finish them unless ``preserve_order`` is set; the jobs promise
+    the input rows in input order. The copy keeps the caller's dataset (and its context, shared by
+    every dataset derived from it) unchanged. Only errors that escape the actor reach Ray: row errors
+    were already caught. Up to ``max_retries`` retries of a failed batch.
     """
     with warnings.catch_warnings():  # DataContext.copy() warns about Ray's own deprecated fields
         warnings.simplefilter("ignore", DeprecationWarning)
         own = type(dataset).copy(dataset, _deep_copy=True)
+    own.context.execution_options.preserve_order = True
     own.context.retried_map_errors = max_retries > 0
     own.context.max_map_retries = max_retries
     return own
