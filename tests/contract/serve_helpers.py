@@ -94,3 +94,25 @@ def metric_value(text: str, name: str, default: float | None = None, **labels: s
             raise AssertionError(f"{name}{labels} not in metrics")
         return default
     return value
+
+
+def error_message(response: httpx.Response, status: int, error_type: str | None = None) -> str:
+    """The message of an error response, checked to be in the shape of its API (Cohere, TEI or entailkit)."""
+    assert response.status_code == status, response.text
+    body, path = response.json(), response.request.url.path
+    kind = response.headers["x-entailkit-error-type"]
+    if path in ("/v1/rerank", "/v2/rerank"):  # Cohere's shape
+        assert set(body) == {"message"}, body
+        message = body["message"]
+    elif path == "/rerank":  # text-embeddings-inference's shape
+        assert set(body) == {"error", "error_type"}, body
+        assert body["error_type"] in {"Unhealthy", "Backend", "Overloaded", "Validation", "Tokenizer", "Empty"}
+        message = body["error"]
+    else:
+        assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}, body
+        assert body["error"]["type"] == kind
+        message = body["error"]["message"]
+    if error_type is not None:
+        assert kind == error_type, (kind, body)
+    assert isinstance(message, str) and message
+    return message

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import CONTENT_TYPE_LATEST
-from serve_helpers import metric_samples, metric_value
+from serve_helpers import error_message, metric_samples, metric_value
 
 from entailkit import Client, GroundednessChecker, InvalidInputError, Reranker, ZeroShotClassifier
 from entailkit.serve import BackgroundServer, ServeConfig, ServerError
@@ -63,16 +63,6 @@ def server(scorer: Any, routes_file: Path) -> Iterator[BackgroundServer]:
 def http(server: BackgroundServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
         yield client
-
-
-def _error(response: httpx.Response, status: int, error_type: str | None = None) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}, body
-    if error_type is not None:
-        assert body["error"]["type"] == error_type, body
-    assert body["error"]["message"]
-    return str(body["error"]["message"])
 
 
 # -- rerank shapes and parity ----------------------------------------------------------------------
@@ -186,11 +176,11 @@ def test_empty_documents_give_empty_results(http: httpx.Client) -> None:
 def test_auth_required_when_key_set(server: BackgroundServer) -> None:
     body = {"query": QUERY, "documents": DOCS}
     missing = httpx.post(f"{server.url}/v2/rerank", json=body)
-    _error(missing, 401, "unauthorized")
+    error_message(missing, 401, "unauthorized")
     assert missing.headers["www-authenticate"] == "Bearer"
-    _error(httpx.post(f"{server.url}/v2/rerank", json=body, headers={"Authorization": "Bearer wrong"}), 401)
-    _error(httpx.post(f"{server.url}/v2/rerank", json=body, headers={"Authorization": KEY}), 401)
-    _error(httpx.get(f"{server.url}/metrics"), 401)
+    error_message(httpx.post(f"{server.url}/v2/rerank", json=body, headers={"Authorization": "Bearer wrong"}), 401)
+    error_message(httpx.post(f"{server.url}/v2/rerank", json=body, headers={"Authorization": KEY}), 401)
+    error_message(httpx.get(f"{server.url}/metrics"), 401)
     assert httpx.get(f"{server.url}/health").status_code == 200  # liveness stays open
     assert httpx.get(f"{server.url}/openapi.json").json()["paths"].keys() >= {"/v1/rerank", "/v2/rerank", "/rerank"}
     with Client(server.url) as anonymous, pytest.raises(ServerError) as caught:
@@ -211,7 +201,7 @@ def test_refuses_public_bind_without_key(scorer: Any, monkeypatch: pytest.Monkey
 
 def test_body_too_large_is_413(http: httpx.Client) -> None:
     big = {"query": QUERY, "documents": ["word " * 50] * 40}
-    message = _error(http.post("/v2/rerank", json=big), 413, "payload_too_large")
+    message = error_message(http.post("/v2/rerank", json=big), 413, "payload_too_large")
     assert "6000 bytes" in message
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: counted while reading
@@ -220,31 +210,35 @@ def test_body_too_large_is_413(http: httpx.Client) -> None:
             yield payload[i : i + 1000]
 
     chunked = http.post("/v2/rerank", content=chunks(), headers={"Content-Type": "application/json"})
-    _error(chunked, 413, "payload_too_large")
+    error_message(chunked, 413, "payload_too_large")
 
 
 def test_too_many_documents_and_too_long_document_are_422(http: httpx.Client) -> None:
-    message = _error(http.post("/v2/rerank", json={"query": QUERY, "documents": ["a b"] * 9}), 422, "too_many_items")
+    message = error_message(
+        http.post("/v2/rerank", json={"query": QUERY, "documents": ["a b"] * 9}), 422, "too_many_items"
+    )
     assert "limit is 8" in message
     long_doc = {"query": QUERY, "documents": ["short", "x" * 301]}
-    assert "documents[1]" in _error(http.post("/v2/rerank", json=long_doc), 422, "document_too_long")
-    _error(http.post("/rerank", json={"query": QUERY, "texts": ["x" * 301]}), 422, "document_too_long")
-    _error(http.post("/v1/check", json={"answer": "a", "contexts": ["y" * 301]}), 422, "document_too_long")
+    assert "documents[1]" in error_message(http.post("/v2/rerank", json=long_doc), 422, "document_too_long")
+    error_message(http.post("/rerank", json={"query": QUERY, "texts": ["x" * 301]}), 422, "document_too_long")
+    error_message(http.post("/v1/check", json={"answer": "a", "contexts": ["y" * 301]}), 422, "document_too_long")
 
 
 def test_bad_json_and_bad_fields(http: httpx.Client) -> None:
     bad = http.post(
         "/v2/rerank", content=b'{"query": "x", "documents": [', headers={"Content-Type": "application/json"}
     )
-    _error(bad, 400, "invalid_json")
-    assert "query" in _error(http.post("/v2/rerank", json={"documents": DOCS}), 422, "invalid_request")
-    _error(http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS, "top_n": 0}), 422, "invalid_request")
-    _error(http.post("/v2/rerank", json={"query": QUERY, "documents": [{"title": "no text"}]}), 422, "invalid_request")
-    _error(http.post("/v2/rerank", json={"query": "  ", "documents": DOCS}), 422, "invalid_request")
-    _error(http.post("/v1/route", json={}), 422, "invalid_request")
-    _error(http.post("/v1/classify", json={"texts": ["a"], "labels": []}), 422, "invalid_request")
-    _error(http.get("/v1/nothing-here"), 404, "not_found")
-    _error(http.get("/v2/rerank"), 405)
+    error_message(bad, 400, "invalid_json")
+    assert "query" in error_message(http.post("/v2/rerank", json={"documents": DOCS}), 422, "invalid_request")
+    error_message(http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS, "top_n": 0}), 422, "invalid_request")
+    error_message(
+        http.post("/v2/rerank", json={"query": QUERY, "documents": [{"title": "no text"}]}), 422, "invalid_request"
+    )
+    error_message(http.post("/v2/rerank", json={"query": "  ", "documents": DOCS}), 422, "invalid_request")
+    error_message(http.post("/v1/route", json={}), 422, "invalid_request")
+    error_message(http.post("/v1/classify", json={"texts": ["a"], "labels": []}), 422, "invalid_request")
+    error_message(http.get("/v1/nothing-here"), 404, "not_found")
+    error_message(http.get("/v2/rerank"), 405)
     with Client(str(http.base_url), api_key=KEY) as client, pytest.raises(InvalidInputError, match="rejected"):
         client.rerank(QUERY, ["x" * 301])
 

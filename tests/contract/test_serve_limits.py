@@ -7,14 +7,13 @@ close`` on every 5xx (a keep-alive client's next request must not land on a drop
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from serve_helpers import GatedScorer, metric_value
+from serve_helpers import GatedScorer, error_message, metric_value
 from typer.testing import CliRunner
 
 from entailkit import InvalidInputError
@@ -63,13 +62,6 @@ def http(server: BackgroundServer) -> Iterator[httpx.Client]:
         yield client
 
 
-def _error(response: httpx.Response, status: int, error_type: str) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["error"]["type"] == error_type, body
-    return str(body["error"]["message"])
-
-
 # -- the work budget ---------------------------------------------------------------------------------
 
 
@@ -93,7 +85,7 @@ def test_oversized_work_is_refused_up_front_before_any_model_call(
     http: httpx.Client, gated: GatedScorer, path: str, body: dict[str, Any], detail: str
 ) -> None:
     calls = gated.calls
-    message = _error(http.post(path, json=body), 413, "too_many_pairs")
+    message = error_message(http.post(path, json=body), 413, "too_many_pairs")
     assert detail in message and "the limit is 20 pairs per request (--max-request-pairs)" in message
     assert gated.calls == calls  # refused before the model saw anything
 
@@ -139,7 +131,7 @@ LONG_LABEL = "l" * 31
 def test_every_short_string_field_has_a_length_limit(
     http: httpx.Client, path: str, body: dict[str, Any], field: str, option: str
 ) -> None:
-    message = _error(http.post(path, json=body), 422, "field_too_long")
+    message = error_message(http.post(path, json=body), 422, "field_too_long")
     assert field in message and option in message
 
 
@@ -156,7 +148,7 @@ def test_every_short_string_field_has_a_length_limit(
     ],
 )
 def test_every_text_field_has_a_length_limit(http: httpx.Client, path: str, body: dict[str, Any], field: str) -> None:
-    message = _error(http.post(path, json=body), 422, "document_too_long")
+    message = error_message(http.post(path, json=body), 422, "document_too_long")
     assert field in message and "--max-document-chars" in message
 
 
@@ -168,15 +160,17 @@ def test_every_text_field_has_a_length_limit(http: httpx.Client, path: str, body
     ],
 )
 def test_name_fields_have_a_fixed_length_limit(http: httpx.Client, body: dict[str, Any], field: str) -> None:
-    message = _error(http.post("/v1/rerank", json={"query": QUERY, "documents": DOCS, **body}), 422, "invalid_request")
+    message = error_message(
+        http.post("/v1/rerank", json={"query": QUERY, "documents": DOCS, **body}), 422, "invalid_request"
+    )
     assert field in message and "256" in message
     tei = http.post("/rerank", json={"query": QUERY, "texts": DOCS, "truncation_direction": "r" * 257})
-    assert "truncation_direction" in _error(tei, 422, "invalid_request")
+    assert "truncation_direction" in error_message(tei, 422, "invalid_request")
 
 
 def test_too_many_labels_is_422(http: httpx.Client) -> None:
     labels = [f"label {i}" for i in range(11)]
-    assert "--max-labels" in _error(
+    assert "--max-labels" in error_message(
         http.post("/v1/classify", json={"texts": ["a"], "labels": labels}), 422, "too_many_items"
     )
 
@@ -204,7 +198,7 @@ def test_too_many_labels_is_422(http: httpx.Client) -> None:
     ],
 )
 def test_request_types_are_strict(http: httpx.Client, path: str, body: dict[str, Any], field: str) -> None:
-    assert field in _error(http.post(path, json=body), 422, "invalid_request")
+    assert field in error_message(http.post(path, json=body), 422, "invalid_request")
 
 
 def test_ints_are_numbers(http: httpx.Client) -> None:
@@ -216,7 +210,7 @@ def test_lone_surrogate_in_a_json_body_is_422_and_the_connection_stays_usable(ht
     raw = b'{"query": "\\ud800 music", "documents": ["a man is playing a guitar"]}'
     for _ in range(3):
         response = http.post("/v2/rerank", content=raw, headers={"Content-Type": "application/json"})
-        assert "surrogate" in _error(response, 422, "invalid_request")
+        assert "surrogate" in error_message(response, 422, "invalid_request")
         assert http.post("/v2/rerank", json={"query": QUERY, "documents": DOCS}).status_code == 200
 
 
@@ -250,11 +244,11 @@ def test_no_local_path_in_health_or_replies(http: httpx.Client, scorer: Any, tin
         assert local not in response.text and str(tiny_models["bert-nli3-enc"].parent) not in response.text
 
 
-def test_no_local_path_in_a_model_error(load_tiny: Any, tiny_models: dict[str, Path]) -> None:
+def test_no_local_path_in_a_modelerror_message(load_tiny: Any, tiny_models: dict[str, Path]) -> None:
     relevance = load_tiny("bert-rel1")  # a reranker: the checker refuses it, naming the model
     with BackgroundServer(relevance) as running:
         response = httpx.post(f"{running.url}/v1/check", json={"answer": "a b", "contexts": DOCS})
-    assert "bert-rel1" in _error(response, 422, "invalid_request")
+    assert "bert-rel1" in error_message(response, 422, "invalid_request")
     assert str(tiny_models["bert-rel1"]) not in response.text
 
 
@@ -293,7 +287,7 @@ def test_a_500_closes_the_connection_and_the_next_request_succeeds(scorer: Any) 
     with BackgroundServer(broken_scorer) as running, httpx.Client(base_url=running.url, timeout=30) as client:
         for _ in range(20):
             broken = client.post("/v2/rerank", json={"query": QUERY, "documents": DOCS})
-            message = _error(broken, 500, "internal_error")
+            message = error_message(broken, 500, "internal_error")
             assert broken.headers["connection"] == "close"
             assert "/home/secret" not in message and "reference" in message
             health = client.get("/health")  # the client's next request, on a new connection
@@ -308,5 +302,5 @@ def test_every_5xx_carries_connection_close(scorer: Any) -> None:
         with httpx.Client(base_url=running.url, timeout=30) as client:
             timeout = client.post("/v2/rerank", json={"query": QUERY, "documents": DOCS})
             assert timeout.status_code == 504 and timeout.headers["connection"] == "close"
-            assert json.loads(timeout.text)["error"]["type"] == "timeout"
+            assert timeout.headers["x-entailkit-error-type"] == "timeout"
         gated.gate.set()

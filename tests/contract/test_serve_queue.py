@@ -50,7 +50,7 @@ def test_queued_requests_merge_and_full_queue_answers_503(scorer: Any) -> None:
         refused = httpx.post(f"{server.url}/v2/rerank", json=BODY)
         assert refused.status_code == 503, refused.text
         assert refused.headers["retry-after"] == "3"
-        assert refused.json()["error"]["type"] == "overloaded"
+        assert refused.headers["x-entailkit-error-type"] == "overloaded"
 
         gated.gate.set()
         for thread in [first, *threads]:
@@ -81,7 +81,7 @@ def test_request_timeout_answers_504_and_server_recovers(scorer: Any) -> None:
         gated.gate.clear()
         late = httpx.post(f"{server.url}/v1/classify", json={"texts": ["a b"], "labels": ["x", "y"]}, timeout=30)
         assert late.status_code == 504, late.text
-        assert late.json()["error"]["type"] == "timeout"
+        assert late.headers["x-entailkit-error-type"] == "timeout"
         gated.gate.set()
         wait_for(lambda: _health(server)["queue_depth"] == 0, what="the queue to drain")
         assert httpx.post(f"{server.url}/v2/rerank", json=BODY).status_code == 200

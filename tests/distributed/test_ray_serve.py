@@ -121,7 +121,7 @@ def test_every_endpoint_answers_as_the_single_process_server(ray_app: Any, singl
 def test_the_guard_is_in_the_path_and_requests_reach_both_replicas(ray_app: Any) -> None:
     assert httpx.post(ray_app.url + "/v2/rerank", json={"query": QUERY, "documents": DOCS}).status_code == 401
     big = httpx.post(ray_app.url + "/v2/rerank", json={"query": QUERY, "documents": ["x" * 30_000]}, headers=AUTH)
-    assert big.status_code == 413 and big.json()["error"]["type"] == "payload_too_large"
+    assert big.status_code == 413 and big.headers["x-entailkit-error-type"] == "payload_too_large"
     health = httpx.get(ray_app.url + "/health")  # no key needed
     assert health.status_code == 200 and health.json()["model"] == MODEL
     from entailkit.serve.ray import REPLICA_HEADER

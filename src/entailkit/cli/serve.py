@@ -104,7 +104,12 @@ def serve(
     retry_after: Annotated[int, typer.Option(help="Seconds a 503 tells the client to wait (Retry-After).")] = 1,
     model_name: Annotated[
         str | None,
-        typer.Option(help="The model name /health and responses report (default: the model's directory name)."),
+        typer.Option(
+            "--served-model-name",
+            "--model-name",
+            help="The model name /health and responses report, as vLLM and TEI name it (default: the model's "
+            "directory name or hub id, never a local path).",
+        ),
     ] = None,
     batch_size: BatchOption = 32,
     device: DeviceOption = None,

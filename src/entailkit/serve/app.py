@@ -17,7 +17,7 @@ from typing import Any
 from entailkit._optional import require
 from entailkit.serve import endpoints
 from entailkit.serve.config import ServeConfig
-from entailkit.serve.guard import GuardMiddleware
+from entailkit.serve.guard import DOCS_ASSETS, GuardMiddleware
 from entailkit.serve.state import CheckArg, ClassifyArg, ModelArg, RerankArg, RoutesArg, build_state
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def create_app(
     Raises:
         InvalidInputError: A task configured on another scorer, or options a task refuses.
     """
-    fastapi = require("fastapi", extra="serve")
+    offline_docs = require("fastapi_offline", extra="serve")
     anyio = require("anyio", extra="serve")
 
     cfg = config or ServeConfig()
@@ -74,7 +74,9 @@ def create_app(
             await anyio.to_thread.run_sync(functools.partial(state.batcher.close, timeout=cfg.graceful_timeout_s))
             logger.info("batcher stopped")
 
-    app = fastapi.FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the server itself (DOCS_ASSETS), not from a CDN.
+    app = offline_docs.FastAPIOffline(
+        static_url=DOCS_ASSETS,
         title="entailkit",
         description="Rerank (Cohere / Jina / TEI shapes), check, classify and route with one small NLI model.",
         lifespan=lifespan,

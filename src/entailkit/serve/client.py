@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -9,20 +10,35 @@ from typing import Any
 
 from entailkit._optional import require
 from entailkit.errors import InvalidInputError, ServerError
+from entailkit.serve.errors import error_kind
 from entailkit.types import Classification, GroundednessReport, RerankResult, RouteDecision
 
-__all__ = ["Client"]
+__all__ = ["RETRY_STATUSES", "Client"]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+"""Statuses a call is retried on (overloaded, shutting down, or a proxy in front): the request was not served."""
 
 
 class Client:
     """A synchronous client for the entailkit HTTP API (``entailkit serve``).
 
-    ``Client("http://127.0.0.1:8080", api_key=None, timeout=60.0)``. Invalid input (HTTP 422) raises
-    :class:`~entailkit.errors.InvalidInputError`, every other error status
-    :class:`~entailkit.errors.ServerError`.
+    ``Client("http://127.0.0.1:8080", api_key=None, timeout=60.0, max_retries=2)``. Invalid input (HTTP 422)
+    raises :class:`~entailkit.errors.InvalidInputError`, every other error status
+    :class:`~entailkit.errors.ServerError`. A call the server did not serve (503 overloaded, 429, 502, 504,
+    or no connection) is retried after the server's ``Retry-After`` (else an exponential backoff); every
+    endpoint is a pure function of its request, so a retry cannot apply anything twice.
     """
 
-    def __init__(self, url: str, api_key: str | None = None, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        backoff_s: float = 0.5,
+        max_retry_wait_s: float = 30.0,
+    ) -> None:
         """Open an HTTP connection pool to the server (nothing is sent until the first call).
 
         Args:
@@ -30,14 +46,26 @@ class Client:
             api_key: Sent as ``Authorization: Bearer <api_key>`` (for a server run with ``--api-key``);
                 None: no header.
             timeout: Seconds httpx waits on each request.
+            max_retries: Retries of a call the server did not serve (0: none).
+            backoff_s: The first wait when the answer has no ``Retry-After``; doubled at each retry.
+            max_retry_wait_s: The longest wait before a retry (a longer ``Retry-After`` is cut to this).
 
         Raises:
+            InvalidInputError: A negative retry count or wait.
             MissingDependencyError: httpx is not installed (``pip install 'entailkit[serve]'``).
         """
         httpx = require("httpx", extra="serve")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidInputError(f"max_retries must be an int >= 0, got {max_retries!r}.")
+        for name, value in (("backoff_s", backoff_s), ("max_retry_wait_s", max_retry_wait_s)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise InvalidInputError(f"{name} must be a number >= 0, got {value!r}.")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.url = url.rstrip("/")
+        self.max_retries, self.backoff_s, self.max_retry_wait_s = max_retries, float(backoff_s), float(max_retry_wait_s)
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        # Refused or reset connections: the request never reached a handler (a timeout is not retried).
+        self._unserved = (httpx.ConnectError, httpx.RemoteProtocolError)
 
     # -- tasks -------------------------------------------------------------------------------------
 
@@ -175,21 +203,43 @@ class Client:
     # -- plumbing ----------------------------------------------------------------------------------
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
-        return self._handle(self._http.post(path, json={k: v for k, v in body.items() if v is not None}))
+        payload = {k: v for k, v in body.items() if v is not None}
+        for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
+            try:
+                response = self._http.post(path, json=payload)
+            except self._unserved:
+                if last:
+                    raise
+                time.sleep(self._wait(attempt, None))
+                continue
+            if response.status_code not in RETRY_STATUSES or last:
+                return self._handle(response)
+            time.sleep(self._wait(attempt, response.headers.get("retry-after")))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _wait(self, attempt: int, retry_after: str | None) -> float:
+        """Seconds before retry ``attempt + 1``: the server's Retry-After, else the doubling backoff; capped."""
+        try:
+            wait = float(retry_after) if retry_after is not None else self.backoff_s * 2**attempt
+        except ValueError:  # an HTTP-date Retry-After: entailkit sends seconds, a proxy may not
+            wait = self.backoff_s * 2**attempt
+        return min(max(wait, 0.0), self.max_retry_wait_s)
 
     @staticmethod
     def _handle(response: Any) -> Any:
         if response.status_code < 400:
             return response.json()
         try:
-            error = response.json().get("error", {})
-            kind, message = str(error.get("type", "error")), str(error.get("message", response.text))
-        except (ValueError, AttributeError):
-            kind, message = "error", response.text
+            body = response.json()
+        except ValueError:
+            body = None
+        kind, message = error_kind(body, response.headers)
+        message = message or response.text
         if response.status_code == 422:
             raise InvalidInputError(f"the server rejected the request: {message}")
         retry = response.headers.get("retry-after")
-        raise ServerError(response.status_code, kind, message, float(retry) if retry else None)
+        raise ServerError(response.status_code, kind, message, float(retry) if retry and retry.isdigit() else None)
 
     def close(self) -> None:
         self._http.close()

@@ -8,9 +8,10 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from entailkit._documents import TEXT_FIELDS
 from entailkit._optional import require
 from entailkit.errors import ApiError, InvalidInputError
-from entailkit.serve.guard import error_body
+from entailkit.serve.errors import error_body, error_headers
 from entailkit.serve.metrics import CONTENT_TYPE
 from entailkit.serve.payloads import rerank_payload
 from entailkit.serve.schemas import (
@@ -70,36 +71,40 @@ def install(app: FastAPI, state: ServerState) -> None:
         def render(self, content: Any) -> bytes:
             return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
+    def _error(request: Any, status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> Any:
+        body = error_body(kind, message, request.url.path)  # each API's own shape (Cohere, TEI, entailkit)
+        return JSONResponse(body, status_code=status, headers=error_headers(kind, headers))
+
     @app.exception_handler(ApiError)
-    async def _api_error(_: Any, exc: ApiError) -> Any:
-        return JSONResponse(error_body(exc.error_type, exc.message), status_code=exc.status, headers=exc.headers)
+    async def _api_error(request: Any, exc: ApiError) -> Any:
+        return _error(request, exc.status, exc.error_type, exc.message, exc.headers)
 
     @app.exception_handler(InvalidInputError)
-    async def _invalid(_: Any, exc: InvalidInputError) -> Any:
-        return JSONResponse(error_body("invalid_request", str(exc)), status_code=422)
+    async def _invalid(request: Any, exc: InvalidInputError) -> Any:
+        return _error(request, 422, "invalid_request", str(exc))
 
     @app.exception_handler(exceptions.RequestValidationError)
-    async def _validation(_: Any, exc: Any) -> Any:
+    async def _validation(request: Any, exc: Any) -> Any:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(error_body("invalid_json", "the request body is not valid JSON."), status_code=400)
+            return _error(request, 400, "invalid_json", "the request body is not valid JSON.")
         parts = []
         for e in errors[:5]:
             where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
             parts.append(f"{where}: {e.get('msg')}")
-        return JSONResponse(error_body("invalid_request", "; ".join(parts)), status_code=422)
+        return _error(request, 422, "invalid_request", "; ".join(parts))
 
     @app.exception_handler(starlette_exceptions.HTTPException)
-    async def _http(_: Any, exc: Any) -> Any:
+    async def _http(request: Any, exc: Any) -> Any:
         kind = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(kind, str(exc.detail)), status_code=exc.status_code)
+        return _error(request, exc.status_code, kind, str(exc.detail))
 
     @app.exception_handler(Exception)
-    async def _internal(_: Any, exc: Exception) -> Any:
+    async def _internal(request: Any, exc: Exception) -> Any:
         reference = uuid.uuid4().hex[:12]
         logger.error("internal error %s: %s: %s", reference, type(exc).__name__, exc, exc_info=exc)
         message = f"internal error (reference {reference} in the server log)."  # no exception text: no local paths
-        return JSONResponse(error_body("internal_error", message), status_code=500)
+        return _error(request, 500, "internal_error", message)
 
     # -- rerank ------------------------------------------------------------------------------------
 
@@ -120,15 +125,23 @@ def install(app: FastAPI, state: ServerState) -> None:
         )
 
     def _cohere_documents(body: RerankRequest) -> list[Any]:
-        if not body.rank_fields:
-            return list(body.documents)
-        key = body.rank_fields[0]
+        key = body.rank_fields[0] if body.rank_fields else None
         out: list[Any] = []
         for i, doc in enumerate(body.documents):
-            if isinstance(doc, dict):
+            if not isinstance(doc, dict):
+                out.append(doc)
+            elif key is not None:
                 if not isinstance(doc.get(key), str):
                     raise ApiError(422, "invalid_request", f"documents[{i}] has no str field {key!r} (rank_fields).")
                 out.append({"text": doc[key]})
+            elif not any(field in doc for field in TEXT_FIELDS):  # the core's hint names a Python argument
+                fields = ", ".join(repr(f) for f in TEXT_FIELDS)
+                raise ApiError(
+                    422,
+                    "invalid_request",
+                    f'documents[{i}] has no text field ({fields}); send rank_fields=["<field>"] to name the '
+                    "field that holds the text.",
+                )
             else:
                 out.append(doc)
         return out
@@ -162,6 +175,8 @@ def install(app: FastAPI, state: ServerState) -> None:
             if body.return_text:
                 entry["text"] = item.text
             out.append(entry)
+        if body.raw_scores:  # TEI sorts by the score it returns; a 3-way head's logit can order otherwise
+            out.sort(key=lambda entry: (-entry["score"], entry["index"]))
         return out
 
     # -- check, classify, route --------------------------------------------------------------------

@@ -19,10 +19,12 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from entailkit.batching.jobs import CancelToken
+from entailkit.serve.errors import error_body, error_headers
 from entailkit.serve.metrics import ServerMetrics
 
 __all__ = [
     "CLOSE_STATUSES",
+    "DOCS_ASSETS",
     "OPEN_PATHS",
     "UNCAPPED_PATHS",
     "ASGIApp",
@@ -32,7 +34,7 @@ __all__ = [
     "Scope",
     "Send",
     "current_cancel_token",
-    "error_body",
+    "send_error",
     "send_json",
 ]
 
@@ -46,6 +48,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 """Paths served without the API key: liveness checks and the API documentation."""
+DOCS_ASSETS = "/docs/assets"
+"""Where the documentation pages' scripts and styles are served (open, uncapped: files under this path)."""
 UNCAPPED_PATHS = OPEN_PATHS | {"/metrics"}
 """Cheap paths that stay reachable when ``max_connections`` requests are open."""
 CLOSE_STATUSES = frozenset({408, 413})
@@ -59,23 +63,13 @@ def current_cancel_token() -> CancelToken | None:
     return _cancel_token.get()
 
 
-def error_body(error_type: str, message: str) -> dict[str, Any]:
-    """The one error shape of the API: ``{"error": {"type": ..., "message": ...}}``.
-
-    Args:
-        error_type: The machine-readable kind (e.g. ``"overloaded"``, ``"invalid_request"``).
-        message: The human-readable explanation.
-    """
-    return {"error": {"type": error_type, "message": message}}
-
-
 async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
     """Send a complete JSON response (ASCII-escaped, so any string the client sent can be echoed).
 
     Args:
         send: The ASGI send callable.
         status: The HTTP status code.
-        body: The JSON-serialisable body (usually :func:`error_body`).
+        body: The JSON-serialisable body (an error body: :func:`send_error`).
         headers: Extra response headers (names are lower-cased); None: only the content headers.
     """
     payload = json.dumps(body).encode("ascii")
@@ -83,6 +77,22 @@ async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] 
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": payload})
+
+
+async def send_error(
+    send: Send, path: str, status: int, error_type: str, message: str, headers: dict[str, str] | None = None
+) -> None:
+    """Send an error response in the shape of the API of ``path`` (:func:`~entailkit.serve.errors.error_body`).
+
+    Args:
+        send: The ASGI send callable.
+        path: The request path (chooses the Cohere, TEI or entailkit error shape).
+        status: The HTTP status code.
+        error_type: entailkit's machine-readable kind, also sent as the ``x-entailkit-error-type`` header.
+        message: The human-readable explanation.
+        headers: Extra response headers.
+    """
+    await send_json(send, status, error_body(error_type, message, path), error_headers(error_type, headers))
 
 
 class _Abort(Exception):
@@ -96,7 +106,9 @@ class _Abort(Exception):
 class _Exchange:
     """What the guard knows of one request/response exchange."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        """The request path (chooses the error shape)."""
         self.status = 0
         self.done = False
         self.abort: tuple[int, str, str, str] | None = None
@@ -154,7 +166,7 @@ class GuardMiddleware:
         path = str(scope.get("path", ""))
         endpoint = path if path in self.endpoints else "other"
         started = time.perf_counter()
-        exchange = _Exchange()
+        exchange = _Exchange(path)
 
         async def tracked_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -168,7 +180,7 @@ class GuardMiddleware:
                 exchange.done = True
             await send(message)
 
-        capped = path not in UNCAPPED_PATHS
+        capped = path not in UNCAPPED_PATHS and not _is_docs_asset(path)
         try:
             if capped and self.max_connections is not None and self.open_requests >= self.max_connections:
                 self.metrics.reject("too_many_connections")
@@ -176,8 +188,8 @@ class GuardMiddleware:
                     f"the server already has {self.open_requests} requests open, its limit (--max-connections); "
                     "retry later."
                 )
-                await send_json(
-                    tracked_send, 503, error_body("overloaded", message), {"retry-after": str(self.retry_after_s)}
+                await send_error(
+                    tracked_send, path, 503, "overloaded", message, {"retry-after": str(self.retry_after_s)}
                 )
                 return
             self.open_requests += capped
@@ -186,18 +198,18 @@ class GuardMiddleware:
             except Exception:
                 if exchange.status == 0:
                     logger.exception("unhandled error before any response")
-                    await send_json(
-                        tracked_send, 500, error_body("internal_error", "internal error; see the server log.")
-                    )
+                    await send_error(tracked_send, path, 500, "internal_error", "internal error; see the server log.")
                 # else: answered already (the app's handler logged it); the 5xx carried Connection: close.
             except asyncio.CancelledError:
                 # uvicorn cancels the requests still running when its graceful shutdown times out; the request's
                 # work was cancelled with it (ServerState.run). Answer 503 instead of a traceback and a bare 500.
                 if exchange.status == 0:
-                    await send_json(
+                    await send_error(
                         tracked_send,
+                        path,
                         503,
-                        error_body("overloaded", "the server shut down before this request finished; retry."),
+                        "overloaded",
+                        "the server shut down before this request finished; retry.",
                         {"retry-after": str(self.retry_after_s)},
                     )
                 _uncancel()
@@ -208,22 +220,31 @@ class GuardMiddleware:
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, path: str, exchange: _Exchange) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        if self.api_key and path not in OPEN_PATHS and not self._authorised(headers.get("authorization", "")):
+        if (
+            self.api_key
+            and path not in OPEN_PATHS
+            and not _is_docs_asset(path)
+            and not self._authorised(headers.get("authorization", ""))
+        ):
             self.metrics.reject("unauthorized")
-            await send_json(
+            await send_error(
                 send,
+                path,
                 401,
-                error_body("unauthorized", "missing or wrong API key: send 'Authorization: Bearer <key>'."),
+                "unauthorized",
+                "missing or wrong API key: send 'Authorization: Bearer <key>'.",
                 {"www-authenticate": "Bearer"},
             )
             return
         if self.is_full is not None and scope.get("method") == "POST" and self.is_full():
             # Refused before the body is read: overload costs no parsing and no memory.
             self.metrics.reject("overloaded")
-            await send_json(
+            await send_error(
                 send,
+                path,
                 503,
-                error_body("overloaded", "the server's request queue is full; retry later."),
+                "overloaded",
+                "the server's request queue is full; retry later.",
                 {"retry-after": str(self.retry_after_s)},
             )
             return
@@ -310,7 +331,12 @@ class GuardMiddleware:
         status, error_type, message, reason = exchange.abort
         exchange.replaced = True
         self.metrics.reject(reason)
-        await send_json(send, status, error_body(error_type, message))
+        await send_error(send, exchange.path, status, error_type, message)
+
+
+def _is_docs_asset(path: str) -> bool:
+    """Whether ``path`` is one of the documentation pages' static files."""
+    return path.startswith(DOCS_ASSETS + "/")
 
 
 def _uncancel() -> None:
