@@ -40,3 +40,8 @@ for project in integrations/*/pyproject.toml; do
 done
 
 "${PIP_INSTALL[@]}" "${targets[@]}"
+
+# The Cohere SDK 7 beside the venv's SDK 5 (langchain-cohere and llama-index's Cohere reranker need cohere<6):
+# tests/contract/test_serve_clients.py runs it in a subprocess with this folder first on PYTHONPATH.
+rm -rf .cache/cohere-sdk-7
+"$PY" -m pip install --no-compile --no-deps --target .cache/cohere-sdk-7 "cohere==7.3.1"  # pinned here: constraints.txt pins 5

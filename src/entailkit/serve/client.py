@@ -198,16 +198,19 @@ class Client:
 
     def health(self) -> dict[str, Any]:
         """The server's status, model and queue."""
-        return self._handle(self._http.get("/health"))  # type: ignore[no-any-return]
+        return self._send("GET", "/health", None)  # type: ignore[no-any-return]
 
     # -- plumbing ----------------------------------------------------------------------------------
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
-        payload = {k: v for k, v in body.items() if v is not None}
+        return self._send("POST", path, {k: v for k, v in body.items() if v is not None})
+
+    def _send(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
+        """One call, retried (up to ``max_retries``) while the server did not serve it."""
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             try:
-                response = self._http.post(path, json=payload)
+                response = self._http.request(method, path, json=payload)
             except self._unserved:
                 if last:
                     raise
