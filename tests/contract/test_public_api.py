@@ -39,7 +39,8 @@ PINNED: dict[str, list[str]] = {
     ],
     "entailkit.scorers": [
         "CrossEncoderScorer", "DEFAULT_HYPOTHESIS_TEMPLATE", "EmbeddingScorer", "GLiClassScorer",
-        "OnnxCrossEncoderScorer", "Scorer", "clear_shared_scorers", "detect_kind", "load_scorer", "shared_scorer",
+        "OnnxCrossEncoderScorer", "Scorer", "clear_shared_scorers", "detect_kind", "load_scorer", "scorer_for",
+        "shared_scorer",
     ],
 }  # fmt: skip
 

@@ -14,6 +14,7 @@ _LAZY: dict[str, str] = {
     "detect_kind": "entailkit.scorers.loading",
     "shared_scorer": "entailkit.scorers.shared",
     "clear_shared_scorers": "entailkit.scorers.shared",
+    "scorer_for": "entailkit.scorers.shared",
     "Scorer": "entailkit.scorers.base",
     "DEFAULT_HYPOTHESIS_TEMPLATE": "entailkit.scorers.base",
     "CrossEncoderScorer": "entailkit.scorers.cross_encoder",
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from entailkit.scorers.gliclass import GLiClassScorer
     from entailkit.scorers.loading import detect_kind, load_scorer
     from entailkit.scorers.onnx_backend import OnnxCrossEncoderScorer
-    from entailkit.scorers.shared import clear_shared_scorers, shared_scorer
+    from entailkit.scorers.shared import clear_shared_scorers, scorer_for, shared_scorer
 
 __all__ = [
     "DEFAULT_HYPOTHESIS_TEMPLATE",
@@ -42,5 +43,6 @@ __all__ = [
     "clear_shared_scorers",
     "detect_kind",
     "load_scorer",
+    "scorer_for",
     "shared_scorer",
 ]

@@ -17,7 +17,7 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.scorers.loading import load_scorer
 
-__all__ = ["clear_shared_scorers", "shared_scorer"]
+__all__ = ["clear_shared_scorers", "scorer_for", "shared_scorer"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,29 @@ def shared_scorer(model: str | os.PathLike[str], kind: str | None = None, **opti
             scorer = load_scorer(model, kind, **options)  # type: ignore[arg-type]
             _CACHE[key] = scorer
     return scorer
+
+
+def scorer_for(model: Scorer | str | os.PathLike[str], kind: str | None = None, **options: Any) -> Scorer:
+    """The scorer a component was given: a Scorer itself, or the shared scorer of a model id.
+
+    Every surface that takes "a scorer or a model id" (the adapters, the server) resolves it here.
+
+    Args:
+        model: A Scorer (returned as is), a local model directory or a hub id.
+        kind: As :func:`shared_scorer` (ignored for a Scorer).
+        **options: As :func:`shared_scorer` (ignored for a Scorer).
+
+    Raises:
+        InvalidInputError: ``model`` is neither a Scorer nor a non-blank model id.
+        ModelLoadError: As :func:`shared_scorer`.
+    """
+    if isinstance(model, Scorer):
+        return model
+    if not isinstance(model, (str, os.PathLike)):
+        raise InvalidInputError(
+            f"expected an entailkit Scorer or a model path / hub id, got {type(model).__name__}."
+        )
+    return shared_scorer(model, kind, **options)
 
 
 def clear_shared_scorers() -> None:

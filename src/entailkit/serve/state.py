@@ -31,7 +31,7 @@ from entailkit.errors import (
     RequestTimeout,
 )
 from entailkit.scorers.base import Scorer
-from entailkit.scorers.shared import shared_scorer
+from entailkit.scorers.shared import scorer_for
 from entailkit.serve.config import ServeConfig
 from entailkit.serve.guard import GuardMiddleware, current_cancel_token
 from entailkit.serve.limits import RequestLimits
@@ -94,9 +94,7 @@ def served_scorer(model: ModelArg) -> Scorer:
     Returns:
         The scorer the batcher's worker will call.
     """
-    if isinstance(model, (str, os.PathLike)):
-        return shared_scorer(model)
-    return model
+    return scorer_for(model)
 
 
 class ServedTask:
