@@ -5,33 +5,58 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import llama_index.core.instrumentation as instrument
 from llama_index.core.evaluation.base import BaseEvaluator, EvaluationResult
 from llama_index.core.prompts.mixin import PromptDictType
-from llama_index.postprocessor.entailkit._scorer import shared_scorer
+from llama_index.postprocessor.entailkit._scorer import (
+    SerialisableMixin,
+    dump_object,
+    load_calibrator,
+    model_name,
+    recorded_kind,
+    resolve_scorer,
+)
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import Reranker
+from entailkit.tasks.sentences import split_sentences
 from entailkit.tasks.specs import CheckSpec
-from entailkit.types import GroundednessReport, SentenceCheck
+from entailkit.types import GroundednessReport, RerankResult, SentenceCheck
 
 __all__ = ["EntailkitFaithfulnessEvaluator", "EntailkitRelevancyEvaluator", "faithfulness_feedback"]
 
+dispatcher = instrument.get_dispatcher(__name__)
 
-class EntailkitFaithfulnessEvaluator(BaseEvaluator):
+
+class EntailkitFaithfulnessEvaluator(SerialisableMixin, BaseEvaluator):
     """Is every sentence of the response supported by the contexts? An entailkit GroundednessChecker.
 
     ``passing`` is the report's ``grounded``; ``score`` its aggregate ("min" or "mean") sentence score;
     ``feedback`` lists the unsupported and contradicted sentences with their best evidence.
+    ``aevaluate`` checks on entailkit's shared micro-batcher (``GroundednessChecker.acheck``), off the
+    event loop, inside an instrumentation span. ``from_dict(to_dict())`` loads the same model again.
     """
 
-    def __init__(self, scorer: Any, *, calibrator: Any = None, **options: Any) -> None:
+    def __init__(
+        self,
+        scorer: Any = None,
+        *,
+        model: str | None = None,
+        kind: str | None = None,
+        calibrator: Any = None,
+        splitter: Any = None,
+        **options: Any,
+    ) -> None:
         """Build the checker from ``scorer`` (a Scorer or a model id, shared) and the checker's own options.
 
         Args:
             scorer: An entailkit Scorer, a model id / path (loaded once per process), or a configured
-                GroundednessChecker (then no options).
-            calibrator: A fitted calibrator for the sentence scores, or None.
+                GroundednessChecker (then no options); None: load ``model``.
+            model: The model id to load when ``scorer`` is None (what ``to_dict`` records).
+            kind: The kind a model id is loaded as (None: read from the model's config).
+            calibrator: A fitted calibrator for the sentence scores (or its ``to_dict`` form), or None.
+            splitter: The checker's sentence splitter (None: entailkit's ``split_sentences``).
             **options: GroundednessChecker options (``CheckSpec``: threshold, contradiction_threshold,
                 aggregate, prefix_question).
 
@@ -41,11 +66,30 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
             ModelLoadError: A model id that cannot be loaded.
         """
         if isinstance(scorer, GroundednessChecker):
-            if options or calibrator is not None:
+            if options or calibrator is not None or splitter is not None:
                 raise InvalidInputError("a configured GroundednessChecker carries its options: pass it alone.")
             self.checker = scorer
         else:
-            self.checker = CheckSpec(**options).build(shared_scorer(scorer), calibrator=calibrator)
+            resolved = resolve_scorer(scorer, model, kind, type(self).__name__)
+            self.checker = CheckSpec(**options).build(
+                resolved, calibrator=load_calibrator(calibrator), splitter=splitter
+            )
+        given = scorer if scorer is not None else model
+        self.kind = recorded_kind(given, kind, self.checker.scorer)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EntailkitFaithfulnessEvaluator"
+
+    def _config(self) -> dict[str, Any]:
+        splitter = self.checker.splitter
+        return {
+            "model": model_name(self.checker.scorer),
+            "kind": self.kind,
+            **CheckSpec.of(self.checker).model_dump(mode="json"),
+            "calibrator": dump_object(self.checker.calibrator),
+            "splitter": None if splitter is split_sentences else dump_object(splitter),
+        }
 
     def _get_prompts(self) -> PromptDictType:
         return {}
@@ -66,6 +110,15 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
         """
         return self.checker.check(response, list(contexts), question=query)
 
+    async def acheck(self, response: str, contexts: Sequence[str], query: str | None = None) -> GroundednessReport:
+        """``check`` on entailkit's shared micro-batcher, off the event loop (``GroundednessChecker.acheck``).
+
+        Raises:
+            InvalidInputError: As ``check``.
+        """
+        return await self.checker.acheck(response, list(contexts), question=query)
+
+    @dispatcher.span
     async def aevaluate(
         self,
         query: str | None = None,
@@ -90,7 +143,7 @@ class EntailkitFaithfulnessEvaluator(BaseEvaluator):
         """
         if response is None or contexts is None:
             raise ValueError("EntailkitFaithfulnessEvaluator needs both response and contexts.")
-        report = self.check(response, contexts, query)
+        report = await self.acheck(response, contexts, query)
         return EvaluationResult(
             query=query,
             response=response,
@@ -124,14 +177,20 @@ def _sentence_line(check: SentenceCheck) -> str:
     return line
 
 
-class EntailkitRelevancyEvaluator(BaseEvaluator):
+class EntailkitRelevancyEvaluator(SerialisableMixin, BaseEvaluator):
     """Does the response address the query? The entailkit Reranker scores the response (and each context)
-    against the query; ``passing`` when the response's score reaches ``threshold``."""
+    against the query; ``passing`` when the response's score reaches ``threshold``.
+
+    ``aevaluate`` scores on entailkit's shared micro-batcher (``Reranker.arerank``), off the event loop,
+    inside an instrumentation span. ``from_dict(to_dict())`` loads the same model again.
+    """
 
     def __init__(
         self,
-        scorer: Any,
+        scorer: Any = None,
         *,
+        model: str | None = None,
+        kind: str | None = None,
         threshold: float = 0.5,
         query_template: str | None = None,
         calibrator: Any = None,
@@ -139,19 +198,37 @@ class EntailkitRelevancyEvaluator(BaseEvaluator):
         """Build the Reranker that scores the response against the query.
 
         Args:
-            scorer: An entailkit Scorer, or a model id / path (loaded once per process).
+            scorer: An entailkit Scorer, or a model id / path (loaded once per process); None: load ``model``.
+            model: The model id to load when ``scorer`` is None (what ``to_dict`` records).
+            kind: The kind a model id is loaded as (None: read from the model's config).
             threshold: The score the response needs to pass (not range-checked).
             query_template: The Reranker's ``query_template`` (None: its default for the head).
-            calibrator: A fitted calibrator for the scores, or None.
+            calibrator: A fitted calibrator for the scores (or its ``to_dict`` form), or None.
 
         Raises:
             InvalidInputError: ``scorer`` is neither a Scorer nor a model id, or a bad template or calibrator.
             ModelLoadError: A model id that cannot be loaded.
         """
         self.threshold = threshold
+        resolved = resolve_scorer(scorer, model, kind, type(self).__name__)
         self.reranker = Reranker(
-            shared_scorer(scorer), query_template=query_template, threshold=None, calibrator=calibrator
+            resolved, query_template=query_template, threshold=None, calibrator=load_calibrator(calibrator)
         )
+        self.kind = recorded_kind(scorer if scorer is not None else model, kind, resolved)
+        self._query_template = query_template
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EntailkitRelevancyEvaluator"
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "model": model_name(self.reranker.scorer),
+            "kind": self.kind,
+            "threshold": self.threshold,
+            "query_template": self._query_template,
+            "calibrator": dump_object(self.reranker.calibrator),
+        }
 
     def _get_prompts(self) -> PromptDictType:
         return {}
@@ -159,6 +236,7 @@ class EntailkitRelevancyEvaluator(BaseEvaluator):
     def _update_prompts(self, prompts: PromptDictType) -> None:
         pass
 
+    @dispatcher.span
     async def aevaluate(
         self,
         query: str | None = None,
@@ -183,7 +261,7 @@ class EntailkitRelevancyEvaluator(BaseEvaluator):
         if query is None or response is None:
             raise ValueError("EntailkitRelevancyEvaluator needs both query and response.")
         context_list = list(contexts or [])
-        result = self.reranker.rerank(query, [response, *context_list])
+        result: RerankResult = await self.reranker.arerank(query, [response, *context_list])
         by_index = {item.index: item.score for item in result.items}
         score = by_index[0]
         lines = [f"response relevance {score:.3f} (threshold {self.threshold:.2f})."]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
-from llama_index.postprocessor.entailkit._scorer import shared_scorer
+from llama_index.postprocessor.entailkit._scorer import model_name, recorded_kind, resolve_scorer
 
 from entailkit.tasks.dedup import filter_passages
 from entailkit.types import PassageDecision
@@ -28,18 +28,24 @@ class EntailkitDocumentFilter(BaseNodePostprocessor):
     near-duplicate; one contradicted by it is flagged in metadata, dropped, or kept (``on_contradiction``).
 
     Returns new NodeWithScore objects (flagged nodes are copies with two extra metadata keys).
+    ``apostprocess_nodes`` runs the filter in a worker thread, off the event loop (LlamaIndex's default);
+    ``from_dict(to_dict())`` loads the same model again.
     """
 
     duplicate_threshold: float = Field(default=0.9, description="Entailment at which a node is a duplicate.")
     contradiction_threshold: float = Field(default=0.5, description="Contradiction at which a node is flagged.")
     on_contradiction: Literal["flag", "drop", "keep"] = Field(default="flag")
     metadata_mode: MetadataMode = Field(default=MetadataMode.NONE, description="Node text that is compared.")
+    model: str = Field(default="", description="The scoring model's path or hub id (from_dict loads it).")
+    kind: str | None = Field(default=None, description="The kind the model is loaded as (None: from its config).")
     _scorer: Any = PrivateAttr()
 
     def __init__(
         self,
-        scorer: Any,
+        scorer: Any = None,
         *,
+        model: str | None = None,
+        kind: str | None = None,
         duplicate_threshold: float = 0.9,
         contradiction_threshold: float = 0.5,
         on_contradiction: Literal["flag", "drop", "keep"] = "flag",
@@ -50,7 +56,9 @@ class EntailkitDocumentFilter(BaseNodePostprocessor):
 
         Args:
             scorer: An entailkit Scorer (NLI, GLiClass or embedding) or a model id / path (loaded once per
-                process).
+                process); None: load ``model``.
+            model: The model id to load when ``scorer`` is None (what ``to_dict`` records).
+            kind: The kind a model id is loaded as (None: read from the model's config).
             duplicate_threshold: The entailment (or cosine) at which a node duplicates a kept higher-ranked
                 one, in [0, 1].
             contradiction_threshold: The contradiction probability at which a node contradicts a kept
@@ -65,7 +73,7 @@ class EntailkitDocumentFilter(BaseNodePostprocessor):
                 bad threshold or ``on_contradiction``.
             ModelLoadError: A model id that cannot be loaded.
         """
-        resolved = shared_scorer(scorer)
+        resolved = resolve_scorer(scorer, model, kind, "EntailkitDocumentFilter")
         filter_passages(  # validate scorer head and thresholds now, on no passages
             resolved,
             [],
@@ -78,6 +86,8 @@ class EntailkitDocumentFilter(BaseNodePostprocessor):
             contradiction_threshold=contradiction_threshold,
             on_contradiction=on_contradiction,
             metadata_mode=metadata_mode,
+            model=model_name(resolved),
+            kind=recorded_kind(scorer if scorer is not None else model, kind, resolved),
             **kwargs,
         )
         self._scorer = resolved

@@ -10,7 +10,12 @@ from llama_index.core.base.base_selector import BaseSelector, SelectorResult, Si
 from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.schema import QueryBundle
 from llama_index.core.tools.types import ToolMetadata
-from llama_index.postprocessor.entailkit._scorer import shared_scorer
+from llama_index.postprocessor.entailkit._scorer import (
+    SerialisableMixin,
+    model_name,
+    recorded_kind,
+    resolve_scorer,
+)
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.routing import DEFAULT_ROUTE_TEMPLATE, Router
@@ -21,19 +26,24 @@ __all__ = ["EntailkitSelector"]
 logger = logging.getLogger(__name__)
 
 
-class EntailkitSelector(BaseSelector):
+class EntailkitSelector(SerialisableMixin, BaseSelector):
     """Score the query against every choice's description with an entailkit Router.
 
     Single mode (``multi=False``) takes the best choice whose softmax score reaches ``threshold``; multi
     mode takes every choice whose entailment reaches it (0.5 by default), best first, at most
     ``max_outputs``. When nothing passes, ``fallback_index`` is selected if given, else no choice
     (RouterQueryEngine / RouterRetriever then raise "Failed to select"). Reasons carry the scores.
+
+    ``aselect`` scores on entailkit's shared micro-batcher (``Router.aroute``), off the event loop.
+    ``from_dict(to_dict())`` (and ``from_json``) loads the same model again.
     """
 
     def __init__(
         self,
-        scorer: Any,
+        scorer: Any = None,
         *,
+        model: str | None = None,
+        kind: str | None = None,
         multi: bool = False,
         threshold: float | None = None,
         max_outputs: int | None = None,
@@ -43,7 +53,9 @@ class EntailkitSelector(BaseSelector):
         """Check the options once (with a one-choice Router) so a bad one fails here.
 
         Args:
-            scorer: An entailkit Scorer, or a model id / path (loaded once per process).
+            scorer: An entailkit Scorer, or a model id / path (loaded once per process); None: load ``model``.
+            model: The model id to load when ``scorer`` is None (what ``to_dict`` records).
+            kind: The kind a model id is loaded as (None: read from the model's config).
             multi: Select every choice that reaches ``threshold`` instead of the best one.
             threshold: The score a choice needs, in [0, 1]; None: 0.5 in multi mode, 0.0 (always the best
                 choice) otherwise.
@@ -66,7 +78,8 @@ class EntailkitSelector(BaseSelector):
             raise InvalidInputError(
                 f"fallback_index must be a choice index (int >= 0) or None, got {fallback_index!r}."
             )
-        self.scorer = shared_scorer(scorer)
+        self.scorer = resolve_scorer(scorer, model, kind, "EntailkitSelector")
+        self.kind = recorded_kind(scorer if scorer is not None else model, kind, self.scorer)
         self.multi = multi
         self.threshold = threshold
         self.max_outputs = max_outputs
@@ -74,6 +87,21 @@ class EntailkitSelector(BaseSelector):
         self.hypothesis_template = hypothesis_template
         self._routers: dict[tuple[str, ...], Router] = {}
         self._router(["check"])  # validate threshold / template / multi now, not at the first query
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EntailkitSelector"
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "model": model_name(self.scorer),
+            "kind": self.kind,
+            "multi": self.multi,
+            "threshold": self.threshold,
+            "max_outputs": self.max_outputs,
+            "fallback_index": self.fallback_index,
+            "hypothesis_template": self.hypothesis_template,
+        }
 
     def _get_prompts(self) -> PromptDictType:
         return {}
@@ -104,18 +132,24 @@ class EntailkitSelector(BaseSelector):
         Raises:
             InvalidInputError: No choices, a choice with neither description nor name, or a blank query.
         """
-        descriptions = []
-        for i, choice in enumerate(choices):
-            text = (choice.description or "").strip() or (choice.name or "").strip()
-            if not text:
-                raise InvalidInputError(f"choice {i} has neither a description nor a name to score.")
-            descriptions.append(text)
-        if not descriptions:
-            raise InvalidInputError("no choices to select from.")
-        return self._router(descriptions).route(query.query_str)
+        return self._router(_descriptions(choices)).route(query.query_str)
+
+    async def adecide(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> RouteDecision:
+        """``decide`` on entailkit's shared micro-batcher, off the event loop (``Router.aroute``).
+
+        Raises:
+            InvalidInputError: As ``decide``.
+        """
+        return await self._router(_descriptions(choices)).aroute(query.query_str)
 
     def _select(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
-        decision = self.decide(choices, query)
+        return self._result(self.decide(choices, query), choices, query)
+
+    async def _aselect(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
+        return self._result(await self.adecide(choices, query), choices, query)
+
+    def _result(self, decision: RouteDecision, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
+        """The selections (with their reasons) of an entailkit decision."""
         scores = {int(name): score for name, score in decision.scores.items()}
         chosen = [int(name) for name in decision.routes]
         if self.max_outputs is not None:
@@ -147,13 +181,23 @@ class EntailkitSelector(BaseSelector):
             selections = []
         return SelectorResult(selections=selections)
 
-    async def _aselect(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
-        return self._select(choices, query)
-
     def _threshold_text(self) -> str:
         if self.threshold is not None:
             return f"{self.threshold:.3f}"
         return "0.500" if self.multi else "0.000"
+
+
+def _descriptions(choices: Sequence[ToolMetadata]) -> list[str]:
+    """Each choice's text to score: its description, else its name."""
+    descriptions = []
+    for i, choice in enumerate(choices):
+        text = (choice.description or "").strip() or (choice.name or "").strip()
+        if not text:
+            raise InvalidInputError(f"choice {i} has neither a description nor a name to score.")
+        descriptions.append(text)
+    if not descriptions:
+        raise InvalidInputError("no choices to select from.")
+    return descriptions
 
 
 def _label(choice: ToolMetadata) -> str:
