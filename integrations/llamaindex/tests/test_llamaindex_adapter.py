@@ -20,13 +20,9 @@ from llama_index.core.query_engine import RouterQueryEngine
 from llama_index.core.retrievers import RouterRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.tools import QueryEngineTool, RetrieverTool, ToolMetadata
-from llama_index.postprocessor.entailkit import (
-    EntailkitDocumentFilter,
-    EntailkitFaithfulnessEvaluator,
-    EntailkitRelevancyEvaluator,
-    EntailkitRerank,
-    EntailkitSelector,
-)
+from llama_index.evaluation.entailkit import EntailkitFaithfulnessEvaluator, EntailkitRelevancyEvaluator
+from llama_index.postprocessor.entailkit_rerank import EntailkitDocumentFilter, EntailkitRerank
+from llama_index.selectors.entailkit import EntailkitSelector
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.rerank import Reranker

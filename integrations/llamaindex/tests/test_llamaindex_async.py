@@ -27,13 +27,10 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.tools import ToolMetadata
-from llama_index.postprocessor.entailkit import (
-    EntailkitEmbedding,
-    EntailkitFaithfulnessEvaluator,
-    EntailkitRelevancyEvaluator,
-    EntailkitRerank,
-    EntailkitSelector,
-)
+from llama_index.embeddings.entailkit import EntailkitEmbedding
+from llama_index.evaluation.entailkit import EntailkitFaithfulnessEvaluator, EntailkitRelevancyEvaluator
+from llama_index.postprocessor.entailkit_rerank import EntailkitRerank
+from llama_index.selectors.entailkit import EntailkitSelector
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
@@ -277,7 +274,7 @@ def test_every_component_round_trips_through_to_dict_and_from_json(
 ) -> None:
     """from_dict rebuilds each component from the model id in its dict (loaded again, shared) with the same
     options, so it gives the same scores; a scorer can still be passed instead."""
-    from llama_index.postprocessor.entailkit import EntailkitDocumentFilter
+    from llama_index.postprocessor.entailkit_rerank import EntailkitDocumentFilter
 
     query = msmarco["queries"]["833860"]
     retrieved = index.as_retriever(similarity_top_k=6).retrieve(query)

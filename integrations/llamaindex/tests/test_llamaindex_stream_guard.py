@@ -14,8 +14,8 @@ from llama_index.core.base.response.schema import AsyncStreamingResponse, Stream
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 from llama_index.core.schema import NodeWithScore, TextNode
-from llama_index.postprocessor.entailkit import EntailkitStreamGuard
-from llama_index.postprocessor.entailkit.stream_guard import REPORT_KEY, SENTENCES_KEY
+from llama_index.postprocessor.entailkit_rerank import EntailkitStreamGuard
+from llama_index.postprocessor.entailkit_rerank.stream_guard import REPORT_KEY, SENTENCES_KEY
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.groundedness import GroundednessChecker

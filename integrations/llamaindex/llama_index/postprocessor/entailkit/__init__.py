@@ -1,15 +1,18 @@
-"""LlamaIndex integration for entailkit: rerank, select, evaluate, filter and embed with small local models."""
+"""The old import path of entailkit's LlamaIndex integration: every component, from its own distribution.
 
-from llama_index.postprocessor.entailkit._scorer import shared_scorer
-from llama_index.postprocessor.entailkit.embedding import EntailkitEmbedding
-from llama_index.postprocessor.entailkit.evaluation import (
-    EntailkitFaithfulnessEvaluator,
-    EntailkitRelevancyEvaluator,
-)
-from llama_index.postprocessor.entailkit.filter import EntailkitDocumentFilter
-from llama_index.postprocessor.entailkit.rerank import EntailkitRerank
-from llama_index.postprocessor.entailkit.selector import EntailkitSelector
-from llama_index.postprocessor.entailkit.stream_guard import EntailkitStreamGuard
+The components now live in one distribution per LlamaIndex category, as LlamaIndex publishes them:
+``llama_index.postprocessor.entailkit_rerank`` (rerank, filter, stream guard),
+``llama_index.embeddings.entailkit``, ``llama_index.selectors.entailkit`` and
+``llama_index.evaluation.entailkit``. This module (``pip install llama-index-postprocessor-entailkit``,
+which installs all four) re-exports them, so code written against the old path keeps working.
+"""
+
+from llama_index.embeddings.entailkit import EntailkitEmbedding
+from llama_index.evaluation.entailkit import EntailkitFaithfulnessEvaluator, EntailkitRelevancyEvaluator
+from llama_index.postprocessor.entailkit_rerank import EntailkitDocumentFilter, EntailkitRerank, EntailkitStreamGuard
+from llama_index.selectors.entailkit import EntailkitSelector
+
+from entailkit.scorers import scorer_for as shared_scorer
 
 __all__ = [
     "EntailkitDocumentFilter",

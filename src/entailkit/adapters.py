@@ -1,6 +1,8 @@
-"""One scorer per model for every adapter, and the (de)serialisation every component shares.
+"""What framework adapters share: the scorer of a component, and its (de)serialisation by model id.
 
-A model path or hub id is loaded once per process (``entailkit.shared_scorer``). ``to_dict`` records a
+A model path or hub id is loaded once per process (``entailkit.scorers.scorer_for``, over
+``shared_scorer``). The LlamaIndex distributions (rerank, embeddings, selectors, evaluation) and the
+Haystack components build on these helpers. ``to_dict`` records a
 component's model by the id its scorer was loaded from (``scorer.info.model``) and the kind it was
 resolved with, so ``Cls.from_dict(obj.to_dict())`` loads the same model again (shared with every other
 component that names it); a fitted entailkit ``Calibrator`` is written out with it. Objects that have no
@@ -14,36 +16,25 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from entailkit import shared_scorer as core_shared_scorer
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
+from entailkit.scorers.shared import scorer_for
 
 __all__ = [
     "UNSERIALISABLE",
     "SerialisableMixin",
+    "check_restorable",
     "dump_object",
     "load_calibrator",
     "model_name",
     "recorded_kind",
     "resolve_scorer",
-    "shared_scorer",
 ]
 
 UNSERIALISABLE = "__entailkit_unserialisable__"
 """Key of the marker ``to_dict`` writes for an object it cannot serialise (its value: the type's name)."""
 
 _T = TypeVar("_T", bound="SerialisableMixin")
-
-
-def shared_scorer(model: Scorer | str, kind: str | None = None) -> Scorer:
-    """The scorer itself, or entailkit's shared scorer for ``model``/``kind`` (loaded once per process)."""
-    if isinstance(model, Scorer):
-        return model
-    if not isinstance(model, str) or not model.strip():
-        raise InvalidInputError(
-            f"scorer must be an entailkit Scorer or a model path / hub id, got {type(model).__name__}."
-        )
-    return core_shared_scorer(model, kind)
 
 
 def resolve_scorer(scorer: Any, model: Any, kind: str | None, owner: str) -> Scorer:
@@ -65,7 +56,9 @@ def resolve_scorer(scorer: Any, model: Any, kind: str | None, owner: str) -> Sco
             f"{owner} needs a scorer: pass an entailkit Scorer or a model path / hub id "
             "(from_dict reads it from the dict's 'model')."
         )
-    return shared_scorer(given, kind if isinstance(given, str) else None)
+    if isinstance(given, str) and not given.strip():
+        raise InvalidInputError(f"{owner} needs a scorer: got a blank model id.")
+    return scorer_for(given, kind if isinstance(given, str) else None)
 
 
 def recorded_kind(given: Any, kind: str | None, scorer: Any) -> str | None:
