@@ -17,7 +17,7 @@ from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
-from entailkit.tasks.sentences import SentenceSplitter, split_sentences
+from entailkit.tasks.sentences import SentenceSplitter, sentence_splitter
 from entailkit.tasks.streaming import AsyncGroundednessStream, GroundednessStream
 from entailkit.types import (
     Evidence,
@@ -68,6 +68,7 @@ class GroundednessChecker:
         splitter: SentenceSplitter | None = None,
         calibrator: Calibrator | None = None,
         prefix_question: bool = False,
+        language: str | None = None,
         show_progress: bool = False,
     ) -> None:
         """Check the scorer can judge entailment and every option, once.
@@ -87,6 +88,9 @@ class GroundednessChecker:
                 aggregate then use the calibrated value.
             prefix_question: Put the question (when given) before each sentence: the hypothesis becomes
                 ``"<question> <sentence>"`` (for sentences that only make sense with it, "Yes, in 1998.").
+            language: ISO 639-1 code of the answers (``"de"``, ``"pt-BR"``) for the built-in splitter's
+                abbreviations and ordinals; None: detected per answer from its script (CJK, Cyrillic, ...;
+                Latin text gets the English rules). Not with ``splitter`` (give your splitter the language).
             show_progress: Show a progress bar while scoring.
 
         Raises:
@@ -122,11 +126,9 @@ class GroundednessChecker:
         if aggregate not in ("mean", "min"):
             raise InvalidInputError(f"aggregate must be 'mean' or 'min', got {aggregate!r}.")
         self.aggregate: GroundednessAggregate = aggregate
-        if splitter is not None and not callable(splitter):
-            raise InvalidInputError(
-                f"splitter must be a callable text -> [(sentence, (start, end)), ...], got {type(splitter).__name__}."
-            )
-        self.splitter: SentenceSplitter = splitter or split_sentences
+        self.language: str | None = language
+        """As given (``"pt-BR"`` stays ``"pt-BR"``); the splitter uses its ISO 639-1 code."""
+        self.splitter: SentenceSplitter = sentence_splitter(splitter, language)
         self.calibrator = check_calibrator(calibrator)
         self.prefix_question = check_bool(prefix_question, "prefix_question")
         self.show_progress = check_bool(show_progress, "show_progress")

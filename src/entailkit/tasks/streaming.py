@@ -39,7 +39,8 @@ __all__ = ["AsyncGroundednessStream", "GroundednessStream"]
 
 _POLICIES = ("flag", "drop", "stop")
 # What the built-in splitter reads after a stop to decide a boundary: optional opening quotes, a word.
-_FIRST_WORD = re.compile(r"[\"'“‘(\[]*[A-Za-z]*")
+# Letters of any script (German, Russian, ... words decide too: "3. Mai"), but CJK: a CJK stop decides alone.
+_FIRST_WORD = re.compile(r"[\"'“‘„«(\[¿¡]*(?:(?![\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff])[^\W\d_])*")
 # A sentence that ends like this may be complete: the next chunk says (see _Splitter.tentative).
 _ENDS = re.compile(r"[.!?。！？…][\"'”’)\]]*\s*$")
 
