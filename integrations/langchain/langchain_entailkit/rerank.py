@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from entailkit.tasks.specs import RerankSpec, fold_spec_options
 from langchain_entailkit._documents import check_documents, copy_with_metadata
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
+from langchain_entailkit._serialisation import ModelIdSerializable
 
 __all__ = ["RERANK_EVENT", "EntailkitRerank"]
 
@@ -23,7 +23,7 @@ RERANK_EVENT = "entailkit_rerank"
 """Name of the custom callback event carrying the query, scores and order of every rerank."""
 
 
-class EntailkitRerank(BaseDocumentCompressor):
+class EntailkitRerank(BaseDocumentCompressor, ModelIdSerializable):
     """Rerank documents by NLI entailment (or relevance) of the query; return scored copies, best first.
 
     The rerank options are entailkit's own (``RerankSpec``: ``top_n``, ``threshold``, ``query_template``,
@@ -31,15 +31,18 @@ class EntailkitRerank(BaseDocumentCompressor):
     or as a configured ``reranker=``. Each returned Document is a copy whose metadata gains
     ``relevance_score`` (in [0, 1]); a ``relevance_score`` already there (e.g. from the retriever) is kept
     as ``retrieval_score``.
+
+    Serialisable (``dumpd`` / ``dumps``, then ``loads``) when built from ``model=`` with plain options; built
+    from ``scorer=``, ``reranker=`` or with a ``calibrator`` object it serialises as not_implemented.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
-    scorer: Any = None
-    """An entailkit Scorer (``load_scorer(...)``); shared, never copied."""
+    scorer: Any = Field(default=None, exclude=True)
+    """An entailkit Scorer (``load_scorer(...)``); shared, never copied (never serialised)."""
     model: str | None = None
     """A model id or path, loaded once per process and shared, when no ``scorer`` is given."""
-    reranker: Reranker | None = None
+    reranker: Reranker | None = Field(default=None, exclude=True)
     """A configured entailkit Reranker, used as it is (instead of scorer/model and the options)."""
     spec: RerankSpec = Field(default_factory=RerankSpec)
     """The Reranker's options (entailkit's defaults: all documents kept, no threshold)."""
@@ -84,6 +87,11 @@ class EntailkitRerank(BaseDocumentCompressor):
         self.reranker = self._build()  # validate the options now, not at the first query
 
     @property
+    def lc_attributes(self) -> dict[str, Any]:
+        """The spec as plain JSON (the constructor takes it back as a dict)."""
+        return {"spec": self.spec.model_dump(mode="json", exclude_defaults=True)}
+
+    @property
     def top_n(self) -> int | None:
         """How many documents are returned (None: all)."""
         return self.spec.options()["top_n"]  # type: ignore[no-any-return]
@@ -97,13 +105,12 @@ class EntailkitRerank(BaseDocumentCompressor):
         reranker: Reranker = self.spec.build(self.scorer, calibrator=self.calibrator)
         return reranker
 
-    def _rerank(self, documents: Sequence[Document], query: str) -> tuple[list[Document], dict[str, Any]]:
-        """The body shared by the sync and async paths: scored copies and the event payload."""
+    def _prepare(self, documents: Sequence[Document]) -> tuple[list[Document], list[Any] | None]:
         docs = check_documents(documents)
-        if not docs:
-            return [], {"query": query, "num_documents": 0, "results": []}
-        assert self.reranker is not None
-        result = self.reranker.rerank(query, docs, first_stage_scores=self._first_stage(docs))
+        return docs, self._first_stage(docs) if docs else None
+
+    def _finish(self, query: str, result: Any) -> tuple[list[Document], dict[str, Any]]:
+        """Scored copies and the event payload of a RerankResult (shared by the sync and async paths)."""
         out: list[Document] = []
         for item in result:
             original: Document = item.document
@@ -156,20 +163,31 @@ class EntailkitRerank(BaseDocumentCompressor):
             InvalidInputError: ``documents`` is not a list of Document, the query is blank, or a document
                 lacks ``metadata[first_stage_key]`` (when set) or a usable score there.
         """
-        out, payload = self._rerank(documents, query)
+        docs, first_stage = self._prepare(documents)
+        if not docs:
+            emit(callbacks, RERANK_EVENT, {"query": query, "num_documents": 0, "results": []})
+            return []
+        assert self.reranker is not None
+        out, payload = self._finish(query, self.reranker.rerank(query, docs, first_stage_scores=first_stage))
         emit(callbacks, RERANK_EVENT, payload)
         return out
 
     async def acompress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
-        """``compress_documents`` with the model run in a worker thread, off the event loop.
+        """``compress_documents`` through ``Reranker.arerank``: the model never runs on the event loop.
 
         Args:
             documents: The retrieved documents.
             query: The query they are ranked against.
             callbacks: LangChain callbacks that receive the ``entailkit_rerank`` event.
         """
-        out, payload = await asyncio.to_thread(self._rerank, documents, query)
+        docs, first_stage = self._prepare(documents)
+        if not docs:
+            await aemit(callbacks, RERANK_EVENT, {"query": query, "num_documents": 0, "results": []})
+            return []
+        assert self.reranker is not None
+        result = await self.reranker.arerank(query, docs, first_stage_scores=first_stage)
+        out, payload = self._finish(query, result)
         await aemit(callbacks, RERANK_EVENT, payload)
         return out

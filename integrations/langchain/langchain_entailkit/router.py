@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from langchain_core.messages import BaseMessage
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
 from langchain_core.runnables.base import coerce_to_runnable
 from langchain_core.runnables.config import patch_config
+from pydantic import BaseModel, ConfigDict, Field
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.routing import Router
 from entailkit.types import Route, RouteDecision
+from langchain_entailkit._batch import aper_item, per_item, split_errors
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
+from langchain_entailkit._serialisation import ModelIdSerializable
 
 __all__ = ["ROUTE_EVENT", "EntailkitRoutedRunnable", "EntailkitRouter"]
 
@@ -24,12 +26,29 @@ ROUTE_EVENT = "entailkit_route"
 """Name of the custom callback event carrying every RouteDecision (route, scores, signal)."""
 
 
-class EntailkitRouter(Runnable[Any, RouteDecision]):
+class EntailkitRouter(ModelIdSerializable, RunnableSerializable[Any, RouteDecision]):
     """A Runnable: query (str, chat message, or dict with ``input_key``) -> entailkit RouteDecision.
 
     Pass ``router=`` (an entailkit Router) or ``routes=`` with ``scorer=`` / ``model=`` and any Router
     options (``fallback``, ``multi``, ``embedding_scorer``, ...). ``as_runnable`` dispatches to chains.
+    Serialisable (``dumpd`` / ``loads``) when built from ``routes=`` and ``model=`` with plain options;
+    built from ``scorer=``, ``router=`` or an ``embedding_scorer`` object it serialises as not_implemented.
     """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    scorer: Any = Field(default=None, exclude=True)
+    """The scorer given (never serialised)."""
+    model: str | None = None
+    """The model id or path the scorer was loaded from (the serialised source), or None."""
+    router: Router | None = Field(default=None, exclude=True)
+    """The entailkit Router doing the work (built from the routes and options, or given)."""
+    routes: list[Any] | None = Field(default=None, exclude=True)
+    """The routes given (serialised as dicts)."""
+    input_key: str = "query"
+    load_options: dict[str, Any] = Field(default_factory=dict)
+    router_options: dict[str, Any] = Field(default_factory=dict, exclude=True)
+    """The Router options given (serialised flat, as they are passed)."""
 
     def __init__(
         self,
@@ -40,6 +59,7 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         model: str | None = None,
         input_key: str = "query",
         load_options: Mapping[str, Any] | None = None,
+        name: str | None = None,
         **router_options: Any,
     ) -> None:
         """Take the Router given, or build one from ``routes`` on the scorer given or loaded.
@@ -48,11 +68,12 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
             router: A configured entailkit Router, used as it is (alone: no routes, scorer, model or options).
             routes: The routes (``Route`` objects or dicts with ``name``, ``description``, ...), when no
                 ``router`` is given.
-            scorer: The zero-shot scorer; shared, never copied.
+            scorer: The zero-shot scorer; shared, never copied (not serialisable).
             model: A model id or path, loaded once per process and shared (instead of ``scorer``).
             input_key: The key of a dict input that holds the query (``"question"`` and ``"input"`` are
                 tried after it).
             load_options: Extra ``load_scorer`` options used with ``model`` (device, batch_size, ...).
+            name: The run name (LangChain's ``Runnable.name``).
             **router_options: Options of ``Router`` (``fallback``, ``multi``, ``embedding_scorer``,
                 ``threshold``, ...).
 
@@ -64,15 +85,44 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         if router is not None:
             if routes is not None or scorer is not None or model is not None or router_options:
                 raise InvalidInputError("pass router= alone, or routes= with scorer=/model= and Router options.")
-            self.router = router
+            if not isinstance(router, Router):
+                raise InvalidInputError(f"router must be an entailkit Router, got {type(router).__name__}.")
         else:
             if routes is None:
                 raise InvalidInputError("pass router= (an entailkit Router) or routes= with scorer=/model=.")
             resolved = resolve_scorer(scorer, model, None, dict(load_options or {}))
-            self.router = Router(resolved, routes, **router_options)
+            router = Router(resolved, routes, **router_options)
         if not isinstance(input_key, str) or not input_key:
             raise InvalidInputError(f"input_key must be a non-empty str, got {input_key!r}.")
-        self.input_key = input_key
+        super().__init__(
+            router=router,
+            routes=list(routes) if routes is not None else None,
+            scorer=scorer,
+            model=model,
+            input_key=input_key,
+            load_options=dict(load_options or {}),
+            router_options=dict(router_options),
+            name=name,
+        )
+
+    @property
+    def lc_attributes(self) -> dict[str, Any]:
+        """The routes as dicts and the Router options, flat (as the constructor takes them)."""
+        routes = [
+            r.model_dump(mode="json", exclude_defaults=True) if isinstance(r, BaseModel) else r
+            for r in self.routes or ()
+        ]
+        return {"routes": routes, **self.router_options}
+
+    @property
+    def InputType(self) -> Any:
+        """A str, a chat message, or a dict holding the query under ``input_key``."""
+        return str | BaseMessage | dict[str, Any]
+
+    @property
+    def OutputType(self) -> type[RouteDecision]:
+        """The entailkit RouteDecision."""
+        return RouteDecision
 
     def query_of(self, input: Any) -> str:
         """The query text in a str, a chat message or a dict (``input_key``, else 'question' / 'input').
@@ -111,7 +161,7 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return self.batch([input], config)[0]
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> RouteDecision:
-        """``invoke`` with the model run in a worker thread, off the event loop.
+        """``invoke`` through ``Router.aroute_many``: the model never runs on the event loop.
 
         Args:
             input: A str, a chat message or a dict (see ``query_of``).
@@ -128,7 +178,7 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[RouteDecision]:
-        """Route all inputs with one batched ``route_many`` call.
+        """Route all inputs with one batched ``route_many`` call; each input gets its own decision or error.
 
         Args:
             inputs: The queries (each as ``invoke`` takes it).
@@ -146,7 +196,7 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[RouteDecision]:
-        """``batch`` with the model run in a worker thread, off the event loop.
+        """``batch`` through one ``Router.aroute_many`` call: the model never runs on the event loop.
 
         Args:
             inputs: The queries (each as ``invoke`` takes it).
@@ -157,19 +207,29 @@ class EntailkitRouter(Runnable[Any, RouteDecision]):
         return await self._abatch_with_config(self._arun, inputs, config, return_exceptions=return_exceptions)
 
     def _run(self, inputs: list[Any], run_manager: list[CallbackManagerForChainRun]) -> list[Exception | RouteDecision]:
-        decisions = self.router.route_many([self.query_of(item) for item in inputs])
+        assert self.router is not None
+        decisions = per_item(split_errors(inputs, self._query), self.router.route_many)
         for manager, decision in zip(run_manager, decisions, strict=True):
-            emit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
-        return list(decisions)
+            if isinstance(decision, RouteDecision):
+                emit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
+        return decisions
 
     async def _arun(
         self, inputs: list[Any], run_manager: list[AsyncCallbackManagerForChainRun]
     ) -> list[Exception | RouteDecision]:
-        queries = [self.query_of(item) for item in inputs]
-        decisions = await asyncio.to_thread(self.router.route_many, queries)
+        assert self.router is not None
+        decisions = await aper_item(split_errors(inputs, self._query), self.router.aroute_many)
         for manager, decision in zip(run_manager, decisions, strict=True):
-            await aemit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
-        return list(decisions)
+            if isinstance(decision, RouteDecision):
+                await aemit(manager.get_child(), ROUTE_EVENT, decision.model_dump(mode="json"))
+        return decisions
+
+    def _query(self, input: Any) -> str:
+        """The query of one input, refused here when blank (so only that input fails)."""
+        query = self.query_of(input)
+        if not query.strip():
+            raise InvalidInputError("the query is empty or blank; route a non-blank text.")
+        return query
 
     def as_runnable(
         self,
