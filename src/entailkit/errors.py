@@ -56,6 +56,9 @@ class UngroundedAnswerError(EntailkitError):
         """
         self.report = report
         self.failing = tuple(failing)
+        if report.no_sentences:
+            super().__init__("the answer has no sentence to check: an empty answer is not grounded.")
+            return
         listed = "; ".join(f"{s.verdict}: {s.text!r:.80}" for s in failing)
         super().__init__(f"{len(failing)} of {len(report.sentences)} answer sentence(s) failed: {listed}")
 

@@ -19,7 +19,7 @@ from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
 from langchain_entailkit._serialisation import ModelIdSerializable
 
-__all__ = ["GROUNDEDNESS_EVENT", "EntailkitGroundednessCheck", "GroundednessInput", "Mode"]
+__all__ = ["DEFAULT_EMPTY_ANSWER", "GROUNDEDNESS_EVENT", "EntailkitGroundednessCheck", "GroundednessInput", "Mode"]
 
 GROUNDEDNESS_EVENT = "entailkit_groundedness"
 """Name of the custom callback event carrying the GroundednessReport (as JSON) of every check."""
@@ -37,6 +37,10 @@ class GroundednessInput(BaseModel):
     """The passages the answer should rest on."""
     question: str | BaseMessage | None = None
     """The question the answer replies to (optional)."""
+
+
+DEFAULT_EMPTY_ANSWER = "I could not verify this answer against the retrieved context."
+"""What ``mode="strip"`` returns when it removed every sentence of the answer."""
 
 
 class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, Any]):
@@ -62,6 +66,8 @@ class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, 
     mode: Mode = "report"
     on: tuple[SentenceVerdict, ...] = ("unsupported", "contradicted")
     flag_format: str = "{sentence} [{verdict}]"
+    empty_answer: str | None = DEFAULT_EMPTY_ANSWER
+    """What ``strip`` returns when it removes every sentence (None: the empty string)."""
     load_options: dict[str, Any] = Field(default_factory=dict)
     checker_options: dict[str, Any] = Field(default_factory=dict, exclude=True)
     """The GroundednessChecker options given (serialised flat, as they are passed)."""
@@ -75,6 +81,7 @@ class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, 
         mode: Mode = "report",
         on: Sequence[SentenceVerdict] = ("unsupported", "contradicted"),
         flag_format: str = "{sentence} [{verdict}]",
+        empty_answer: str | None = DEFAULT_EMPTY_ANSWER,
         load_options: Mapping[str, Any] | None = None,
         name: str | None = None,
         **checker_options: Any,
@@ -88,10 +95,13 @@ class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, 
                 checker options).
             mode: ``"report"`` (return the GroundednessReport), ``"flag"`` (mark failing sentences with
                 ``flag_format``), ``"strip"`` (remove them) or ``"raise"`` (raise UngroundedAnswerError when
-                any sentence fails).
+                any sentence fails, or the answer has no sentence to check: an empty answer is not grounded).
             on: The verdicts that count as failing: ``"unsupported"`` and/or ``"contradicted"``.
             flag_format: How ``flag`` marks a failing sentence; must contain ``{sentence}`` and may contain
                 ``{verdict}``.
+            empty_answer: What ``strip`` returns instead of an empty answer when every sentence fails (a
+                short "could not verify" line by default; None: the empty string). The report, in the
+                message's metadata and the ``entailkit_groundedness`` event, still lists every sentence.
             load_options: Extra ``load_scorer`` options used with ``model`` (device, batch_size, ...).
             name: The run name (LangChain's ``Runnable.name``).
             **checker_options: Options of ``GroundednessChecker`` (``threshold``,
@@ -118,6 +128,8 @@ class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, 
             raise InvalidInputError(f"on must list 'unsupported' and/or 'contradicted', got {on!r}.")
         if not isinstance(flag_format, str) or "{sentence}" not in flag_format:
             raise InvalidInputError(f"flag_format must contain '{{sentence}}', got {flag_format!r}.")
+        if empty_answer is not None and not isinstance(empty_answer, str):
+            raise InvalidInputError(f"empty_answer must be a str or None, got {type(empty_answer).__name__}.")
         super().__init__(
             scorer=scorer,
             model=model,
@@ -125,6 +137,7 @@ class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, 
             mode=mode,
             on=failing,
             flag_format=flag_format,
+            empty_answer=empty_answer,
             load_options=dict(load_options or {}),
             checker_options=dict(checker_options),
             name=name,
@@ -246,9 +259,11 @@ class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, 
         if self.mode == "report":
             return report
         failing = [s for s in report.sentences if s.verdict in self.on]
-        if self.mode == "raise":
-            return UngroundedAnswerError(report, failing) if failing else answer
+        if self.mode == "raise":  # an answer with nothing to check is not grounded either
+            return UngroundedAnswerError(report, failing) if failing or report.no_sentences else answer
         text = _rewrite(report.answer, failing, None if self.mode == "strip" else self.flag_format)
+        if self.mode == "strip" and failing and not text.strip():  # never a silently empty answer
+            text = self.empty_answer or ""
         if isinstance(answer, BaseMessage):
             metadata = {**answer.response_metadata, GROUNDEDNESS_EVENT: report.model_dump(mode="json")}
             return answer.model_copy(update={"content": text, "response_metadata": metadata})
