@@ -13,14 +13,16 @@ serialised form (another calibrator, a custom sentence splitter) are recorded as
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.scorers.shared import scorer_for
+from entailkit.types import SentenceCheck
 
 __all__ = [
+    "DEFAULT_EMPTY_ANSWER",
     "UNSERIALISABLE",
     "SerialisableMixin",
     "check_restorable",
@@ -29,7 +31,11 @@ __all__ = [
     "model_name",
     "recorded_kind",
     "resolve_scorer",
+    "rewrite_answer",
 ]
+
+DEFAULT_EMPTY_ANSWER = "I could not verify this answer against the retrieved context."
+"""What a guard that strips failing sentences returns when it removed every one (never a silent "")."""
 
 UNSERIALISABLE = "__entailkit_unserialisable__"
 """Key of the marker ``to_dict`` writes for an object it cannot serialise (its value: the type's name)."""
@@ -147,3 +153,45 @@ class SerialisableMixin:
     def from_json(cls: type[_T], data_str: str, **kwargs: Any) -> _T:
         """``from_dict`` of a JSON string."""
         return cls.from_dict(json.loads(data_str), **kwargs)
+
+
+def rewrite_answer(
+    answer: str,
+    failing: Sequence[SentenceCheck],
+    flag_format: str | None,
+    empty_answer: str | None = DEFAULT_EMPTY_ANSWER,
+) -> str:
+    """``answer`` with the ``failing`` sentences marked by ``flag_format``, or removed when it is None.
+
+    Removing a sentence also removes the whitespace after it; the rest of the answer is kept as it is.
+    When removing leaves nothing, the result is ``empty_answer`` (None: the empty string), so a guard
+    never hands on a silently empty answer.
+
+    Args:
+        answer: The checked answer (the report's ``answer``: the spans index it).
+        failing: The sentences to mark or remove (a custom splitter's claim without a span is looked up by text).
+        flag_format: ``"{sentence} [{verdict}]"``-style marking; None: remove.
+        empty_answer: What a removal that leaves nothing returns.
+    """
+    edits: list[tuple[int, int, str]] = []
+    cursor = 0
+    for check in failing:
+        start, end = check.span if check.span is not None else (answer.find(check.text, cursor), -1)
+        if start < 0:
+            continue
+        end = end if end >= 0 else start + len(check.text)
+        cursor = end
+        if flag_format is None:
+            while end < len(answer) and answer[end].isspace():
+                end += 1
+            edits.append((start, end, ""))
+        else:
+            edits.append((start, end, flag_format.format(sentence=answer[start:end], verdict=check.verdict)))
+    if not edits:
+        return answer
+    text = answer
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    if flag_format is not None:
+        return text
+    return text.strip() or (empty_answer or "")

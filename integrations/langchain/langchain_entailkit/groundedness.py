@@ -10,9 +10,10 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import BaseModel, ConfigDict, Field
 
+from entailkit.adapters import DEFAULT_EMPTY_ANSWER, rewrite_answer
 from entailkit.errors import InvalidInputError, UngroundedAnswerError
 from entailkit.tasks.groundedness import GroundednessChecker
-from entailkit.types import GroundednessReport, SentenceCheck, SentenceVerdict
+from entailkit.types import GroundednessReport, SentenceVerdict
 from langchain_entailkit._batch import aper_item, per_item, split_errors
 from langchain_entailkit._documents import context_texts, text_of
 from langchain_entailkit._events import aemit, emit
@@ -37,10 +38,6 @@ class GroundednessInput(BaseModel):
     """The passages the answer should rest on."""
     question: str | BaseMessage | None = None
     """The question the answer replies to (optional)."""
-
-
-DEFAULT_EMPTY_ANSWER = "I could not verify this answer against the retrieved context."
-"""What ``mode="strip"`` returns when it removed every sentence of the answer."""
 
 
 class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, Any]):
@@ -261,9 +258,8 @@ class EntailkitGroundednessCheck(ModelIdSerializable, RunnableSerializable[Any, 
         failing = [s for s in report.sentences if s.verdict in self.on]
         if self.mode == "raise":  # an answer with nothing to check is not grounded either
             return UngroundedAnswerError(report, failing) if failing or report.no_sentences else answer
-        text = _rewrite(report.answer, failing, None if self.mode == "strip" else self.flag_format)
-        if self.mode == "strip" and failing and not text.strip():  # never a silently empty answer
-            text = self.empty_answer or ""
+        flag = None if self.mode == "strip" else self.flag_format
+        text = rewrite_answer(report.answer, failing, flag, self.empty_answer)  # strip: never a silent ""
         if isinstance(answer, BaseMessage):
             metadata = {**answer.response_metadata, GROUNDEDNESS_EVENT: report.model_dump(mode="json")}
             return answer.model_copy(update={"content": text, "response_metadata": metadata})
@@ -291,25 +287,3 @@ def _parse(item: Any) -> tuple[Any, dict[str, Any]]:
         "contexts": context_texts(item[key]),
         "question": question,
     }
-
-
-def _rewrite(answer: str, failing: Sequence[SentenceCheck], flag_format: str | None) -> str:
-    """The answer with failing sentences marked by ``flag_format``, or removed when it is None."""
-    edits: list[tuple[int, int, str]] = []
-    cursor = 0
-    for s in failing:
-        start, end = s.span if s.span is not None else (answer.find(s.text, cursor), -1)
-        if start < 0:
-            continue
-        end = end if end >= 0 else start + len(s.text)
-        cursor = end
-        if flag_format is None:
-            while end < len(answer) and answer[end].isspace():
-                end += 1
-            edits.append((start, end, ""))
-        else:
-            edits.append((start, end, flag_format.format(sentence=answer[start:end], verdict=s.verdict)))
-    text = answer
-    for start, end, replacement in sorted(edits, reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text.strip() if flag_format is None else text
