@@ -31,6 +31,7 @@ from bench_serve import DEFAULT_DATA, DEFAULT_MODEL, load_requests
 
 from entailkit import Reranker, configure_batching, load_scorer
 from entailkit.batching import shared_batcher
+from entailkit.batching.heartbeat import heartbeat
 
 
 def run_batched(reranker: Reranker, requests: list[tuple[str, list[str]]]) -> float:
@@ -52,25 +53,12 @@ def run_async(reranker: Reranker, requests: list[tuple[str, list[str]]]) -> tupl
     """Seconds for concurrent ``arerank`` coroutines, and the heartbeat's largest gap in seconds."""
 
     async def main() -> tuple[float, float]:
-        gaps: list[float] = [0.0]
-        done = False
-
-        async def heartbeat() -> None:
-            last = time.perf_counter()
-            while not done:
-                await asyncio.sleep(0.005)
-                now = time.perf_counter()
-                gaps.append(now - last)
-                last = now
-
-        beat = asyncio.create_task(heartbeat())
-        await asyncio.sleep(0.02)
-        started = time.perf_counter()
-        await asyncio.gather(*(reranker.arerank(q, d) for q, d in requests))
-        seconds = time.perf_counter() - started
-        done = True
-        await beat
-        return seconds, max(gaps)
+        async with heartbeat() as beat:
+            await asyncio.sleep(0.02)
+            started = time.perf_counter()
+            await asyncio.gather(*(reranker.arerank(q, d) for q, d in requests))
+            seconds = time.perf_counter() - started
+        return seconds, beat.max_gap
 
     return asyncio.run(main())
 

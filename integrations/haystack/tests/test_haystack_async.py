@@ -7,9 +7,7 @@ ticks is how long the loop was ever held up (recorded as the ``max_gap_ms`` prop
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from haystack.components.retrievers.in_memory import InMemoryBM25Retriever
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 
 from entailkit import Reranker, shared_scorer
+from entailkit.batching.heartbeat import Heartbeat, heartbeat
 from haystack_integrations.components.evaluators.entailkit import (
     EntailkitGroundednessEvaluator,
     EntailkitGroundednessGuard,
@@ -34,39 +33,6 @@ MAX_GAP_S = 0.050
 CONTEXTS = ["A man is playing a guitar on stage.", "The crowd is cheering loudly.", "A woman is slicing an onion."]
 ANSWERS = ["A man is playing a guitar.", "A man is playing a guitar. A dog is swimming in a lake."]
 QUERIES = ["what types of food can you cook sous vide", "causes of left ventricular hypertrophy"]
-
-
-class Heartbeat:
-    """Ticks every 5 ms on the running loop; ``max_gap`` is the longest time between two ticks (seconds)."""
-
-    def __init__(self) -> None:
-        self.max_gap = 0.0
-        self.ticks = 0
-        self._stop = False
-
-    async def run(self) -> None:
-        last = time.perf_counter()
-        while not self._stop:
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            self.max_gap = max(self.max_gap, now - last)
-            self.ticks += 1
-            last = now
-
-    def stop(self) -> None:
-        self._stop = True
-
-
-@asynccontextmanager
-async def heartbeat() -> AsyncIterator[Heartbeat]:
-    beat = Heartbeat()
-    task = asyncio.create_task(beat.run())
-    await asyncio.sleep(0)  # the first tick's clock starts now
-    try:
-        yield beat
-    finally:
-        beat.stop()
-        await task
 
 
 def check_beat(beat: Heartbeat, record_property: Callable[[str, Any], None]) -> None:

@@ -28,6 +28,7 @@ from langchain_entailkit import (
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
+from entailkit.batching.heartbeat import heartbeat
 from entailkit.errors import InvalidInputError
 from entailkit.types import GroundednessReport, Route, RouteDecision
 from fakes import FakeScorer
@@ -245,26 +246,13 @@ def test_input_and_output_schemas() -> None:
 
 
 async def _max_gap(call: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
-    """(largest gap between 5 ms heartbeats, duration) while ``call()`` is awaited."""
-    gaps: list[float] = []
-    done = asyncio.Event()
-
-    async def beat() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            await asyncio.sleep(HEARTBEAT_S)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
-
-    task = asyncio.create_task(beat())
-    await asyncio.sleep(0.02)
-    start = time.perf_counter()
-    await call()
-    elapsed = time.perf_counter() - start
-    done.set()
-    await task
-    return max(gaps), elapsed
+    """(largest gap between heartbeats, duration) while ``call()`` is awaited."""
+    async with heartbeat(HEARTBEAT_S) as beat:
+        await asyncio.sleep(0.02)
+        start = time.perf_counter()
+        await call()
+        elapsed = time.perf_counter() - start
+    return beat.max_gap, elapsed
 
 
 HEARTBEATS: dict[str, tuple[float, float]] = {}

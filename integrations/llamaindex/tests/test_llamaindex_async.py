@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,6 +30,8 @@ from llama_index.evaluation.entailkit import EntailkitFaithfulnessEvaluator, Ent
 from llama_index.postprocessor.entailkit_rerank import EntailkitRerank
 from llama_index.selectors.entailkit import EntailkitSelector
 
+from entailkit.batching.heartbeat import Heartbeat, heartbeat
+
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
 MAX_GAP_S = 0.050
@@ -42,39 +42,6 @@ RESPONSES = [
     "Nobody is playing a guitar.",
     "A woman is cutting an onion.",
 ]
-
-
-class Heartbeat:
-    """Ticks every 5 ms on the running loop; ``max_gap`` is the longest time between two ticks (seconds)."""
-
-    def __init__(self) -> None:
-        self.max_gap = 0.0
-        self.ticks = 0
-        self._stop = False
-
-    async def run(self) -> None:
-        last = time.perf_counter()
-        while not self._stop:
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            self.max_gap = max(self.max_gap, now - last)
-            self.ticks += 1
-            last = now
-
-    def stop(self) -> None:
-        self._stop = True
-
-
-@asynccontextmanager
-async def heartbeat() -> AsyncIterator[Heartbeat]:
-    beat = Heartbeat()
-    task = asyncio.create_task(beat.run())
-    await asyncio.sleep(0)  # the first tick's clock starts now
-    try:
-        yield beat
-    finally:
-        beat.stop()
-        await task
 
 
 def check_beat(beat: Heartbeat, record_property: Callable[[str, Any], None]) -> None:
