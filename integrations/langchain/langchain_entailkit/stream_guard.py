@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import RunnableConfig, RunnableSerializable
+from pydantic import ConfigDict, Field
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks.groundedness import GroundednessChecker
@@ -21,6 +22,7 @@ from entailkit.types import GroundednessReport, SentenceVerdict, StreamedSentenc
 from langchain_entailkit._documents import context_texts, text_of
 from langchain_entailkit._events import aemit, emit
 from langchain_entailkit._scorers import resolve_scorer
+from langchain_entailkit._serialisation import ModelIdSerializable
 from langchain_entailkit.groundedness import GROUNDEDNESS_EVENT
 
 __all__ = ["SENTENCE_EVENT", "EntailkitStreamGuard"]
@@ -29,7 +31,7 @@ SENTENCE_EVENT = "entailkit_stream_sentence"
 """Name of the custom callback event carrying each streamed sentence's ``StreamedSentence`` (as JSON)."""
 
 
-class EntailkitStreamGuard(Runnable[Any, Any]):
+class EntailkitStreamGuard(ModelIdSerializable, RunnableSerializable[Any, Any]):
     """Check an LLM's streamed answer against fixed contexts, sentence by sentence, as it streams.
 
     ``policy="flag"`` passes every sentence on, failing ones marked with ``flag_format`` (set it to
@@ -37,7 +39,26 @@ class EntailkitStreamGuard(Runnable[Any, Any]):
     out; ``"stop"`` ends the stream before the first of them (the LLM's stream is closed). Chunks come out
     of the input's kind: ``AIMessageChunk`` for a chat model, str for a str stream. The contexts (and the
     question) are given to the constructor or per call: ``guard.bind(context=docs, question=q)``.
+
+    Serialisable (``dumps`` / ``loads``) when built from ``model=`` with plain options (the contexts are
+    kept as their texts); built from ``scorer=`` or ``checker=`` it serialises as not_implemented.
     """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    scorer: Any = Field(default=None, exclude=True)
+    """The scorer given (never serialised)."""
+    model: str | None = None
+    """The model id or path the scorer was loaded from (the serialised source), or None."""
+    checker: GroundednessChecker | None = Field(default=None, exclude=True)
+    """The entailkit GroundednessChecker doing the work (built from the options, or given)."""
+    context: list[str] | None = None
+    question: str | None = None
+    policy: StreamPolicy = "flag"
+    flag_format: str = "{sentence} [{verdict}]"
+    load_options: dict[str, Any] = Field(default_factory=dict)
+    checker_options: dict[str, Any] = Field(default_factory=dict, exclude=True)
+    """The GroundednessChecker options given (serialised flat, as they are passed)."""
 
     def __init__(
         self,
@@ -71,19 +92,37 @@ class EntailkitStreamGuard(Runnable[Any, Any]):
         if checker is not None:
             if scorer is not None or model is not None or checker_options:
                 raise InvalidInputError("pass checker= alone, or scorer=/model= with checker options.")
-            self.checker = checker
+            if not isinstance(checker, GroundednessChecker):
+                raise InvalidInputError(f"checker must be a GroundednessChecker, got {type(checker).__name__}.")
         else:
-            self.checker = GroundednessChecker(
+            checker = GroundednessChecker(
                 resolve_scorer(scorer, model, None, dict(load_options or {})), **checker_options
             )
         if policy not in ("flag", "drop", "stop"):
             raise InvalidInputError(f"policy must be 'flag', 'drop' or 'stop', got {policy!r}.")
-        if "{sentence}" not in flag_format:
+        if not isinstance(flag_format, str) or "{sentence}" not in flag_format:
             raise InvalidInputError(f"flag_format must contain '{{sentence}}', got {flag_format!r}.")
-        self.context = None if context is None else context_texts(context)
-        self.question = None if question is None else text_of(question, "question")
-        self.policy: StreamPolicy = policy
-        self.flag_format = flag_format
+        super().__init__(
+            scorer=scorer,
+            model=model,
+            checker=checker,
+            context=None if context is None else context_texts(context),
+            question=None if question is None else text_of(question, "question"),
+            policy=policy,
+            flag_format=flag_format,
+            load_options=dict(load_options or {}),
+            checker_options=dict(checker_options),
+        )
+
+    @property
+    def lc_attributes(self) -> dict[str, Any]:
+        """The checker options, flat (as the constructor takes them)."""
+        return dict(self.checker_options)
+
+    @property
+    def _checker(self) -> GroundednessChecker:
+        assert self.checker is not None  # set by __init__
+        return self.checker
 
     # -- Runnable ----------------------------------------------------------------------------------
 
@@ -141,7 +180,7 @@ class EntailkitStreamGuard(Runnable[Any, Any]):
     ) -> Iterator[Any]:
         context, question = self._options(kwargs)
         kind: list[type] = []
-        stream = self.checker.stream(_texts(input, kind), context, policy=self.policy, question=question)
+        stream = self._checker.stream(_texts(input, kind), context, policy=self.policy, question=question)
         for item in stream:
             emit(run_manager.get_child(), SENTENCE_EVENT, item.model_dump(mode="json"))
             if text := self._text(item):
@@ -154,7 +193,7 @@ class EntailkitStreamGuard(Runnable[Any, Any]):
     ) -> AsyncIterator[Any]:
         context, question = self._options(kwargs)
         kind: list[type] = []
-        stream = self.checker.astream(_atexts(input, kind), context, policy=self.policy, question=question)
+        stream = self._checker.astream(_atexts(input, kind), context, policy=self.policy, question=question)
         async for item in stream:
             await aemit(run_manager.get_child(), SENTENCE_EVENT, item.model_dump(mode="json"))
             if text := self._text(item):

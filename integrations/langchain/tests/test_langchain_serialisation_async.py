@@ -22,6 +22,7 @@ from langchain_entailkit import (
     EntailkitGroundednessCheck,
     EntailkitRerank,
     EntailkitRouter,
+    EntailkitStreamGuard,
     UngroundedAnswerError,
     clear_scorer_cache,
 )
@@ -36,7 +37,14 @@ from fakes import FakeScorer
 S1, S2 = "The tower is in Paris.", "It is made of cheese."
 CONTEXT = [Document(page_content="The Eiffel Tower is in Paris and was finished in 1889.")]
 T = "This text is about {}."
-ALLOWED = [EntailkitRerank, EntailkitDocumentFilter, EntailkitGroundednessCheck, EntailkitRouter, EntailkitEmbeddings]
+ALLOWED = [
+    EntailkitRerank,
+    EntailkitDocumentFilter,
+    EntailkitGroundednessCheck,
+    EntailkitRouter,
+    EntailkitEmbeddings,
+    EntailkitStreamGuard,
+]
 HEARTBEAT_S, MAX_GAP_S = 0.005, 0.050
 pytestmark = pytest.mark.filterwarnings("ignore:The function `loads` is in beta")
 
@@ -186,6 +194,13 @@ def test_round_trips_give_the_same_scores(tiny_nli: str) -> None:
         redo = back_router.invoke({"q": "my invoice is wrong"})
         assert redo.route == decision.route
         assert redo.scores == pytest.approx(decision.scores, abs=1e-6)
+
+        guard = EntailkitStreamGuard(model=tiny_nli, context=CONTEXT, policy="flag", threshold=0.4)
+        assert dumpd(guard)["kwargs"]["context"] == [d.page_content for d in CONTEXT]
+        streamed = list(guard.stream(f"{S1} {S2}"))
+        back_guard = round_trip(guard)
+        assert isinstance(back_guard, EntailkitStreamGuard) and back_guard.policy == "flag"
+        assert list(back_guard.stream(f"{S1} {S2}")) == streamed
     finally:
         clear_scorer_cache()
 
