@@ -1,4 +1,9 @@
 """The old module path of ``llama_index.evaluation.entailkit.base`` (its names, re-exported)."""
 
-from llama_index.evaluation.entailkit.base import *  # noqa: F403
-from llama_index.evaluation.entailkit.base import __all__ as __all__
+from llama_index.evaluation.entailkit.base import (
+    EntailkitFaithfulnessEvaluator,
+    EntailkitRelevancyEvaluator,
+    faithfulness_feedback,
+)
+
+__all__ = ["EntailkitFaithfulnessEvaluator", "EntailkitRelevancyEvaluator", "faithfulness_feedback"]

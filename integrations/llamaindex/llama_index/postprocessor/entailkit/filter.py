@@ -1,4 +1,5 @@
 """The old module path of ``llama_index.postprocessor.entailkit_rerank.filter`` (its names, re-exported)."""
 
-from llama_index.postprocessor.entailkit_rerank.filter import *  # noqa: F403
-from llama_index.postprocessor.entailkit_rerank.filter import __all__ as __all__
+from llama_index.postprocessor.entailkit_rerank.filter import FLAG_KEY, FLAG_SCORE_KEY, EntailkitDocumentFilter
+
+__all__ = ["FLAG_KEY", "FLAG_SCORE_KEY", "EntailkitDocumentFilter"]

@@ -1,4 +1,5 @@
 """The old module path of ``llama_index.postprocessor.entailkit_rerank.rerank`` (its names, re-exported)."""
 
-from llama_index.postprocessor.entailkit_rerank.rerank import *  # noqa: F403
-from llama_index.postprocessor.entailkit_rerank.rerank import __all__ as __all__
+from llama_index.postprocessor.entailkit_rerank.rerank import EntailkitRerank
+
+__all__ = ["EntailkitRerank"]

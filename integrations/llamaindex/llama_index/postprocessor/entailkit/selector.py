@@ -1,4 +1,5 @@
 """The old module path of ``llama_index.selectors.entailkit.base`` (its names, re-exported)."""
 
-from llama_index.selectors.entailkit.base import *  # noqa: F403
-from llama_index.selectors.entailkit.base import __all__ as __all__
+from llama_index.selectors.entailkit.base import EntailkitSelector
+
+__all__ = ["EntailkitSelector"]
