@@ -1,6 +1,6 @@
 """What the entailkit Haystack components share: lazy model loading by id and input checks."""
 
-from haystack_integrations.common.entailkit.model import LazyTask, check_model
+from haystack_integrations.common.entailkit.model import LazyTask, LazyWarmUp, check_model
 from haystack_integrations.common.entailkit.options import (
     check_choice,
     check_flag,
@@ -17,6 +17,7 @@ from haystack_integrations.common.entailkit.texts import (
 
 __all__ = [
     "LazyTask",
+    "LazyWarmUp",
     "check_choice",
     "check_documents",
     "check_flag",

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from entailkit.errors import InvalidInputError
 
-__all__ = ["LazyTask", "check_load_options", "check_model"]
+__all__ = ["LazyTask", "LazyWarmUp", "check_load_options", "check_model"]
 
 _Task = TypeVar("_Task")
 _KINDS = (None, "cross-encoder", "gliclass", "embedding")
@@ -106,3 +106,17 @@ class LazyTask(Generic[_Task]):
         if self._task is not None:
             return self._task
         return await asyncio.to_thread(self.get)
+
+
+class LazyWarmUp:
+    """Haystack's ``warm_up`` / ``warm_up_async`` for a component whose task is the LazyTask ``_lazy``."""
+
+    _lazy: LazyTask[Any]
+
+    def warm_up(self) -> None:
+        """Load the model (shared with every component naming the same id) and build the task."""
+        self._lazy.get()
+
+    async def warm_up_async(self) -> None:
+        """``warm_up`` in a worker thread, so ``Pipeline.run_async`` keeps its event loop running."""
+        await self._lazy.aget()

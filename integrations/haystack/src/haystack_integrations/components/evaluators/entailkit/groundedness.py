@@ -10,13 +10,14 @@ from haystack import component, default_from_dict, default_to_dict
 
 from entailkit.errors import InvalidInputError
 from entailkit.types import GroundednessAggregate, GroundednessReport
+from haystack_integrations.common.entailkit import LazyWarmUp
 from haystack_integrations.components.evaluators.entailkit._checker import CheckerOptions, report_result
 
 __all__ = ["EntailkitGroundednessEvaluator"]
 
 
 @component
-class EntailkitGroundednessEvaluator:
+class EntailkitGroundednessEvaluator(LazyWarmUp):
     """Score how well each predicted answer is supported by its contexts, sentence by sentence.
 
     The outputs are those of Haystack's ``FaithfulnessEvaluator``: ``score`` (the mean over answers),
@@ -74,15 +75,8 @@ class EntailkitGroundednessEvaluator:
             kind,
             load_options,
         )
-        self.model = self._options.lazy.model
-
-    def warm_up(self) -> None:
-        """Load the model (shared) and build the GroundednessChecker; a relevance model is refused here."""
-        self._options.lazy.get()
-
-    async def warm_up_async(self) -> None:
-        """``warm_up`` in a worker thread, so ``Pipeline.run_async`` keeps its event loop running."""
-        await self._options.lazy.aget()
+        self._lazy = self._options.lazy
+        self.model = self._lazy.model
 
     def to_dict(self) -> dict[str, Any]:
         """The component's init parameters: the model id and the options, never the loaded model."""

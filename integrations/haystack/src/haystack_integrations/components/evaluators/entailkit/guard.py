@@ -13,6 +13,7 @@ from entailkit.adapters import rewrite_answer
 from entailkit.errors import InvalidInputError, UngroundedAnswerError
 from entailkit.types import GroundednessAggregate, GroundednessReport, SentenceVerdict
 from haystack_integrations.common.entailkit import (
+    LazyWarmUp,
     check_choice,
     check_documents,
     document_texts,
@@ -33,7 +34,7 @@ Replies = list[str] | list[ChatMessage]
 
 
 @component
-class EntailkitGroundednessGuard:
+class EntailkitGroundednessGuard(LazyWarmUp):
     """Check each reply sentence by sentence against the Documents, then flag or strip what fails.
 
     Sits between a generator and whatever reads its replies (an AnswerBuilder, the user): ``mode="flag"``
@@ -98,15 +99,8 @@ class EntailkitGroundednessGuard:
             kind,
             load_options,
         )
-        self.model = self._options.lazy.model
-
-    def warm_up(self) -> None:
-        """Load the model (shared) and build the GroundednessChecker; a relevance model is refused here."""
-        self._options.lazy.get()
-
-    async def warm_up_async(self) -> None:
-        """``warm_up`` in a worker thread, so ``Pipeline.run_async`` keeps its event loop running."""
-        await self._options.lazy.aget()
+        self._lazy = self._options.lazy
+        self.model = self._lazy.model
 
     def to_dict(self) -> dict[str, Any]:
         """The component's init parameters: the model id and the options, never the loaded model."""

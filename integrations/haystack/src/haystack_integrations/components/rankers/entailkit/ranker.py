@@ -14,6 +14,7 @@ from entailkit.tasks.specs import RerankSpec
 from entailkit.types import Normalization, RerankResult
 from haystack_integrations.common.entailkit import (
     LazyTask,
+    LazyWarmUp,
     check_documents,
     check_probability,
     check_str_list,
@@ -25,7 +26,7 @@ __all__ = ["EntailkitRanker"]
 
 
 @component
-class EntailkitRanker:
+class EntailkitRanker(LazyWarmUp):
     """Rerank Documents by how well each answers the query, on entailkit's [0, 1] score scale.
 
     NLI models judge "the passage entails ``query_template`` filled with the query"; 1-logit relevance
@@ -89,14 +90,6 @@ class EntailkitRanker:
         self.model = self._lazy.model
         self.kind = self._lazy.kind
         self.load_options = load_options
-
-    def warm_up(self) -> None:
-        """Load the model (shared with every component naming the same id) and build the Reranker."""
-        self._lazy.get()
-
-    async def warm_up_async(self) -> None:
-        """``warm_up`` in a worker thread, so ``Pipeline.run_async`` keeps its event loop running."""
-        await self._lazy.aget()
 
     def to_dict(self) -> dict[str, Any]:
         """The component's init parameters: the model id and the options, never the loaded model."""

@@ -13,7 +13,7 @@ from entailkit.tasks.route_checks import check_fallback, check_routes
 from entailkit.tasks.routing import DEFAULT_ROUTE_TEMPLATE, Router
 from entailkit.tasks.specs import RouteSpec
 from entailkit.types import Route, RouteDecision
-from haystack_integrations.common.entailkit import LazyTask, check_flag, check_probability
+from haystack_integrations.common.entailkit import LazyTask, LazyWarmUp, check_flag, check_probability
 from haystack_integrations.common.entailkit.model import check_model
 
 __all__ = ["DECISION_OUTPUT", "EntailkitRouter"]
@@ -23,7 +23,7 @@ DECISION_OUTPUT = "decision"
 
 
 @component
-class EntailkitRouter:
+class EntailkitRouter(LazyWarmUp):
     """Send ``text`` to the output named by its route, scored zero-shot against the route descriptions.
 
     As Haystack's ``TransformersZeroShotTextRouter``, each route is an output socket that receives the
@@ -124,14 +124,6 @@ class EntailkitRouter:
             {"name": r.name, "description": r.description, "examples": list(r.examples), "threshold": r.threshold}
             for r in self._routes
         ]
-
-    def warm_up(self) -> None:
-        """Load the model(s) (shared with every component naming the same id) and build the Router."""
-        self._lazy.get()
-
-    async def warm_up_async(self) -> None:
-        """``warm_up`` in a worker thread, so ``Pipeline.run_async`` keeps its event loop running."""
-        await self._lazy.aget()
 
     def to_dict(self) -> dict[str, Any]:
         """The component's init parameters: the model ids, routes and options, never a loaded model."""
