@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
 from typing import Any
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
@@ -15,6 +17,18 @@ from entailkit.errors import InvalidInputError
 __all__ = ["EntailkitEmbedding"]
 
 _frozen = threading.Event()
+_scorer_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def _lock_for(scorer: Any) -> threading.Lock:
+    """One lock per scorer: LlamaIndex gathers every batch at once, and concurrent torch calls in threads
+    would oversubscribe the CPU and starve the event loop; the waiting threads sleep on the lock."""
+    with _locks_guard:
+        lock = _scorer_locks.get(scorer)
+        if lock is None:
+            lock = _scorer_locks[scorer] = threading.Lock()
+        return lock
 
 
 def _freeze_gc_once() -> None:
@@ -73,11 +87,16 @@ class EntailkitEmbedding(BaseEmbedding):
         return "EntailkitEmbedding"
 
     def _embed(self, texts: list[str]) -> list[Embedding]:
-        return [[float(x) for x in row] for row in self._scorer.embed(texts)]
+        rows: list[Embedding] = np.asarray(self._scorer.embed(texts), dtype=np.float64).tolist()
+        return rows
+
+    def _embed_in_turn(self, texts: list[str]) -> list[Embedding]:
+        with _lock_for(self._scorer):
+            return self._embed(texts)
 
     async def _aembed(self, texts: list[str]) -> list[Embedding]:
         _freeze_gc_once()
-        return await asyncio.to_thread(self._embed, texts)
+        return await asyncio.to_thread(self._embed_in_turn, texts)
 
     def _get_query_embedding(self, query: str) -> Embedding:
         return self._embed([query])[0]
