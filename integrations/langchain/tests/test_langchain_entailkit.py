@@ -14,6 +14,7 @@ from typing import Any
 
 import langchain_entailkit
 import pytest
+from _langchain_fakes import CONTEXT, S1, S2, ground_fake
 from langchain_classic.retrievers import ContextualCompressionRetriever
 from langchain_classic.retrievers.document_compressors import DocumentCompressorPipeline
 from langchain_core.callbacks import BaseCallbackHandler
@@ -48,8 +49,6 @@ DOCS = [
     Document(page_content="The Eiffel Tower is in Paris.", id="d1", metadata={"k": [1]}),
     Document(page_content="The Eiffel Tower was finished in 1889.", id="d2"),
 ]
-S1, S2 = "The tower is in Paris.", "It is made of cheese."
-CONTEXT = [Document(page_content="The Eiffel Tower is in Paris and was finished in 1889.")]
 
 
 class Recorder(BaseCallbackHandler):
@@ -71,10 +70,6 @@ class Recorder(BaseCallbackHandler):
 
 def rerank_fake() -> FakeScorer:
     return FakeScorer({("Paris", HYP): 0.9, ("1889", HYP): 0.6, ("Bananas", HYP): 0.05})
-
-
-def ground_fake() -> FakeScorer:
-    return FakeScorer({("in Paris", S1): (0.9, 0.01), ("in Paris", S2): (0.05, 0.2)})
 
 
 # -- package -----------------------------------------------------------------------------------------
@@ -209,26 +204,6 @@ def test_groundedness_report_and_guard_modes() -> None:
         EntailkitGroundednessCheck(fake).invoke(f"{S1} {S2}")
     with pytest.raises(InvalidInputError):
         EntailkitGroundednessCheck(fake, mode="fix")  # type: ignore[arg-type]
-
-
-def test_strip_never_returns_a_silently_empty_answer_and_an_empty_answer_is_not_grounded() -> None:
-    from langchain_entailkit.groundedness import DEFAULT_EMPTY_ANSWER
-
-    fake = ground_fake()
-    all_bad = {"answer": S2, "context": CONTEXT}  # the only sentence fails: strip would leave nothing
-    assert EntailkitGroundednessCheck(fake, mode="strip").invoke(all_bad) == DEFAULT_EMPTY_ANSWER
-    custom = EntailkitGroundednessCheck(fake, mode="strip", empty_answer="No verified answer.")
-    message = custom.invoke({**all_bad, "answer": AIMessage(content=S2)})
-    assert message.content == "No verified answer."
-    assert message.response_metadata[GROUNDEDNESS_EVENT]["sentences"][0]["verdict"] == "unsupported"
-    assert EntailkitGroundednessCheck(fake, mode="strip", empty_answer=None).invoke(all_bad) == ""
-    with pytest.raises(InvalidInputError, match="empty_answer"):
-        EntailkitGroundednessCheck(fake, mode="strip", empty_answer=3)  # type: ignore[arg-type]
-    empty = {"answer": "   ", "context": CONTEXT}
-    report = EntailkitGroundednessCheck(fake).invoke(empty)
-    assert report.no_sentences and report.grounded is False and report.score == 0.0
-    with pytest.raises(UngroundedAnswerError, match="empty answer is not grounded"):
-        EntailkitGroundednessCheck(fake, mode="raise").invoke(empty)
 
 
 def test_groundedness_batch_is_one_check_many_call_and_emits_events() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from _langchain_fakes import CONTEXT, S1, S2, ground_fake
 from langchain_core.documents import Document
 from langchain_core.load import dumpd, dumps, loads
 from langchain_entailkit import (
@@ -34,8 +35,6 @@ from entailkit.errors import InvalidInputError
 from entailkit.types import GroundednessReport, Route, RouteDecision
 from fakes import FakeScorer
 
-S1, S2 = "The tower is in Paris.", "It is made of cheese."
-CONTEXT = [Document(page_content="The Eiffel Tower is in Paris and was finished in 1889.")]
 T = "This text is about {}."
 ALLOWED = [
     EntailkitRerank,
@@ -47,10 +46,6 @@ ALLOWED = [
 ]
 HEARTBEAT_S, MAX_GAP_S = 0.005, 0.050
 pytestmark = pytest.mark.filterwarnings("ignore:The function `loads` is in beta")
-
-
-def ground_fake() -> FakeScorer:
-    return FakeScorer({("in Paris", S1): (0.9, 0.01), ("in Paris", S2): (0.05, 0.2)})
 
 
 def route_fake() -> FakeScorer:
