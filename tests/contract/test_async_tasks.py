@@ -22,6 +22,7 @@ from entailkit import (
 )
 from entailkit.batching import BatchStats, close_shared_batchers, shared_batcher
 from entailkit.batching import shared as shared_module
+from entailkit.batching.heartbeat import heartbeat
 from entailkit.batching.shared import BatchingOptions, batching_options
 from fakes import FakeScorer
 
@@ -207,23 +208,10 @@ def test_the_event_loop_stays_free_while_a_big_arerank_runs(scorer: Any) -> None
     documents = [f"{DOCS[i % len(DOCS)]} Item {i} of a long list." for i in range(1500)]
 
     async def main() -> tuple[float, Any]:
-        gaps: list[float] = []
-        done = False
-
-        async def heartbeat() -> None:
-            last = time.perf_counter()
-            while not done:
-                await asyncio.sleep(0.005)
-                now = time.perf_counter()
-                gaps.append(now - last)
-                last = now
-
-        beat = asyncio.create_task(heartbeat())
-        await asyncio.sleep(0.02)
-        result = await reranker.arerank("music", documents)
-        done = True
-        await beat
-        return max(gaps), result
+        async with heartbeat() as beat:
+            await asyncio.sleep(0.02)
+            result = await reranker.arerank("music", documents)
+        return beat.max_gap, result
 
     largest_gap, result = asyncio.run(main())
     assert result.num_documents == len(documents)
