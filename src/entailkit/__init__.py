@@ -63,6 +63,8 @@ _LAZY: dict[str, str] = {
     "ClassifySpec": "entailkit.tasks.specs",
     "RouteSpec": "entailkit.tasks.specs",
     "split_sentences": "entailkit.tasks.sentences",
+    "template_for": "entailkit.tasks.templates",
+    "TEMPLATE_LANGUAGES": "entailkit.tasks.templates",
     "filter_passages": "entailkit.tasks.dedup",
     "Calibrator": "entailkit.tasks.calibration",
     "calibrate": "entailkit.tasks.calibration",
@@ -92,8 +94,10 @@ if TYPE_CHECKING:
     from entailkit.tasks.routing import Router
     from entailkit.tasks.sentences import split_sentences
     from entailkit.tasks.specs import CheckSpec, ClassifySpec, RerankSpec, RouteSpec, TaskSpec
+    from entailkit.tasks.templates import TEMPLATE_LANGUAGES, template_for
 
 __all__ = [
+    "TEMPLATE_LANGUAGES",
     "CalibrationReport",
     "Calibrator",
     "CheckSpec",
@@ -149,4 +153,5 @@ __all__ = [
     "load_scorer",
     "shared_scorer",
     "split_sentences",
+    "template_for",
 ]

@@ -27,7 +27,7 @@ PINNED: dict[str, list[str]] = {
         "RouteDecision", "RouteMetrics", "RouteSpec", "Router", "RouterReport", "Scorer", "ScorerInfo", "SentenceCheck", "ServerError", "StreamedSentence",
         "TaskSpec", "TextLabelScores", "ZeroShotClassifier", "__version__", "calibrate", "clear_shared_scorers", "configure_batching",
         "expected_calibration_error", "filter_passages", "fit_calibrator", "load_scorer", "shared_scorer",
-        "split_sentences",
+        "split_sentences", "TEMPLATE_LANGUAGES", "template_for",
     ],
     "entailkit.train": [
         "BeirData", "ClassificationExample", "NLIExample", "RelevanceExample", "TrainConfig", "TrainResult",

@@ -27,6 +27,12 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ba
 BatchOption = Annotated[int, typer.Option(help="Pairs per forward pass (also capped by a token budget).")]
 LabelsOption = Annotated[str, typer.Option("--labels", "-l", help="Candidate labels, comma-separated: a,b,c.")]
 MultiLabelOption = Annotated[bool, typer.Option("--multi-label", help="Score each label on its own.")]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Language of the texts (ISO 639-1: de, fr, zh, ...): its built-in NLI template; a template given wins."
+    ),
+]
 SupportThresholdOption = Annotated[float, typer.Option(help="Entailment needed for 'supported'.")]
 AggregateOption = Annotated[str, typer.Option(help="min or mean of sentence scores decides 'grounded'.")]
 SpecOption = Annotated[

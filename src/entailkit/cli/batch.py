@@ -18,6 +18,7 @@ import typer
 from entailkit.cli._common import (
     AggregateOption,
     LabelsOption,
+    LanguageOption,
     ModelOption,
     MultiLabelOption,
     SpecOption,
@@ -222,6 +223,7 @@ def batch_rerank(
         str | None,
         typer.Option(help="NLI hypothesis template with one {} for the query."),
     ] = None,
+    language: LanguageOption = None,
     first_stage_column: Annotated[
         str | None,
         typer.Option(
@@ -246,7 +248,7 @@ def batch_rerank(
     from entailkit.distributed import rerank_dataset
     from entailkit.tasks.specs import RerankSpec
 
-    task = task_spec(ctx, RerankSpec, spec)  # --query-template over the --spec file
+    task = task_spec(ctx, RerankSpec, spec)  # --query-template, --language over the --spec file
     run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
                gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip
     _execute(
@@ -278,6 +280,7 @@ def batch_classify(
         str | None,
         typer.Option(help="Hypothesis template with one {} for the label."),
     ] = None,
+    language: LanguageOption = None,
     spec: SpecOption = None,
     address: AddressOption = None,
     num_cpus: NumCpusOption = None,
@@ -296,7 +299,7 @@ def batch_classify(
     from entailkit.distributed import classify_dataset
     from entailkit.tasks.specs import ClassifySpec
 
-    task = task_spec(ctx, ClassifySpec, spec)  # --hypothesis-template over the --spec file
+    task = task_spec(ctx, ClassifySpec, spec)  # --hypothesis-template, --language over the --spec file
     names = split_labels(labels)
     run = _Run(input, output, model, address, num_cpus, num_actors, max_actors, cpus_per_actor,
                gpus_per_actor, batch_size, fmt, max_retries, device, dtype, quiet)  # fmt: skip

@@ -14,6 +14,7 @@ from entailkit.cli._common import (
     DeviceOption,
     DtypeOption,
     LabelsOption,
+    LanguageOption,
     ModelOption,
     MultiLabelOption,
     QuietOption,
@@ -53,9 +54,11 @@ def classify(
         typer.Option(
             "--hypothesis-template",
             "--template",
-            help="NLI hypothesis template with one {} (cross-encoders; default 'This example is {}.').",
+            help="NLI hypothesis template with one {} (cross-encoders; default 'This example is {}.', or the "
+            "--language one).",
         ),
     ] = None,
+    language: LanguageOption = None,
     text_key: Annotated[str, typer.Option(help="Field holding the text in JSON objects.")] = "text",
     spec: SpecOption = None,
     batch_size: Annotated[int, typer.Option(help="Inputs per forward pass (also capped by a token budget).")] = 32,
@@ -69,7 +72,7 @@ def classify(
     names = split_labels(labels)
     if not names:
         raise fail("--labels is empty; pass candidate labels separated by commas, e.g. --labels sports,business")
-    options = task_spec(ctx, ClassifySpec, spec)  # --hypothesis-template over the --spec file
+    options = task_spec(ctx, ClassifySpec, spec)  # --hypothesis-template, --language over the --spec file
     records = _read_texts(source, text_key)
     scorer = load(model, device, dtype, batch_size=batch_size)
     with exit_on_error():

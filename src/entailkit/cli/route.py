@@ -53,6 +53,13 @@ def route(
             "it overrides a --router's, and --routes overrides it.",
         ),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of the queries (ISO 639-1: de, fr, zh, ...): its built-in NLI template; a "
+            "hypothesis_template given (in --routes, --spec or a saved --router) wins."
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Pairs per forward pass.")] = 32,
     device: DeviceOption = None,
     dtype: DtypeOption = None,

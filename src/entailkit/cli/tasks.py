@@ -12,6 +12,7 @@ from entailkit.cli._common import (
     BatchOption,
     DeviceOption,
     DtypeOption,
+    LanguageOption,
     ModelOption,
     QuietOption,
     SpecOption,
@@ -47,8 +48,12 @@ def rerank(
     threshold: Annotated[float | None, typer.Option(help="Drop documents scoring below this.")] = None,
     query_template: Annotated[
         str | None,
-        typer.Option(help="NLI hypothesis template with one {} for the query (default: 'This text is about {}.')."),
+        typer.Option(
+            help="NLI hypothesis template with one {} for the query (default: 'This text is about {}.', or the "
+            "--language one)."
+        ),
     ] = None,
+    language: LanguageOption = None,
     text_key: Annotated[str | None, typer.Option(help="Field holding the text in JSON objects.")] = None,
     first_stage_key: Annotated[
         str | None,

@@ -141,7 +141,7 @@ def classify_dataset(
         threshold: Score needed for ``predicted`` (``classify(threshold=)``; 0.5 with ``multi_label``).
         calibrator: A calibrator for the scores (over the configured task's, if any).
         options: How the job runs (actors, resources, batch size, retries).
-        **task_options: Options of ``ClassifySpec`` (``hypothesis_template``), merged over ``task``; None
+        **task_options: Options of ``ClassifySpec`` (``hypothesis_template``, ``language``), merged over ``task``; None
             leaves an option as it is.
 
     Returns:

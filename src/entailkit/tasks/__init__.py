@@ -9,9 +9,11 @@ from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.rerank import DEFAULT_QUERY_TEMPLATE, Reranker
 from entailkit.tasks.routing import Router
 from entailkit.tasks.sentences import SentenceSplitter, split_sentences
+from entailkit.tasks.templates import TEMPLATE_LANGUAGES, template_for
 
 __all__ = [
     "DEFAULT_QUERY_TEMPLATE",
+    "TEMPLATE_LANGUAGES",
     "Calibrator",
     "CalibratorProtocol",
     "ExampleSource",
@@ -24,4 +26,5 @@ __all__ = [
     "expected_calibration_error",
     "fit_calibrator",
     "split_sentences",
+    "template_for",
 ]

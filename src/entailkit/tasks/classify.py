@@ -22,8 +22,9 @@ from entailkit._validation import (
 )
 from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
-from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
+from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
+from entailkit.tasks.templates import check_template_options, template_for
 from entailkit.types import Classification, LabelledExample
 from entailkit.types.examples import as_example
 
@@ -66,7 +67,8 @@ class ZeroShotClassifier:
         self,
         scorer: Scorer,
         *,
-        hypothesis_template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
+        hypothesis_template: str | None = None,
+        language: str | None = None,
         calibrator: Calibrator | None = None,
         show_progress: bool = False,
     ) -> None:
@@ -74,15 +76,20 @@ class ZeroShotClassifier:
 
         Args:
             scorer: Any Scorer; NLI cross-encoders and GLiClass models are the ones made for it.
-            hypothesis_template: How a label (or its description) becomes the hypothesis, with one ``{}``;
+            hypothesis_template: How a label (or its description) becomes the hypothesis, with one ``{}``
+                (None: the built-in template of ``language``); it wins over ``language``, and
                 ``classify(hypothesis_template=)`` overrides it per call.
+            language: ISO 639-1 code of the texts (``"de"``, ``"pt-BR"``) whose built-in template is used
+                when no ``hypothesis_template`` is given (``entailkit.template_for("classify", language)``);
+                None: English, ``"This example is {}."``.
             calibrator: Maps raw label scores to calibrated probabilities; ranking, ``predicted`` and the
                 threshold then use the calibrated scores.
             show_progress: Show a progress bar while scoring.
 
         Raises:
-            InvalidInputError: ``scorer`` is not a Scorer, the template has not exactly one ``{}``, the
-                calibrator has no ``transform``, or ``show_progress`` is not a bool.
+            InvalidInputError: ``scorer`` is not a Scorer, the template has not exactly one ``{}``, ``language``
+                is not a code (or has no built-in template, when none is given), the calibrator has no
+                ``transform``, or ``show_progress`` is not a bool.
         """
         if not isinstance(scorer, Scorer):
             raise InvalidInputError(
@@ -90,9 +97,17 @@ class ZeroShotClassifier:
                 "build one with entailkit.load_scorer(model)."
             )
         self.scorer = scorer
-        self.hypothesis_template = check_template(hypothesis_template)
+        self.hypothesis_template, self.language = check_template_options(
+            hypothesis_template, language, "classify", "hypothesis_template"
+        )
+        """As given: None means the built-in template of ``language`` (so a spec read back keeps that link)."""
         self.calibrator = check_calibrator(calibrator)
         self.show_progress = check_bool(show_progress, "show_progress")
+
+    @property
+    def template(self) -> str:
+        """The template in force: ``hypothesis_template`` if given, else the built-in one of ``language``."""
+        return self.hypothesis_template or template_for("classify", self.language)
 
     def classify(
         self,
@@ -120,7 +135,7 @@ class ZeroShotClassifier:
             multi_label: Score each label on its own (several may apply) instead of one softmax over them.
             threshold: The score a label needs to be predicted, in [0, 1]; None: 0.5 for multi-label, and
                 the top label is always predicted for single-label.
-            hypothesis_template: This call's template, with one ``{}`` (None: the instance's).
+            hypothesis_template: This call's template, with one ``{}`` (None: the instance's ``template``).
             examples: Labelled examples for few-shot models (GLiClass): one list for all texts or one list
                 per text; other scorers ignore them.
             example_store: Where to retrieve the ``rac_k`` nearest labelled examples of each text instead
@@ -136,7 +151,7 @@ class ZeroShotClassifier:
                 descriptions, or per-text labels or examples do not match the number of texts; both
                 ``examples`` and ``example_store`` are given; or an option is out of range.
         """
-        template = check_template(hypothesis_template) if hypothesis_template is not None else self.hypothesis_template
+        template = check_template(hypothesis_template) if hypothesis_template is not None else self.template
         cut = check_probability(threshold, "threshold")
         check_bool(multi_label, "multi_label")
         k = check_positive_int(rac_k, "rac_k", allow_none=False)

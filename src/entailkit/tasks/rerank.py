@@ -17,7 +17,6 @@ from entailkit._validation import (
     check_positive_int,
     check_probability,
     check_query,
-    check_template,
     check_texts,
 )
 from entailkit.batching.aio import async_method
@@ -25,16 +24,12 @@ from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
 from entailkit.tasks.first_stage import flat_first_stage_scores
+from entailkit.tasks.templates import DEFAULT_QUERY_TEMPLATE, check_template_options, template_for
 from entailkit.types import Normalization, PairScore, RerankItem, RerankResult
 
 __all__ = ["DEFAULT_QUERY_TEMPLATE", "Reranker"]
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_QUERY_TEMPLATE = "This text is about {}."
-"""How a query becomes an NLI hypothesis: web queries are mostly topics ("causes of hypertrophy"), and
-"the passage is about <topic>" is what an NLI model can judge. Questions may read better with e.g.
-``"This text answers the question: {}"``."""
 
 
 class Reranker:
@@ -50,6 +45,7 @@ class Reranker:
         scorer: Scorer,
         *,
         query_template: str | None = None,
+        language: str | None = None,
         top_n: int | None = None,
         threshold: float | None = None,
         calibrator: Calibrator | None = None,
@@ -65,7 +61,11 @@ class Reranker:
             query_template: How a query becomes the hypothesis, with one ``{}`` (e.g. ``"{}"`` for queries
                 that are already statements). None: ``DEFAULT_QUERY_TEMPLATE`` for NLI heads, the raw query
                 for GLiClass and embedding scorers. Relevance models always get the raw query (a template
-                given for one is ignored, with a warning).
+                given for one is ignored, with a warning). It wins over ``language``.
+            language: ISO 639-1 code of the queries (``"de"``, ``"pt-BR"``) whose built-in template replaces
+                ``DEFAULT_QUERY_TEMPLATE`` for NLI heads when no ``query_template`` is given
+                (``entailkit.template_for("rerank", language)``); None: English. Other scorers get the raw
+                query, as without it.
             top_n: Keep at most this many items per query (None: all); ``rerank(top_n=)`` overrides it.
             threshold: Drop items whose (calibrated) score is below it, a number in [0, 1] (None: keep all);
                 ``rerank(threshold=)`` overrides it.
@@ -86,7 +86,9 @@ class Reranker:
                 "build one with entailkit.load_scorer(model)."
             )
         self.scorer = scorer
-        self.query_template = check_template(query_template, "query_template") if query_template is not None else None
+        self.query_template, self.language = check_template_options(
+            query_template, language, "rerank", "query_template"
+        )
         self.top_n = check_positive_int(top_n, "top_n")
         self.threshold = check_probability(threshold, "threshold")
         self.calibrator = check_calibrator(calibrator)
@@ -99,9 +101,14 @@ class Reranker:
             raise InvalidInputError(f"text_key must be a non-empty str or None, got {text_key!r}.")
         self.text_key = text_key
         self.show_progress = check_bool(show_progress, "show_progress")
-        if query_template is not None and scorer.info.can("relevance"):
+        ignored = [
+            name for name, value in (("query_template", query_template), ("language", language)) if value is not None
+        ]
+        if ignored and scorer.info.can("relevance"):
             logger.warning(
-                "query_template is ignored: %s is a relevance model and is fed the raw query.",
+                "%s %s ignored: %s is a relevance model and is fed the raw query.",
+                " and ".join(ignored),
+                "is" if len(ignored) == 1 else "are",
                 scorer.info.model,
             )
 
@@ -113,14 +120,15 @@ class Reranker:
 
         Returns:
             ``query`` itself for relevance models (and for GLiClass and embedding scorers without a
-            ``query_template``), else ``query_template`` (or ``DEFAULT_QUERY_TEMPLATE``) filled with it.
+            ``query_template``), else ``query_template`` (or the built-in template of ``language``,
+            ``DEFAULT_QUERY_TEMPLATE`` for English) filled with it.
         """
         info = self.scorer.info
         if info.can("relevance"):
             return query
         if self.query_template is not None:
             return self.query_template.format(query)
-        return DEFAULT_QUERY_TEMPLATE.format(query) if info.query_input == "hypothesis" else query
+        return template_for("rerank", self.language).format(query) if info.query_input == "hypothesis" else query
 
     def rerank(
         self,

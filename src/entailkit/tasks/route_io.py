@@ -8,9 +8,8 @@ and the route.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,6 +21,7 @@ from entailkit.types import Route
 __all__ = [
     "ROUTER_OPTIONS",
     "RouterFile",
+    "SavedRouter",
     "load_router",
     "read_routes_file",
     "save_router",
@@ -33,6 +33,7 @@ ROUTER_OPTIONS = (
     "fallback",
     "multi",
     "hypothesis_template",
+    "language",
     "blend_weight",
     "k",
     "knn_temperature",
@@ -54,6 +55,8 @@ class RouterFile(BaseModel):
     fallback: str | None = None
     multi: bool = False
     hypothesis_template: str
+    """The template in force when saved (the thresholds were fitted with it), whatever ``language`` says."""
+    language: str | None = None
     blend_weight: float
     k: int
     knn_temperature: float
@@ -85,40 +88,48 @@ class RouterFile(BaseModel):
             ) from exc
 
 
-def save_router(
-    path: str | Path,
-    *,
-    model: str,
-    embedding_scorer: Any,
-    routes: tuple[Route, ...],
-    calibrator: Any,
-    options: Mapping[str, Any],
-) -> None:
+class SavedRouter(Protocol):
+    """What ``save_router`` reads of a ``Router`` (this module does not import routing.py), besides the
+    attribute of every ``ROUTER_OPTIONS`` name."""
+
+    @property
+    def scorer(self) -> Any: ...
+    @property
+    def embedding_scorer(self) -> Any: ...
+    @property
+    def routes(self) -> tuple[Route, ...]: ...
+    @property
+    def calibrator(self) -> Any: ...
+    @property
+    def template(self) -> str: ...
+
+
+def save_router(path: str | Path, router: SavedRouter) -> None:
     """Write a router as a ``RouterFile`` (the work of ``Router.save``).
 
-    Only an entailkit ``Calibrator`` is saved; another calibrator object is left out (with a warning).
+    The template saved is the one in force (``router.template``), so the router loads with the template its
+    thresholds were fitted with. Only an entailkit ``Calibrator`` is saved; another calibrator object is left
+    out (with a warning).
 
     Args:
         path: The file to write (replaced if it exists).
-        model: The zero-shot scorer's model id.
-        embedding_scorer: The embedding scorer (its ``info.model`` is saved), or None.
-        routes: The routes, with their thresholds.
-        calibrator: The router's calibrator, or None.
-        options: The router's value of every ``ROUTER_OPTIONS`` name.
+        router: The router: its scorers' model ids, routes with their thresholds, calibrator and options.
     """
+    calibrator = router.calibrator
     saved = calibrator if isinstance(calibrator, Calibrator) else None
     if calibrator is not None and saved is None:
         logger.warning(
             "router save: a %s calibrator cannot be saved; only entailkit Calibrators are.",
             type(calibrator).__name__,
         )
-    emb_info = getattr(embedding_scorer, "info", None)
+    emb_info = getattr(router.embedding_scorer, "info", None)
+    options = {name: getattr(router, name) for name in ROUTER_OPTIONS}
     record = RouterFile(
-        model=model,
+        model=router.scorer.info.model,
         embedding_model=getattr(emb_info, "model", None),
-        routes=routes,
+        routes=router.routes,
         calibrator=saved,
-        **{name: options[name] for name in ROUTER_OPTIONS},
+        **{**options, "hypothesis_template": router.template},
     )
     Path(path).write_text(record.model_dump_json(indent=2), encoding="utf-8")
 
@@ -184,7 +195,8 @@ class _RoutesFile(BaseModel):
     routes: list[_RouteEntry] = Field(min_length=1)
     fallback: str | None = None
     multi: bool = _UNSET
-    hypothesis_template: str = _UNSET
+    hypothesis_template: str | None = _UNSET
+    language: str | None = None
     blend_weight: float = _UNSET
     k: int = _UNSET
     knn_temperature: float = _UNSET
@@ -202,7 +214,8 @@ def read_routes_file(path: str | Path) -> dict[str, Any]:
     """Router keyword arguments from a YAML (or JSON) routes file.
 
     Either a list of routes, or a mapping with ``routes`` and any of the Router options
-    (fallback, multi, hypothesis_template, blend_weight, k, knn_temperature, min_similarity, threshold).
+    (fallback, multi, hypothesis_template, language, blend_weight, k, knn_temperature, min_similarity,
+    threshold).
     Each route has ``name`` and ``description`` and optionally ``examples`` and ``threshold``. The file is
     checked by pydantic models that forbid unknown keys (a misspelt key is refused, not ignored) and check
     types strictly, so every mistake is reported at once, naming the file and the route.

@@ -1,7 +1,7 @@
 """The two signals a Router blends, each a score per route in [0, 1]:
 
-- zero-shot: ``scorer.score_labels(query, descriptions, hypothesis_template)``; a softmax over routes
-  (single) or an independent entailment score per route (``multi=True``);
+- zero-shot: ``scorer.score_labels(query, descriptions, hypothesis_template=router.template)``; a softmax
+  over routes (single) or an independent entailment score per route (``multi=True``);
 - kNN (when routes have example utterances and an embedding scorer is given): the similarity-weighted
   vote of the query's k nearest utterances (see ``_route_knn``).
 
@@ -38,7 +38,7 @@ class SignalSource(Protocol):
     @property
     def names(self) -> list[str]: ...
     @property
-    def hypothesis_template(self) -> str: ...
+    def template(self) -> str: ...
     @property
     def multi(self) -> bool: ...
     @property
@@ -72,7 +72,7 @@ def route_signals(
     result = router.scorer.score_labels(
         list(texts),
         descriptions,
-        hypothesis_template=router.hypothesis_template,
+        hypothesis_template=router.template,
         multi_label=router.multi,
         show_progress=show_progress,
     )

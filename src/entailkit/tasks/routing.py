@@ -13,14 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from entailkit._validation import (
-    check_bool,
-    check_finite,
-    check_positive_int,
-    check_probability,
-    check_query,
-    check_template,
-)
+from entailkit._validation import check_bool, check_finite, check_positive_int, check_probability, check_query
 from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
@@ -38,14 +31,14 @@ from entailkit.tasks.route_checks import (
     check_weight,
     truth_matrix,
 )
-from entailkit.tasks.route_io import ROUTER_OPTIONS, load_router, read_routes_file, save_router
+from entailkit.tasks.route_io import load_router, read_routes_file, save_router
 from entailkit.tasks.route_metrics import decision_matrices, router_report
 from entailkit.tasks.route_signals import Signals, blend, route_signals
+from entailkit.tasks.templates import DEFAULT_ROUTE_TEMPLATE, check_template_options, template_for
 from entailkit.types import CalibrationMethod, Route, RouteDecision, RouterReport
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ROUTE_TEMPLATE = "This text is about {}."
 MULTI_DEFAULT_THRESHOLD = 0.5
 
 
@@ -61,7 +54,8 @@ class Router:
         fallback: str | None = None,
         multi: bool = False,
         embedding_scorer: Any = None,
-        hypothesis_template: str = DEFAULT_ROUTE_TEMPLATE,
+        hypothesis_template: str | None = None,
+        language: str | None = None,
         blend_weight: float = 0.5,
         k: int = 10,
         knn_temperature: float = 0.05,
@@ -82,7 +76,10 @@ class Router:
                 zero-shot scores are then independent per route.
             embedding_scorer: An embedding scorer (``load_scorer(model, kind="embedding")``) for the kNN
                 signal over the routes' example utterances; None: zero-shot only.
-            hypothesis_template: How a route description becomes the hypothesis, with one ``{}``.
+            hypothesis_template: How a route description becomes the hypothesis, with one ``{}`` (None: the
+                built-in template of ``language``, ``DEFAULT_ROUTE_TEMPLATE`` for English); it wins over ``language``.
+            language: ISO 639-1 code of the queries (``"de"``) whose built-in template is used when no
+                ``hypothesis_template`` is given (``entailkit.template_for("route", language)``).
             blend_weight: ``w`` in ``score = w * knn + (1 - w) * zero_shot``, in [0, 1]; ``fit`` tunes it.
             k: How many nearest utterances vote in the kNN signal.
             knn_temperature: The temperature of the similarity-weighted vote (> 0; lower: the nearest
@@ -102,7 +99,9 @@ class Router:
         self._routes = check_routes(routes)
         self.fallback = check_fallback(fallback, self.names)
         self.multi = check_bool(multi, "multi")
-        self.hypothesis_template = check_template(hypothesis_template)
+        self.hypothesis_template, self.language = check_template_options(
+            hypothesis_template, language, "route", "hypothesis_template"
+        )
         self.blend_weight = check_weight(blend_weight)
         self.k = int(check_positive_int(k, "k", allow_none=False) or 1)
         self.knn_temperature = check_finite(knn_temperature, "knn_temperature", low=0.0, low_open=True)
@@ -124,6 +123,11 @@ class Router:
     def names(self) -> list[str]:
         """The route names, in route order (the order that breaks ties)."""
         return [r.name for r in self._routes]
+
+    @property
+    def template(self) -> str:
+        """The template in force: ``hypothesis_template`` if given, else the built-in one of ``language``."""
+        return self.hypothesis_template or template_for("route", self.language)
 
     @property
     def blend_weight(self) -> float:
@@ -336,19 +340,13 @@ class Router:
     def save(self, path: str | Path) -> None:
         """Write routes, thresholds, blend weight, calibrator and model ids as JSON.
 
-        Only an entailkit ``Calibrator`` is saved; another calibrator object is left out (with a warning).
+        The template saved is the one in force (``template``): the thresholds were fitted with it. Only an
+        entailkit ``Calibrator`` is saved; another calibrator object is left out (with a warning).
 
         Args:
             path: The file to write (replaced if it exists).
         """
-        save_router(
-            path,
-            model=self.scorer.info.model,
-            embedding_scorer=self.embedding_scorer,
-            routes=self._routes,
-            calibrator=self._calibrator,
-            options={name: getattr(self, name) for name in ROUTER_OPTIONS},
-        )
+        save_router(path, self)
 
     @classmethod
     def load(cls, path: str | Path, scorer: Scorer, *, embedding_scorer: Any = None) -> Router:
@@ -378,9 +376,8 @@ class Router:
 
         Args:
             path: The YAML (or JSON) file: a list of routes (``name``, ``description``, optional
-                ``examples`` and ``threshold``), or a mapping with ``routes`` and any of ``fallback``,
-                ``multi``, ``hypothesis_template``, ``blend_weight``, ``k``, ``knn_temperature``,
-                ``min_similarity``, ``threshold``.
+                ``examples`` and ``threshold``), or a mapping with ``routes`` and any of the Router options
+                (``route_io.ROUTER_OPTIONS``: ``fallback``, ``multi``, ``hypothesis_template``, ``language``, ...).
             scorer: The zero-shot scorer.
             embedding_scorer: The embedding scorer for the kNN signal (None: zero-shot only).
 

@@ -127,8 +127,13 @@ _GENERIC = _Rules(
 )
 
 
-def check_language(language: object, name: str = "language") -> str | None:
+def check_language(
+    language: object, name: str = "language", *, unset: str = "to detect it from the text's script"
+) -> str | None:
     """``language`` as an ISO 639-1 code in lower case ("de" from "de", "DE" or "de-AT"), or None.
+
+    The one check of a language option (sentence splitting, built-in templates); ``unset`` says in the
+    error what None means to the caller.
 
     Raises:
         InvalidInputError: ``language`` is not None nor a code such as ``"de"`` or ``"pt-BR"``.
@@ -138,7 +143,7 @@ def check_language(language: object, name: str = "language") -> str | None:
     if not isinstance(language, str) or not _LANGUAGE_CODE.fullmatch(language.strip()):
         raise InvalidInputError(
             f"{name} must be an ISO 639-1 code such as 'en', 'de' or 'zh' (a region may follow: 'pt-BR'), "
-            f"or None to detect it from the text's script; got {language!r}."
+            f"or None {unset}; got {language!r}."
         )
     return language.strip().split("-")[0].split("_")[0].lower()
 

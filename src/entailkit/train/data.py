@@ -12,6 +12,7 @@ from typing import Literal, TypeVar
 
 from entailkit._validation import check_template
 from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE
 from entailkit.types.nli import NLI_ROLES, nli_role
 
 __all__ = [
@@ -143,7 +144,7 @@ def classification_to_nli(
     examples: Iterable[ClassificationExample],
     label_names: Sequence[str],
     *,
-    template: str = "This example is {}.",
+    template: str = DEFAULT_HYPOTHESIS_TEMPLATE,
     negatives: int | None = None,
     seed: int = 0,
     three_way: bool = False,
@@ -156,7 +157,8 @@ def classification_to_nli(
     Args:
         examples: The classification examples.
         label_names: Every label of the data set.
-        template: How a label becomes the hypothesis, with one ``{}``.
+        template: How a label becomes the hypothesis, with one ``{}`` (for texts in another language, the
+            classifier's: e.g. ``entailkit.template_for("classify", "de")``).
         negatives: False labels sampled per text (None: all of them).
         seed: Seeds the sampling.
         three_way: Label false labels ``contradiction`` instead of ``not_entailment``.

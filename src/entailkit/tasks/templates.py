@@ -1,0 +1,156 @@
+"""Built-in templates per task and language: how a label, a route description or a query becomes the hypothesis.
+
+The English entries are the tasks' defaults (``DEFAULT_HYPOTHESIS_TEMPLATE`` and the two constants below),
+so an English task scores as it always has. The others are idiomatic translations, each a full sentence
+with one ``{}`` placed where a label in its dictionary form reads right: a nominative slot ("Das Thema
+dieses Textes ist {}.", "Тема этого текста — {}."), a preposition that neither contracts nor elides
+("Ce texte porte sur {}.", "Este texto trata sobre {}."), or a particle that does not change with the
+word before it (Korean 에). ``language`` is checked by ``sentences.check_language``, the one check of a
+language code (the groundedness checker's): "de", "DE" and "de-AT" all give German.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal
+
+from entailkit._validation import check_template
+from entailkit.errors import InvalidInputError
+from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE
+from entailkit.tasks.sentences import check_language
+
+__all__ = [
+    "DEFAULT_HYPOTHESIS_TEMPLATE",
+    "DEFAULT_QUERY_TEMPLATE",
+    "DEFAULT_ROUTE_TEMPLATE",
+    "TEMPLATES",
+    "TEMPLATE_LANGUAGES",
+    "TemplateTask",
+    "check_template_options",
+    "template_for",
+]
+
+TemplateTask = Literal["classify", "route", "rerank"]
+"""The tasks with a built-in template: a label (classify), a route description (route), a query (rerank)."""
+
+DEFAULT_ROUTE_TEMPLATE = "This text is about {}."
+"""How a route description becomes the hypothesis (descriptions are topics: "money, payments and a bill")."""
+
+DEFAULT_QUERY_TEMPLATE = "This text is about {}."
+"""How a query becomes an NLI hypothesis: web queries are mostly topics ("causes of hypertrophy"), and
+"the passage is about <topic>" is what an NLI model can judge. Questions may read better with e.g.
+``"This text answers the question: {}"``."""
+
+_NONE_IS_ENGLISH = "for the English template"
+
+# fmt: off
+_CLASSIFY: dict[str, str] = {
+    "en": DEFAULT_HYPOTHESIS_TEMPLATE,
+    "de": "Dieses Beispiel ist {}.",
+    "fr": "Cet exemple est {}.",
+    "es": "Este ejemplo es {}.",
+    "it": "Questo esempio è {}.",
+    "pt": "Este exemplo é {}.",
+    "nl": "Dit voorbeeld is {}.",
+    "ru": "Этот пример — {}.",
+    "zh": "这个例子是{}。",
+    "ja": "この例は{}です。",
+    "ko": "이 예시는 {}입니다.",
+    "ar": "هذا المثال {}.",
+    "hi": "यह उदाहरण {} है।",
+    "tr": "Bu örnek {}.",
+    "pl": "Ten przykład to {}.",
+}
+"""'This example is {}.': the subject is a masculine or neuter noun, so an adjective label in its
+dictionary form agrees ("Cet exemple est positif"); nouns take a copula that keeps them nominative."""
+
+_ABOUT: dict[str, str] = {
+    "en": DEFAULT_ROUTE_TEMPLATE,
+    "de": "Das Thema dieses Textes ist {}.",
+    "fr": "Ce texte porte sur {}.",
+    "es": "Este texto trata sobre {}.",
+    "it": "Questo testo riguarda {}.",
+    "pt": "Este texto é sobre {}.",
+    "nl": "Deze tekst gaat over {}.",
+    "ru": "Тема этого текста — {}.",
+    "zh": "这段文字是关于{}的。",
+    "ja": "この文章は{}に関するものです。",
+    "ko": "이 글은 {}에 관한 내용입니다.",
+    "ar": "يتحدث هذا النص عن {}.",
+    "hi": "इस पाठ का विषय {} है।",
+    "tr": "Bu metin {} hakkındadır.",
+    "pl": "Temat tego tekstu to {}.",
+}
+"""'This text is about {}.': what a text is about, for route descriptions and queries alike."""
+# fmt: on
+
+TEMPLATES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "classify": MappingProxyType(_CLASSIFY),
+        "route": MappingProxyType(_ABOUT),
+        "rerank": MappingProxyType({**_ABOUT, "en": DEFAULT_QUERY_TEMPLATE}),
+    }
+)
+"""task -> ISO 639-1 code -> template (read-only); every task has the same languages."""
+
+TEMPLATE_LANGUAGES: tuple[str, ...] = tuple(_CLASSIFY)
+"""The languages with built-in templates, English first."""
+
+
+def template_for(task: TemplateTask, language: str | None = None) -> str:
+    """The built-in template of ``task`` in ``language``; None gives the English default (today's scores).
+
+    Args:
+        task: ``"classify"`` (a label or its description), ``"route"`` (a route description) or ``"rerank"``
+            (a query, for NLI heads).
+        language: An ISO 639-1 code (``"de"``; a region is ignored: ``"pt-BR"`` is ``"pt"``), or None.
+
+    Returns:
+        The template, a full sentence with one ``{}``.
+
+    Raises:
+        InvalidInputError: ``task`` is not one of the three, ``language`` is not a language code, or no
+            template is built in for it (the message lists the languages that have one).
+    """
+    table = TEMPLATES.get(task) if isinstance(task, str) else None
+    if table is None:
+        raise InvalidInputError(f"task must be one of {tuple(TEMPLATES)}, got {task!r}.")
+    code = check_language(language, unset=_NONE_IS_ENGLISH)
+    if code is None:
+        return table["en"]
+    if code not in table:
+        raise InvalidInputError(
+            f"no built-in {task} template for language {language!r}; built in: {', '.join(TEMPLATE_LANGUAGES)}. "
+            "Pass your own template instead (a full sentence with one {}), with or without language=."
+        )
+    return table[code]
+
+
+def check_template_options(
+    template: str | None, language: str | None, task: TemplateTask, name: str
+) -> tuple[str | None, str | None]:
+    """A task's template and ``language`` options, checked once and kept as given (None: not given).
+
+    A given template wins over ``language``, which then only needs to be a language code (one without a
+    built-in template is fine: yours is in it). Without a template, ``language`` must have a built-in one,
+    so a typo fails when the task is built rather than on its first call.
+
+    Args:
+        template: The template option as given, or None.
+        language: The language option as given, or None.
+        task: The task whose built-in templates ``language`` picks from.
+        name: The template option's name in messages (``hypothesis_template``, ``query_template``).
+
+    Returns:
+        ``(template, language)`` as given, both checked.
+
+    Raises:
+        InvalidInputError: The template has not exactly one plain ``{}``, ``language`` is not a code, or
+            (without a template) no template is built in for ``language``.
+    """
+    if template is None:
+        template_for(task, language)
+        return None, language
+    check_language(language, unset=_NONE_IS_ENGLISH)
+    return check_template(template, name), language
