@@ -1,13 +1,16 @@
-"""Parity of the XLM-R and ModernBERT cross-encoders with the reference implementations, fp32, 1e-5.
+"""Parity of the XLM-R, ModernBERT and DeBERTa-v3 cross-encoders with the reference implementations, fp32, 1e-5.
 
 The method of ``test_ce_parity.py`` (and its helpers), on multilingual text:
 
 - sentence-transformers' ``CrossEncoder.predict``: raw logits for every head (1, 2 and 3 labels); a
-  relevance model is fed (query, passage), an NLI model (premise, hypothesis);
+  relevance model is fed (query, passage), an NLI model (premise, hypothesis); for a premise longer than
+  a pass, the logits of its best window's text;
 - transformers' ``pipeline("zero-shot-classification")`` for ``score_labels`` on the 2- and 3-label heads,
   shared and per-text labels, single- and multi-label, English and non-English templates. The
   {0: neutral, 1: contradiction, 2: entailment} heads ("nce") differ on purpose where the pipeline reads
   contradiction from a position (see ``test_ce_parity.test_pipeline_positional_contradiction_differs``).
+
+And the DeBERTa-v3 tokenizer loads through ``AutoTokenizer`` as transformers loads microsoft/deberta-v3-*'s.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import numpy as np
 import pytest
 from test_ce_parity import TOL, assert_label_scores_close, pipeline_scores, st_cross_encoder
 
-from fixtures.tiny_multilingual import MODERNBERT, XLMR
+from fixtures.tiny_multilingual import DEBERTA_V3, MODERNBERT, XLMR, multilingual_text
 
 torch = pytest.importorskip("torch")
 
-NAMES = XLMR + MODERNBERT
+NAMES = XLMR + MODERNBERT + DEBERTA_V3
 REL1 = [n for n in NAMES if n.endswith("rel1")]
 NLI = [n for n in NAMES if "-nli" in n]
 PIPELINE_EXACT = [n for n in NLI if not n.endswith("nce")]
@@ -121,6 +124,26 @@ def test_nli_logits_match_sentence_transformers(
     assert np.max(np.abs(np.array(ours.scores) - probs[:, scorer.info.label_map["entailment"]])) <= TOL
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_window_logits_match_sentence_transformers_on_the_window_text(
+    name: str, tiny_multilingual_models: dict[str, Path], load: Callable[[str], Any]
+) -> None:
+    """A premise longer than max_length: the pair's logits are sentence-transformers' logits for its best
+    window's text (and the hypothesis, in the head's order)."""
+    scorer = load(name)
+    text = multilingual_text(15, seed=2)
+    ours = scorer.score_pairs([text] * len(LABELS), LABELS)
+    assert all(item.num_windows > 1 and item.window is not None for item in ours)
+    spans = [item.window for item in ours if item.window]
+    pairs = [
+        (label, text[s:e]) if ours.head == "relevance" else (text[s:e], label)
+        for label, (s, e) in zip(LABELS, spans, strict=True)
+    ]
+    ref = st_cross_encoder(tiny_multilingual_models[name]).predict(pairs, activation_fn=torch.nn.Identity())
+    logits = np.array([item.logits for item in ours]).reshape(ref.shape)
+    assert np.max(np.abs(logits - ref)) <= TOL
+
+
 # --- transformers zero-shot pipeline --------------------------------------------------------------------
 
 
@@ -170,3 +193,36 @@ def test_pipeline_positional_contradiction_differs(
     ref_flat = np.array([ref[i][x] for i in range(len(TEXTS)) for x in LABELS])
     assert np.max(np.abs(ref_flat - 1.0 / (1.0 + np.exp(logits[:, 0] - logits[:, 2])))) <= TOL
     assert np.max(np.abs(ref_flat - got)) > 1e-3
+
+
+# --- DeBERTa-v3's tokenizer, as transformers loads the real one ---------------------------------------
+
+
+def test_deberta_v3_tokenizer_loads_like_the_real_one(tiny_multilingual_models: dict[str, Path]) -> None:
+    """AutoTokenizer rebuilds a ``DebertaV2Tokenizer`` from the saved vocabulary, as for microsoft/deberta-v3-*:
+    DeBERTa-v3's special ids, ``[CLS] A [SEP] B [SEP]``, SentencePiece pieces, and token type ids (1 for the
+    second text) that the model, which has no token type embeddings, ignores."""
+    import json
+
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    path = tiny_multilingual_models["deberta-v3-nli3-cen"]
+    assert json.loads((path / "tokenizer_config.json").read_text())["tokenizer_class"] == "DebertaV2Tokenizer"
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    assert type(tokenizer).__name__ == "DebertaV2Tokenizer" and tokenizer.is_fast
+    specials = [tokenizer.pad_token_id, tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.unk_token_id]
+    assert specials == [0, 1, 2, 3] and tokenizer.mask_token_id == len(tokenizer) - 1
+    encoded = tokenizer(PREMISES[1], HYPOTHESES[2])
+    tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"])
+    first = tokens.index("[SEP]") + 1
+    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and tokens.count("[SEP]") == 2
+    assert tokens[1].startswith("▁") and tokens[first].startswith("▁")
+    assert encoded["token_type_ids"] == [0] * first + [1] * (len(tokens) - first)
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32).eval()
+    assert model.config.type_vocab_size == 0 and model.config.relative_attention
+    batch = tokenizer(PREMISES, HYPOTHESES, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        typed = model(**batch).logits
+        untyped = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    assert torch.equal(typed, untyped)

@@ -15,6 +15,7 @@ from entailkit.scorers.batching import (
     plan_batches,
     progress,
     token_windows,
+    word_windows,
 )
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True)
@@ -115,6 +116,53 @@ def test_token_windows_examples() -> None:
 def test_token_windows_rejects_bad_sizes(window: int, stride: int) -> None:
     with pytest.raises(ValueError):
         token_windows(100, window, stride)
+
+
+@FAST
+@given(st.integers(0, 3000), st.integers(1, 400), st.data())
+def test_word_windows_cover_in_order(n_tokens: int, window: int, data: st.DataObject) -> None:
+    stride = data.draw(st.integers(1, window))
+    breaks = sorted(data.draw(st.sets(st.integers(1, n_tokens - 1), max_size=300))) if n_tokens > 1 else []
+    spans = word_windows(n_tokens, window, stride, breaks)
+    assert spans[0][0] == 0 and spans[-1][1] == n_tokens
+    for start, end in spans:
+        assert 0 <= start <= end <= n_tokens and end - start <= window
+    for (s1, e1), (s2, _) in itertools.pairwise(spans):
+        assert s1 < s2 <= e1  # progress, no gap
+    if n_tokens <= window:
+        assert spans == [(0, n_tokens)]
+
+
+@FAST
+@given(st.lists(st.integers(1, 12), min_size=1, max_size=300), st.integers(25, 400), st.data())
+def test_word_windows_never_cut_a_word_narrower_than_the_overlap(
+    words: list[int], window: int, data: st.DataObject
+) -> None:
+    """Words of up to 12 tokens, overlaps of 24 or more: windows start and end between words, and overlap."""
+    stride = data.draw(st.integers(1, window - 24))
+    bounds = list(itertools.accumulate(words))
+    n_tokens, breaks = bounds[-1], bounds[:-1]
+    spans = word_windows(n_tokens, window, stride, breaks)
+    assert {s for s, _ in spans[1:]} | {e for _, e in spans[:-1]} <= set(breaks)
+    for (s1, e1), (s2, _) in itertools.pairwise(spans):
+        assert s1 < s2 < e1  # and they still overlap
+
+
+@FAST
+@given(st.integers(0, 3000), st.integers(1, 400), st.data())
+def test_word_windows_with_a_break_between_every_token_are_token_windows(
+    n_tokens: int, window: int, data: st.DataObject
+) -> None:
+    stride = data.draw(st.integers(1, window))
+    assert word_windows(n_tokens, window, stride, range(1, n_tokens)) == token_windows(n_tokens, window, stride)
+
+
+def test_word_windows_examples() -> None:
+    assert word_windows(20, 7, 6, range(2, 20, 2)) == [(0, 6), (6, 12), (12, 18), (18, 20)]  # 2-token words
+    assert word_windows(12, 6, 4, [2, 7, 9]) == [(0, 2), (2, 7), (7, 12)]  # a 5-token word gets a window
+    assert word_windows(20, 8, 6, [15]) == [(0, 8), (6, 14), (12, 20)]  # a 15-token word is cut
+    with pytest.raises(ValueError):
+        word_windows(100, 0, 1, [])
 
 
 def test_progress_passes_items_through(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ __all__ = [
     "plan_batches",
     "progress",
     "token_windows",
+    "word_windows",
 ]
 
 T = TypeVar("T")
@@ -111,6 +113,41 @@ def token_windows(n_tokens: int, window: int, stride: int) -> list[tuple[int, in
         if end >= n_tokens:
             return spans
         start += stride
+
+
+def word_windows(n_tokens: int, window: int, stride: int, breaks: Sequence[int]) -> list[tuple[int, int]]:
+    """Token ranges like ``token_windows``', but cut between words wherever a word break is in reach.
+
+    A window that starts or ends inside a word holds a piece its tokenizer never gives on its own (a
+    SentencePiece piece without its "▁", a WordPiece "##" piece, part of a character's UTF-8 bytes), so the
+    model would read tokens that are not its text's tokens. Here a window ends at the last break it
+    reaches, and the next one starts at the first break at or past the stride (at the latest where the
+    window ended); only a word wider than the window is cut, where ``token_windows`` would cut it.
+
+    Args:
+        n_tokens: The length to cover.
+        window: The widest range.
+        stride: Tokens from one range's start to the next's, before moving to a break.
+        breaks: The sorted positions in ``(0, n_tokens)`` between two words (where a cut may fall).
+
+    Raises:
+        ValueError: ``window`` or ``stride`` is below 1.
+    """
+    if window < 1 or stride < 1:
+        raise ValueError(f"window and stride must be >= 1, got {window} and {stride}")
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = min(start + window, n_tokens)
+        last = bisect.bisect_right(breaks, end) - 1
+        if end < n_tokens and last >= 0 and breaks[last] > start:
+            end = breaks[last]
+        spans.append((start, end))
+        if end >= n_tokens:
+            return spans
+        target = min(start + stride, end)
+        first = bisect.bisect_left(breaks, target)
+        start = breaks[first] if first < len(breaks) and breaks[first] <= end else target
 
 
 def progress(items: Iterable[T], *, total: int, enabled: bool, description: str = "scoring") -> Iterator[T]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from entailkit.errors import InvalidInputError
-from entailkit.scorers.batching import token_windows
+from entailkit.scorers.batching import word_windows
 from entailkit.scorers.pairs import WINDOW_OVERLAP
 from entailkit.scorers.tokenizer_lock import tokenize
 from entailkit.types import LabelledExample, Span, Truncation
@@ -158,12 +158,17 @@ def plan_label_chunks(costs: Sequence[int], capacity: int, max_per_pass: int | N
 
 @dataclass(frozen=True)
 class Located:
-    """A tokenised prompt with the token range ``[start, end)`` that holds the text."""
+    """A tokenised prompt with the token range ``[start, end)`` that holds the text.
+
+    ``breaks`` are the text-relative token positions in ``(0, n_text)`` between two words of the text (its
+    tokenizer's pre-tokenised words), where a window may be cut without splitting a word.
+    """
 
     ids: list[int]
     offsets: list[tuple[int, int]]
     start: int
     end: int
+    breaks: tuple[int, ...] = ()
 
     @property
     def n_text(self) -> int:
@@ -202,6 +207,7 @@ def locate_text(
     special: Sequence[int],
     text_start: int,
     text_end: int,
+    word_ids: Sequence[int | None] | None = None,
 ) -> Located:
     """Find the text's tokens: non-special tokens whose offsets lie inside the text's character span.
 
@@ -211,10 +217,13 @@ def locate_text(
         special: The special-tokens mask (1 for special tokens).
         text_start: Where the text starts in the prompt string.
         text_end: Where it ends.
+        word_ids: Each token's word (``BatchEncoding.word_ids``); None: every token boundary is a break.
     """
     inside = [i for i, (s, e) in enumerate(offsets) if not special[i] and e > s and s >= text_start and e <= text_end]
     start, end = (inside[0], inside[-1] + 1) if inside else (0, 0)
-    return Located(list(ids), [(int(s), int(e)) for s, e in offsets], start, end)
+    words: Sequence[int | None] = word_ids if word_ids is not None else range(len(ids))
+    breaks = tuple(k - start for k in range(start + 1, end) if words[k] is None or words[k] != words[k - 1])
+    return Located(list(ids), [(int(s), int(e)) for s, e in offsets], start, end, breaks)
 
 
 def check_markers(
@@ -277,9 +286,18 @@ def encode_prompts(tokenizer: Any, prompts: Sequence[Prompt]) -> list[Located]:
             encoded["special_tokens_mask"][n],
             prompt.text_start,
             prompt.text_end,
+            _word_ids(encoded, n),
         )
         for n, prompt in enumerate(prompts)
     ]
+
+
+def _word_ids(encoded: Any, n: int) -> list[int | None] | None:
+    """The words of input ``n``'s tokens, or None where the encoding has none (not a fast tokenizer's)."""
+    try:
+        return list(encoded.word_ids(n))
+    except (AttributeError, ValueError):
+        return None
 
 
 def rows_for(
@@ -316,10 +334,12 @@ def rows_for(
             f"texts[{item}] with its labels is {len(located.ids)} tokens, over max_length={max_length}; "
             "shorten it, or use truncation='window' (score every window) or 'head' (cut)."
         )
+    # Windows are cut between words: a window holding part of a word would hold tokens that are not the
+    # tokenization of its text (the scored input would not be the reported window).
+    stride = max(1, int(room * (1 - WINDOW_OVERLAP)))
+    spans = word_windows(located.n_text, room, stride, located.breaks)
     if policy == "head":
-        spans = [(0, room)]
-    else:
-        spans = token_windows(located.n_text, room, max(1, int(room * (1 - WINDOW_OVERLAP))))
+        spans = spans[:1]
     rows = [Row(item, lo, hi, located.window(s, e), located.span(s, e, prompt.text_start)) for s, e in spans]
     return rows, policy == "head"
 
