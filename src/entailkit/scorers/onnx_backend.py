@@ -54,7 +54,7 @@ class OnnxRunner:
 
 
 class OnnxCrossEncoderScorer(CrossEncoderScorer):
-    """A CrossEncoderScorer whose forward pass runs in ONNX Runtime (fp32 or dynamic int8)."""
+    """A CrossEncoderScorer whose forward pass runs in ONNX Runtime (fp32 or per-token int8)."""
 
     def __init__(
         self,
@@ -200,12 +200,6 @@ def load_onnx_scorer(
         revision=o.revision,
     )
     logger.info("loaded cross-encoder %s with ONNX Runtime (%s) from %s", name, info.dtype, path)
-    scorer = OnnxCrossEncoderScorer(
+    return OnnxCrossEncoderScorer(
         runner, tokenizer, info=info, batch_size=o.batch_size, token_budget=o.token_budget, truncation=o.truncation
     )
-    if mode == "int8":
-        # Dynamic int8 quantises each batch's activations by that batch's range, so its scores move with
-        # the batch composition: padding-aware (smaller) batches cost nDCG@10 0.011 on the benchmark's
-        # 2,000 MS MARCO pairs, against 0.0002 with count-capped batches (docs/benchmarks.md).
-        scorer.padding_tolerance = None
-    return scorer

@@ -80,9 +80,7 @@ def scorer_for(model: Scorer | str | os.PathLike[str], kind: str | None = None, 
     if isinstance(model, Scorer):
         return model
     if not isinstance(model, (str, os.PathLike)):
-        raise InvalidInputError(
-            f"expected an entailkit Scorer or a model path / hub id, got {type(model).__name__}."
-        )
+        raise InvalidInputError(f"expected an entailkit Scorer or a model path / hub id, got {type(model).__name__}.")
     return shared_scorer(model, kind, **options)
 
 
