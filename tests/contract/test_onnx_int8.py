@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 
 pytest.importorskip("onnxruntime")
-onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnx")
+
+import onnx
 
 from entailkit import load_scorer
 from entailkit.scorers import onnx_int8
 from entailkit.scorers.onnx_backend import make_session
 from entailkit.scorers.onnx_export import export_key
-
 from fixtures.tiny_multilingual import DEBERTA_V3, MODERNBERT, XLMR
 
 PREMISES = [
