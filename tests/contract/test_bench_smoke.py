@@ -90,12 +90,17 @@ def test_quality_metrics_on_real_rows(tiny_models: dict[str, Path], shared_dir: 
         if not (shared_dir / "data" / name).is_dir():
             pytest.skip(f"{name} absent under the shared folder")
     result = run_quality(
-        [tiny_models["bert-nli2-ent0"]], shared_dir, limits={"sick": 8, "rte": 8, "ag_news": 8, "msmarco": 40}
+        [tiny_models["bert-nli2-ent0"]], shared_dir, limits={"sick": 8, "rte": 8, "ag_news": 8, "msmarco": 40, "int8": 8}
     )
     (row,) = result["models"]
     assert row["head"] == "nli2" and row["sick_rows"] == 8 and row["rte_rows"] == 8 and row["ag_news_rows"] == 8
     for key in ("sick_accuracy", "sick_ece", "rte_accuracy", "ag_news_macro_f1", "msmarco_ndcg@10"):
         assert 0.0 <= row[key] <= 1.0, key
+    int8 = row["int8_vs_fp32"]  # the same SICK rows through ONNX int8 and torch fp32
+    assert int8["pairs"] == 8 and int8["threshold"] == 0.5
+    diff = int8["abs_diff"]
+    assert 0.0 < diff["p50"] <= diff["p90"] <= diff["p99"] <= diff["max"] < 0.5
+    assert 0.0 <= int8["decision_agreement"] <= 1.0 and 0.0 <= int8["top_class_agreement"] <= 1.0
     # the bench's nDCG@10 convention (exponential gains, ideal from the pool): docs/metrics.md
     bench = {"gains": "exponential", "ideal": "pool", "pool": ["a", "b", "c"]}
     assert metrics.ndcg_at_k(["a", "b"], {"a": 3, "b": 1, "z": 3}, **bench) == pytest.approx(1.0)
@@ -125,10 +130,10 @@ def test_bench_speed_skip_rejects_unknown_sections(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
-def test_full_sized_section_runs_both_peers(
+def test_full_sized_section_runs_every_peer(
     tiny_models: dict[str, Path], shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--full on shrunken copies of the sized configs: every peer runs (XLM-R-like gets no segment ids)."""
+    """--full on shrunken copies of the sized configs: every peer runs (XLM-R, DeBERTa-v3, ModernBERT: no segment ids)."""
     from entailkit.bench import SpeedOptions, models, run_speed
 
     if not (shared_dir / "data" / "msmarco_trecdl_subset").is_dir():
@@ -151,6 +156,10 @@ def test_full_sized_section_runs_both_peers(
     assert set(sized) == set(models.SIZED_CONFIGS)
     for section in sized.values():
         assert section["weights"] == "random (speed only)" and section["pairs"] == 6
-        assert set(section["peers"]) == {"sentence-transformers", "entailkit-torch"}
-        assert all(_positive(row) for row in section["peers"].values())
-        assert section["peers"]["sentence-transformers"]["max_abs_diff_vs_torch"] < 1e-4
+        peers = section["peers"]
+        assert set(peers) == {"sentence-transformers", "entailkit-torch", "entailkit-onnx-fp32", "entailkit-onnx-int8"}
+        assert all(_positive(row) for row in peers.values())
+        assert peers["sentence-transformers"]["max_abs_diff_vs_torch"] < 1e-4
+        assert peers["entailkit-onnx-fp32"]["max_abs_diff_vs_torch"] < 1e-4
+        int8 = peers["entailkit-onnx-int8"]
+        assert 0.0 < int8["p99_abs_diff_vs_torch"] <= int8["max_abs_diff_vs_torch"] < 0.5

@@ -39,8 +39,24 @@ SIZED_CONFIGS: dict[str, dict[str, Any]] = {
         "max_position_embeddings": 514,
         "type_vocab_size": 1,
     },
+    "modernbert-base-sized": {
+        "model_type": "modernbert",
+        "hidden_size": 768,
+        "num_hidden_layers": 22,
+        "num_attention_heads": 12,
+        "intermediate_size": 1152,
+        "max_position_embeddings": 8192,
+        "global_attn_every_n_layers": 3,
+        "local_attention": 128,
+        "classifier_pooling": "mean",
+    },
 }
-"""Encoder shapes of MoritzLaurer/deberta-v3-base-zeroshot-v2.0 and BAAI/bge-m3 (XLM-R large)."""
+"""Encoder shapes of MoritzLaurer/deberta-v3-base-zeroshot-v2.0, BAAI/bge-m3 (XLM-R large) and
+answerdotai/ModernBERT-base (the backbone of knowledgator/gliclass-modern-base-v2.0)."""
+
+_NO_SEGMENT_IDS = {"xlm-roberta", "deberta-v2", "modernbert"}
+"""Model types whose real tokenizers give no segment information (XLM-R: one token type, DeBERTa-v3: none,
+ModernBERT: no token-type input at all)."""
 
 
 def build_sized_model(name: str, tokenizer_dir: Path, out: Path, num_labels: int = 2, seed: int = 0) -> Path:
@@ -57,15 +73,17 @@ def build_sized_model(name: str, tokenizer_dir: Path, out: Path, num_labels: int
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     spec = dict(SIZED_CONFIGS[name])
-    # A model with fewer than two token types (XLM-R: one, DeBERTa-v3: none) must not be fed the BERT
-    # stand-in tokenizer's segment ids (1 for the second text): its tokenizer returns no token_type_ids,
-    # as the real XLM-R and DeBERTa-v3 tokenizers' inputs carry no segment information either.
-    extra = {"model_input_names": ["input_ids", "attention_mask"]} if spec.get("type_vocab_size", 2) < 2 else {}
+    # These models must not be fed the BERT stand-in tokenizer's segment ids (1 for the second text).
+    extra = {"model_input_names": ["input_ids", "attention_mask"]} if spec["model_type"] in _NO_SEGMENT_IDS else {}
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir), **extra)
     config = AutoConfig.for_model(
         spec.pop("model_type"),
         vocab_size=len(tokenizer),
         pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.cls_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        cls_token_id=tokenizer.cls_token_id,
+        sep_token_id=tokenizer.sep_token_id,
         num_labels=num_labels,
         id2label={0: "entailment", 1: "not_entailment"},
         label2id={"entailment": 0, "not_entailment": 1},

@@ -3,13 +3,15 @@
 For each model: SICK TEST accuracy (3-way heads; 2-way heads are scored entailment vs the rest), GLUE
 RTE dev accuracy (entailment vs not), expected calibration error of the predicted class on SICK,
 AG News zero-shot macro-F1 (labels World / Sports / Business / Sci/Tech), and nDCG@10 of reranking the
-MS MARCO candidate pools (passage as premise, query as hypothesis). Metrics a head cannot answer are
+MS MARCO candidate pools (passage as premise, query as hypothesis), and how far ONNX int8 moves
+the SICK entailment scores from fp32 (``entailkit.bench.int8``). Metrics a head cannot answer are
 left out (a relevance head has no NLI classes; GLiClass has no pair head).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from entailkit import metrics
 from entailkit.bench import data
+from entailkit.bench.int8 import int8_agreement
 from entailkit.bench.peers import entailkit_pairs
 from entailkit.bench.timing import Steps
 from entailkit.scorers.loading import load_scorer
@@ -101,6 +104,9 @@ def model_quality(model: Path, shared: Path, *, limits: dict[str, int | None], s
         out["rte_accuracy"] = metrics.accuracy(gold, [_collapse(p) for p in predicted])
         out["rte_rows"] = len(gold)
         steps.advance("quality: RTE")
+        if find_spec("onnxruntime") is not None and scorer.info.kind == "cross-encoder":
+            out["int8_vs_fp32"] = int8_agreement(model, shared, limit=limits.get("int8"))
+            steps.advance("quality: int8 vs fp32")
     if scorer.info.head != "relevance":
         texts, gold = data.ag_news(shared, limits.get("ag_news"), balanced=True)
         labels = list(data.AG_NEWS_LABELS)
@@ -119,7 +125,8 @@ def model_quality(model: Path, shared: Path, *, limits: dict[str, int | None], s
     return out
 
 
-DEFAULT_LIMITS: dict[str, int | None] = {"sick": 1000, "rte": None, "ag_news": 400, "msmarco": 2000}
+DEFAULT_LIMITS: dict[str, int | None] = {"sick": 1000, "rte": None, "ag_news": 400, "msmarco": 2000, "int8": None}
+"""Rows per data set; ``int8`` is the SICK test rows of the int8-vs-fp32 comparison (None: all)."""
 
 
 def run_quality(
@@ -138,6 +145,6 @@ def run_quality(
     """
     chosen = dict(DEFAULT_LIMITS) | dict(limits or {})
     steps = Steps(show_progress)
-    with steps.running(4 * len(models), "bench quality"):
+    with steps.running(5 * len(models), "bench quality"):
         results = [model_quality(Path(m), shared, limits=chosen, steps=steps) for m in models]
     return {"limits": chosen, "models": results}

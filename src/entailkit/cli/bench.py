@@ -94,7 +94,7 @@ def _speed_options(
         repeats=repeats,
         gliclass_model=Path(gliclass) if gliclass else None,
         full=full,
-        sized_pairs=16 if quick else 64,
+        sized_pairs=16 if quick else 512,
         skip=_sections(skip),
         show_progress=not quiet,
     )
@@ -152,7 +152,7 @@ def _run(
             chosen = [Path(m) for m in models] if models else [root / "models" / "minilm-l6-sick-nli"]
             limits: dict[str, int | None] | None = None
             if limit:
-                limits = {"sick": limit, "rte": limit, "ag_news": limit, "msmarco": limit}
+                limits = {"sick": limit, "rte": limit, "ag_news": limit, "msmarco": limit, "int8": limit}
             result["quality"] = run_quality(chosen, root, limits=limits, show_progress=not quiet)
     paths = reporting.write(result, out)
     typer.echo(reporting.markdown(result))
@@ -166,7 +166,7 @@ def speed(
     out: OutOption = Path("bench-report"),
     quick: Annotated[bool, typer.Option(help="A smoke run: 64 pairs, 8 texts, K = 1, 4.")] = False,
     full: Annotated[
-        bool, typer.Option(help="Also random-weight DeBERTa-v3-base / XLM-R-large-sized encoders.")
+        bool, typer.Option(help="Also random-weight DeBERTa-v3-base / XLM-R-large / ModernBERT-base-sized encoders.")
     ] = False,
     threads: ThreadsOption = 2,
     repeats: Annotated[int, typer.Option(help="Timed runs per peer (best kept), interleaved.")] = 1,
