@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +134,33 @@ def test_metrics() -> None:
     assert expected_calibration_error([0.8, 0.2], [1, 0]) == pytest.approx(0.2)
     with pytest.raises(InvalidInputError):
         accuracy(["a"], [])
+
+
+def _pairs_file(path: Path, labels: list[object]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [
+        {"sentence1": f"A man plays guitar {i}.", "sentence2": "A person plays music.", "label": lab}
+        for i, lab in enumerate(labels)
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def test_sentence_pair_integer_labels_need_a_convention(tmp_path: Path) -> None:
+    from entailkit.train.datasets import load_nli_jsonl
+
+    loose = _pairs_file(tmp_path / "mine" / "pairs.jsonl", [0, 1])
+    with pytest.raises(InvalidInputError, match=r"ambiguous.*label_convention='mrpc' or 'glue'"):
+        load_nli_jsonl(loose)
+    glue = [ex.label for ex in load_nli_jsonl(loose, label_convention="glue")]
+    mrpc = [ex.label for ex in load_nli_jsonl(loose, label_convention="mrpc")]
+    assert glue == ["entailment", "not_entailment"] and mrpc == ["not_entailment", "entailment"]
+    # the folder says which: GLUE RTE reads 0 as entailment, MRPC 1
+    assert [ex.label for ex in load_nli_jsonl(_pairs_file(tmp_path / "rte" / "dev.jsonl", [0, 1]))] == glue
+    assert [ex.label for ex in load_nli_jsonl(_pairs_file(tmp_path / "mrpc" / "dev.jsonl", [0, 1]))] == mrpc
+    named = _pairs_file(tmp_path / "mine" / "named.jsonl", ["entailment", "not_entailment"])
+    assert [ex.label for ex in load_nli_jsonl(named)] == glue  # names need no convention
+    with pytest.raises(InvalidInputError, match="not 0 or 1"):
+        load_nli_jsonl(_pairs_file(tmp_path / "mine" / "three.jsonl", [2]), label_convention="glue")
+    with pytest.raises(InvalidInputError, match="label_convention must be one of"):
+        load_nli_jsonl(loose, label_convention="rte")  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from entailkit._jsonl import read_jsonl
 from entailkit.errors import InvalidInputError
@@ -20,6 +21,7 @@ __all__ = [
     "EVAL_SETS",
     "GENERAL_POOL",
     "TRAIN_SETS",
+    "LabelConvention",
     "clean_mpe_premise",
     "load_ag_news",
     "load_named",
@@ -101,20 +103,49 @@ def load_rte(path: str | os.PathLike[str]) -> list[NLIExample]:
     ]
 
 
-def load_nli_jsonl(path: str | os.PathLike[str], source: str = "") -> list[NLIExample]:
-    """An ``nli/`` jsonl file: premise/hypothesis, QNLI question/sentence or MRPC sentence1/sentence2.
+LabelConvention = Literal["mrpc", "glue"]
+"""How integer labels of ``sentence1``/``sentence2`` rows read: ``"mrpc"`` 1 = entailment (a paraphrase),
+``"glue"`` 0 = entailment (GLUE RTE, WNLI)."""
 
-    MRPC-style rows (``sentence1``, ``sentence2``) read label 1 as entailment, anything else as
-    not_entailment; MPE premises are cleaned (``clean_mpe_premise``).
+_PAIR_LABELS: dict[str, dict[int, str]] = {
+    "mrpc": {1: "entailment", 0: "not_entailment"},
+    "glue": {0: "entailment", 1: "not_entailment"},
+}
+_FOLDER_CONVENTIONS = {"mrpc": "mrpc", "rte": "glue", "glue_rte": "glue", "wnli": "glue"}
+
+
+def load_nli_jsonl(
+    path: str | os.PathLike[str], source: str = "", *, label_convention: LabelConvention | None = None
+) -> list[NLIExample]:
+    """An ``nli/`` jsonl file: premise/hypothesis, QNLI question/sentence or sentence1/sentence2 rows.
+
+    Integer labels of ``sentence1``/``sentence2`` rows mean opposite things in MRPC (1 = entailment) and
+    GLUE RTE (0 = entailment), so they are read by ``label_convention``, else by the file's folder
+    (``mrpc/``; ``rte/``, ``glue_rte/``, ``wnli/``), and refused otherwise: a guess would load a data set
+    inverted without a word. Label names ("entailment", "not_entailment") need no convention. MPE
+    premises are cleaned (``clean_mpe_premise``).
 
     Args:
         path: The jsonl file.
         source: The rows' ``source`` (empty: the file's folder name).
+        label_convention: ``"mrpc"`` or ``"glue"`` for integer ``sentence1``/``sentence2`` labels (None:
+            from the folder name).
 
     Raises:
-        InvalidInputError: The file does not exist, or a label is not an NLI role.
+        InvalidInputError: The file does not exist, a label is not an NLI role, an integer label is not 0
+            or 1, or integer ``sentence1``/``sentence2`` labels have no convention.
     """
     path = Path(path)
+    if label_convention is not None and label_convention not in _PAIR_LABELS:
+        raise InvalidInputError(f"label_convention must be one of {sorted(_PAIR_LABELS)}, got {label_convention!r}")
+    convention: str | None = label_convention or next(
+        (
+            _FOLDER_CONVENTIONS[part.lower()]
+            for part in reversed(path.parts[:-1])
+            if part.lower() in _FOLDER_CONVENTIONS
+        ),
+        None,
+    )
     out: list[NLIExample] = []
     is_mpe = "mpe" in path.parts
     for row in _read_jsonl(path):
@@ -123,7 +154,7 @@ def load_nli_jsonl(path: str | os.PathLike[str], source: str = "") -> list[NLIEx
             label = normalize_label(row["label"])
         elif "sentence1" in row:
             premise, hypothesis = str(row["sentence1"]), str(row["sentence2"])
-            label = "entailment" if int(str(row["label"])) == 1 else "not_entailment"
+            label = _pair_label(row["label"], convention, path)
         else:
             premise, hypothesis = str(row["premise"]), str(row["hypothesis"])
             label = normalize_label(row["label"])
@@ -131,6 +162,23 @@ def load_nli_jsonl(path: str | os.PathLike[str], source: str = "") -> list[NLIEx
             premise = clean_mpe_premise(premise)
         out.append(NLIExample(premise, hypothesis, label, source or path.parent.name))
     return out
+
+
+def _pair_label(label: object, convention: str | None, path: Path) -> str:
+    """The role of a ``sentence1``/``sentence2`` label: a name as spelled, an integer by ``convention``."""
+    text = str(label).strip()
+    if not text.lstrip("-").isdigit():
+        return normalize_label(label)
+    if convention is None:
+        raise InvalidInputError(
+            f"{path}: sentence1/sentence2 rows with integer labels are ambiguous (MRPC reads 1 as entailment, "
+            "GLUE RTE reads 0); pass label_convention='mrpc' or 'glue', keep the file in a folder named mrpc/ "
+            "or rte/, or write the labels as names ('entailment', 'not_entailment')."
+        )
+    role = _PAIR_LABELS[convention].get(int(text))
+    if role is None:
+        raise InvalidInputError(f"{path}: label {label!r} is not 0 or 1 ({convention} convention)")
+    return role
 
 
 def load_qnli_train(nli_dir: str | os.PathLike[str]) -> list[NLIExample]:
