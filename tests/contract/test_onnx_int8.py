@@ -90,8 +90,9 @@ def test_rewrite_equals_per_token_reference(tmp_path: Path, opset: int, bits: in
     x[2] = np.abs(x[2]) + 1.0  # a positive-only sequence (range clamped to include 0)
     source = _one_matmul(tmp_path / "fp32.onnx", weight, bias, opset)
     dest = onnx_int8.quantize_per_token(source, tmp_path / "int8.onnx", weight_bits=bits)
-    ops = [node.op_type for node in onnx.load(str(dest)).graph.node]
-    assert "DynamicQuantizeMatMul" in ops and "MatMul" not in ops
+    nodes = onnx.load(str(dest)).graph.node
+    assert "DynamicQuantizeMatMul" in [node.op_type for node in nodes]
+    assert all(node.input[1].startswith("ek_shift_bias") for node in nodes if node.op_type == "MatMul")
     (got,) = make_session(dest, threads=1).run(None, {"x": x})
     want = _reference(x.astype(np.float64), weight.astype(np.float64), bias, bits)
     np.testing.assert_allclose(got, want, atol=2e-4, rtol=1e-4)
@@ -115,7 +116,8 @@ def test_int8_per_architecture(name: str, models: dict[str, Path], cache_dir: Pa
     assert np.abs(got - ref).max() < 0.1
     graph = onnx.load(str(int8.runner.path)).graph  # type: ignore[attr-defined]
     weights = {init.name for init in graph.initializer if len(init.dims) == 2}
-    assert not [n for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    left = [n for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    assert all(n.input[1].startswith("ek_shift_bias") for n in left)  # only the [m, 1] @ [colsum; b] products
     alone = [_scores(int8, [p], [h])[0] for p, h in zip(PREMISES, HYPOTHESES, strict=True)]
     np.testing.assert_allclose(got, alone, atol=2e-5)  # no other pair of the batch moves a score
 

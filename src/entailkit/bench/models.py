@@ -72,6 +72,8 @@ def build_sized_model(name: str, tokenizer_dir: Path, out: Path, num_labels: int
     import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
+    from entailkit.scorers.transformers_loading import quiet_transformers
+
     spec = dict(SIZED_CONFIGS[name])
     # These models must not be fed the BERT stand-in tokenizer's segment ids (1 for the second text).
     extra = {"model_input_names": ["input_ids", "attention_mask"]} if spec["model_type"] in _NO_SEGMENT_IDS else {}
@@ -92,7 +94,8 @@ def build_sized_model(name: str, tokenizer_dir: Path, out: Path, num_labels: int
     torch.manual_seed(seed)
     model = AutoModelForSequenceClassification.from_config(config).eval()  # type: ignore[no-untyped-call]
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
+    with quiet_transformers():  # the bench draws its own progress bar
+        model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
 

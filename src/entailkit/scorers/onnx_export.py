@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 Quantize = Literal["int8"]
 QUANTIZE_OPTIONS: tuple[str, ...] = ("int8",)
-EXPORT_FORMAT = 4
+EXPORT_FORMAT = 5
 """Bumped when the export recipe changes, so older cached exports are not reused."""
 DEFAULT_OPSET = 17
 _INPUT_ORDER = ("input_ids", "attention_mask", "token_type_ids")
@@ -205,8 +205,10 @@ def export_onnx(
 ) -> Path:
     """Export ``AutoModelForSequenceClassification`` (in float32) with dynamic batch and sequence axes.
 
-    Uses the TorchScript exporter (``dynamo=False``): it needs no onnxscript and handles BERT- and
-    DeBERTa-like encoders. The inputs are passed in the order of ``model.forward``'s signature so the
+    Uses the TorchScript exporter (``dynamo=False``): it needs no onnxscript and handles BERT-, DeBERTa-,
+    XLM-R- and ModernBERT-like encoders. Attention is exported from the eager implementation: the SDPA
+    export guards fully masked rows with ``Where(IsNaN(...))`` over every attention matrix, which took a
+    fifth of the MiniLM graph's time (611 ms against 494 ms a batch of 32 x 138 tokens). The inputs are passed in the order of ``model.forward``'s signature so the
     graph's input names match what they carry.
 
     Args:
@@ -236,6 +238,7 @@ def export_onnx(
                 dtype=torch.float32,
                 use_safetensors=use_safetensors,
                 trust_remote_code=trust_remote_code,
+                attn_implementation="eager",
             ).eval()
         tokenizer = AutoTokenizer.from_pretrained(str(model_dir), trust_remote_code=trust_remote_code)
     except Exception as exc:
