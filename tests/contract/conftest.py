@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,3 +23,15 @@ def load_tiny(tiny_models: dict[str, Path]) -> Callable[..., Any]:
         return cache[key]
 
     return load
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private ONNX export cache for each test module (``ENTAILKIT_CACHE_DIR``): tests never touch ~/.cache.
+
+    Yields the folder the exports land in (``$ENTAILKIT_CACHE_DIR/onnx``).
+    """
+    root = tmp_path_factory.mktemp("onnx-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ENTAILKIT_CACHE_DIR", str(root))
+        yield root / "onnx"

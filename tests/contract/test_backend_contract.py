@@ -26,7 +26,7 @@ import json
 import logging
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,15 +202,6 @@ LONG_HYPOTHESIS = "The team wins the match."
 SHORT = "A man is playing guitar in the park."
 
 # --- loading --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A private ONNX export cache (ENTAILKIT_CACHE_DIR) for this module: tests never touch ~/.cache."""
-    root = tmp_path_factory.mktemp("contract-onnx-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ENTAILKIT_CACHE_DIR", str(root))
-        yield root
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +24,13 @@ PREMISES = [
 HYPOTHESES = ["A person plays music.", "The bank buys a program.", "The team wins.", "Someone eats an apple."]
 
 
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A private export cache for this module (ENTAILKIT_CACHE_DIR), so tests never touch ~/.cache."""
-    root = tmp_path_factory.mktemp("onnx-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ENTAILKIT_CACHE_DIR", str(root))
-        yield root / "onnx"
-
-
 def _logits(scorer: object, premises: list[str], hypotheses: list[str]) -> np.ndarray:
     scores = scorer.score_pairs(premises, hypotheses)  # type: ignore[attr-defined]
     return np.array([item.logits for item in scores.items])
 
 
 @pytest.mark.parametrize("name", ["bert-rel1", "bert-nli2-ent1", "bert-nli3-nce", "deberta-nli3-cen"])
-def test_onnx_fp32_matches_torch(name: str, tiny_models: dict[str, Path], cache_dir: Path) -> None:
+def test_onnx_fp32_matches_torch(name: str, tiny_models: dict[str, Path], onnx_cache: Path) -> None:
     torch_scorer = load_scorer(tiny_models[name], device="cpu")
     onnx_scorer = load_scorer(tiny_models[name], backend="onnx")
     assert type(onnx_scorer).__name__ == "OnnxCrossEncoderScorer"
@@ -62,7 +52,7 @@ def test_onnx_fp32_matches_torch(name: str, tiny_models: dict[str, Path], cache_
     assert onnx_scorer.score_pairs([], []).items == ()
 
 
-def test_int8_runs_close_and_cache_is_reused(tiny_models: dict[str, Path], cache_dir: Path) -> None:
+def test_int8_runs_close_and_cache_is_reused(tiny_models: dict[str, Path], onnx_cache: Path) -> None:
     path = tiny_models["bert-nli3-cen"]
     fp32 = load_scorer(path, backend="onnx")
     int8 = load_scorer(path, backend="onnx", quantize="int8")
@@ -72,12 +62,12 @@ def test_int8_runs_close_and_cache_is_reused(tiny_models: dict[str, Path], cache
     a, b = _logits(fp32, PREMISES, HYPOTHESES), _logits(int8, PREMISES, HYPOTHESES)
     assert np.all(np.isfinite(b)) and not np.array_equal(a, b)
     assert np.abs(a - b).max() < 0.25 * max(1.0, float(np.abs(a).max()))
-    exports = sorted(p.name for p in cache_dir.iterdir() if not p.name.startswith("."))
+    exports = sorted(p.name for p in onnx_cache.iterdir() if not p.name.startswith("."))
     mtime = fp32.runner.path.stat().st_mtime_ns  # type: ignore[attr-defined]
     again = load_scorer(path, backend="onnx")
     assert again.runner.path == fp32.runner.path  # type: ignore[attr-defined]
     assert again.runner.path.stat().st_mtime_ns == mtime  # type: ignore[attr-defined]
-    assert sorted(p.name for p in cache_dir.iterdir() if not p.name.startswith(".")) == exports
+    assert sorted(p.name for p in onnx_cache.iterdir() if not p.name.startswith(".")) == exports
 
 
 def test_cache_key_follows_weights_and_options(tiny_models: dict[str, Path], tmp_path: Path) -> None:
@@ -92,7 +82,7 @@ def test_cache_key_follows_weights_and_options(tiny_models: dict[str, Path], tmp
     assert export_key(copy, revision=None, quantize=None, opset=17) != base
 
 
-def test_onnx_errors(tiny_models: dict[str, Path], cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_onnx_errors(tiny_models: dict[str, Path], onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tiny_models["bert-nli3-cen"]
     with pytest.raises(InvalidInputError, match="backend"):
         load_scorer(path, backend="tensorrt")  # type: ignore[arg-type]

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,15 +33,6 @@ PREMISES = [
 ]
 HYPOTHESES = ["A person plays music.", "Le professeur lit.", "体育", "The team wins."]
 ARCHITECTURES = ["bert-nli3-cen", "deberta-nli3-enc", XLMR[2], MODERNBERT[2], DEBERTA_V3[3], DEBERTA_V3[0]]
-
-
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A private export cache for this module, so tests never touch ~/.cache."""
-    root = tmp_path_factory.mktemp("onnx-int8-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ENTAILKIT_CACHE_DIR", str(root))
-        yield root / "onnx"
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +94,7 @@ def test_rewrite_equals_per_token_reference(tmp_path: Path, opset: int, bits: in
 
 
 @pytest.mark.parametrize("name", ARCHITECTURES)
-def test_int8_per_architecture(name: str, models: dict[str, Path], cache_dir: Path) -> None:
+def test_int8_per_architecture(name: str, models: dict[str, Path], onnx_cache: Path) -> None:
     path = models[name]
     torch_scorer = load_scorer(path, device="cpu")
     fp32 = load_scorer(path, backend="onnx")
