@@ -33,7 +33,10 @@ def main() -> int:
             f"{sentence.verdict:>12}  entail {sentence.entailment:.2f}  contra {sentence.contradiction:.2f}  "
             f"{sentence.text!r}  <- {where}"
         )
-    print(f"supported {report.score:.0%}, min score {report.min_score:.2f}, grounded: {report.grounded}")
+    print(
+        f"supported {report.supported_fraction:.0%}, score ({report.aggregate}) {report.score:.2f} "
+        f"vs threshold {report.threshold:.2f}, grounded: {report.grounded}"
+    )
     return 0
 
 

@@ -10,7 +10,7 @@ ENTAILMENT. The script reports:
 - sentence verdict accuracy (3-way), and per gold verdict how often it was predicted;
 - evidence accuracy: for sentences correctly found supported (or contradicted), how often the
   supporting (contradicting) passage is the sentence's own premise;
-- answer-level accuracy of ``grounded`` and the mean ``score`` (fraction of supported sentences).
+- answer-level accuracy of ``grounded`` and the mean ``supported_fraction`` (fraction of supported sentences).
 
 The model (../shared/models/minilm-l6-sick-nli) was trained on SICK TRAIN + TRIAL, never on TEST; it
 is in its own domain here, so these figures check the checker's machinery (splitting, windows,
@@ -117,7 +117,7 @@ def score(items: list[dict[str, Any]], reports: list[Any]) -> dict[str, Any]:
         "evidence_counted": dict(evidence_total),
         "grounded_accuracy": grounded_right / len(items),
         "gold_grounded_rate": sum(all(g == "supported" for g in item["gold"]) for item in items) / len(items),
-        "mean_score": sum(r.score for r in reports) / len(reports),
+        "mean_supported_fraction": sum(r.supported_fraction for r in reports) / len(reports),
     }
 
 
@@ -159,7 +159,8 @@ def main() -> int:
         print(f"  evidence accuracy ({gold}, right verdicts): {value:.3f} of {figures['evidence_counted'][gold]}")
     print(
         f"  answer 'grounded' accuracy: {figures['grounded_accuracy']:.3f} "
-        f"(gold grounded rate {figures['gold_grounded_rate']:.3f}); mean score {figures['mean_score']:.3f}"
+        f"(gold grounded rate {figures['gold_grounded_rate']:.3f}); "
+        f"mean supported fraction {figures['mean_supported_fraction']:.3f}"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

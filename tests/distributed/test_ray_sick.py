@@ -121,8 +121,8 @@ def test_check_dataset_matches_the_in_process_checker(
     got = [r for r in out if r[ERROR_COLUMN] is None]
     for row, report in zip(got, expected, strict=True):
         assert row["grounded"] == report.grounded
-        assert row["score"] == pytest.approx(report.aggregate_score, abs=TOL)
-        assert row["supported_fraction"] == pytest.approx(report.score, abs=TOL)
+        assert row["score"] == pytest.approx(report.score, abs=TOL)
+        assert row["supported_fraction"] == pytest.approx(report.supported_fraction, abs=TOL)
         verdicts = json.loads(row["verdicts"])
         assert [v["verdict"] for v in verdicts] == [s.verdict for s in report.sentences]
         assert [v["score"] for v in verdicts] == pytest.approx([s.score for s in report.sentences], abs=TOL)

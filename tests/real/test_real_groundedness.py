@@ -38,7 +38,8 @@ def test_one_supported_and_one_contradicted_sentence(sick_scorer: Any) -> None:
     assert second.contradiction is not None and second.contradiction > 0.7
     assert second.evidence is second.contradicting
     assert second.contradicting.text == CONTEXTS[2] and second.contradicting.span == (0, len(CONTEXTS[2]))
-    assert report.score == 0.5 and not report.grounded and report.head == "nli3"
+    assert report.supported_fraction == 0.5 and not report.grounded and report.head == "nli3"
+    assert report.score == report.min_score == second.score  # the contradicted sentence decides
 
 
 def test_windowed_context_points_at_the_supporting_window(sick_model_path: Path) -> None:

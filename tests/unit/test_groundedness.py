@@ -51,9 +51,9 @@ def test_verdicts_scores_and_evidence_nli3() -> None:
     assert s2.contradicting.contradiction == 0.85 and s2.evidence == s2.contradicting
     assert s2.contradicting.span == (0, len(CONTEXTS[1])) and s2.contradicting.text == CONTEXTS[1]
     assert s3.supporting is not None and s3.supporting.context_index == 0 and s3.entailment == 0.30
-    assert report.score == pytest.approx(1 / 3)
+    assert report.supported_fraction == pytest.approx(1 / 3)
     assert report.min_score == 0.05 and report.mean_score == pytest.approx((0.92 + 0.05 + 0.30) / 3)
-    assert report.aggregate == "min" and report.aggregate_score == report.min_score
+    assert report.aggregate == "min" and report.score == report.min_score
     assert not report.grounded and report.threshold == 0.5
     assert [s.text for s in report.supported] == [S1]
     assert [s.text for s in report.contradicted] == [S2]
@@ -78,11 +78,11 @@ def test_grounded_when_all_supported_and_aggregates() -> None:
     lenient, _ = checker(aggregate="mean", threshold=0.25)
     assert not strict.check(answer, CONTEXTS).grounded  # S3 at 0.30 < 0.5
     report = lenient.check(answer, CONTEXTS)
-    assert report.grounded and report.aggregate_score == pytest.approx((0.92 + 0.30) / 2)
-    assert report.score == 1.0
+    assert report.grounded and report.score == pytest.approx((0.92 + 0.30) / 2)
+    assert report.supported_fraction == 1.0
     mean_only, _ = checker(aggregate="mean", threshold=0.6)
     report = mean_only.check(answer, CONTEXTS)
-    assert report.aggregate_score == pytest.approx(0.61) and report.grounded
+    assert report.score == pytest.approx(0.61) and report.grounded and report.supported_fraction == 0.5
     assert [s.verdict for s in report.sentences] == ["supported", "unsupported"]
 
 
@@ -161,13 +161,13 @@ def test_empty_answer_and_empty_contexts() -> None:
     empty = check.check("", CONTEXTS)
     # Nothing checkable is nothing verified: not grounded, every score 0.0, flagged.
     assert empty.sentences == () and empty.no_sentences and not empty.grounded
-    assert empty.score == empty.min_score == empty.mean_score == empty.aggregate_score == 0.0
+    assert empty.score == empty.supported_fraction == empty.min_score == empty.mean_score == 0.0
     blank = check.check("  \n ", CONTEXTS)
     assert blank.sentences == () and blank.no_sentences and not blank.grounded
     no_context = check.check(ANSWER, [])
     assert [s.verdict for s in no_context.sentences] == ["unsupported"] * 3
     assert all(s.supporting is None and s.score == 0.0 and s.num_windows == 0 for s in no_context.sentences)
-    assert no_context.score == 0.0 and not no_context.grounded
+    assert no_context.score == no_context.supported_fraction == 0.0 and not no_context.grounded
     blank_contexts = check.check(S1, ["", "   "])
     assert blank_contexts.sentences[0].verdict == "unsupported" and blank_contexts.num_contexts == 2
     assert scorer.calls == []

@@ -169,7 +169,7 @@ def test_an_answer_without_a_checkable_sentence_is_not_grounded(answer: str, agg
     check, scorer = checker(aggregate=aggregate)
     report = check.check(answer, CONTEXTS)
     assert report.sentences == () and report.no_sentences and not report.grounded
-    assert report.score == report.min_score == report.mean_score == report.aggregate_score == 0.0
+    assert report.score == report.supported_fraction == report.min_score == report.mean_score == 0.0
     assert report.answer == answer
     assert scorer.calls == []
 

@@ -107,9 +107,12 @@ def test_evaluator_matches_checker(nli: str) -> None:
     answers = [ANSWER, "Bananas are yellow."]
     out = EntailkitGroundednessEvaluator(model=nli).run(predicted_answers=answers, contexts=contexts)
     reports = GroundednessChecker(shared_scorer(nli)).check_many(list(zip(answers, contexts, strict=True)))
-    assert out["individual_scores"] == [r.score for r in reports]
-    assert out["score"] == sum(r.score for r in reports) / 2
+    # FaithfulnessEvaluator's meaning: fractions of supported statements, not the report's deciding score
+    assert out["individual_scores"] == [r.supported_fraction for r in reports]
+    assert out["score"] == sum(r.supported_fraction for r in reports) / 2
     first = out["results"][0]
+    assert first["score"] == reports[0].supported_fraction
+    assert first["aggregate_score"] == reports[0].score and first["grounded"] == reports[0].grounded
     assert first["statements"] == [s.text for s in reports[0].sentences]
     assert first["statement_verdicts"] == [s.verdict for s in reports[0].sentences]
     assert first["statement_support"] == [s.score for s in reports[0].sentences]

@@ -92,7 +92,7 @@ def test_evaluation_pipeline_equals_checker(nli_model: str) -> None:
     contexts = [CONTEXTS] * len(ANSWERS)
     out = pipe.run({"faithfulness": {"predicted_answers": ANSWERS, "contexts": contexts}})["faithfulness"]
     reports = GroundednessChecker(shared_scorer(nli_model)).check_many(list(zip(ANSWERS, contexts, strict=True)))
-    assert out["individual_scores"] == [r.score for r in reports] == [1.0, 0.5, 0.0]
+    assert out["individual_scores"] == [r.supported_fraction for r in reports] == [1.0, 0.5, 0.0]
     assert out["score"] == pytest.approx(0.5)
     assert [r["statement_verdicts"] for r in out["results"]] == [
         ["supported"],

@@ -70,7 +70,8 @@ def test_groundedness_batch_errors_are_per_item_and_good_inputs_share_one_call()
     assert len(fake.calls) == 1  # the two good inputs in one batched model call
     aout = asyncio.run(check.abatch([good, bad, other], return_exceptions=True))
     assert [type(x) for x in aout] == [GroundednessReport, InvalidInputError, GroundednessReport]
-    assert aout[0].aggregate_score == pytest.approx(out[0].aggregate_score, abs=1e-6)
+    assert aout[0].score == pytest.approx(out[0].score, abs=1e-6)
+    assert aout[0].supported_fraction == out[0].supported_fraction
     with pytest.raises(InvalidInputError):  # without return_exceptions the first error is raised
         check.batch([good, bad])
     raising = EntailkitGroundednessCheck(ground_fake(), mode="raise").batch([good, bad, other], return_exceptions=True)

@@ -184,7 +184,8 @@ def check_dataset(
     """Check every ``answer`` against its ``contexts`` (list of str) with a GroundednessChecker in Ray actors.
 
     ``question`` is optional (a missing column or null is fine). Adds ``grounded`` (bool), ``score``
-    (the aggregate sentence score), ``supported_fraction``, ``verdicts`` (JSON list, one object per
+    (the report's ``score``: the aggregate sentence score, what decides ``grounded``),
+    ``supported_fraction`` (the fraction of supported sentences), ``verdicts`` (JSON list, one object per
     sentence: sentence, verdict, score, entailment, contradiction, context_index) and ``error``.
 
     Args:

@@ -310,15 +310,18 @@ class CheckActor(_ScoringActor):
         return score_rows(parse_rows(n_rows, parse), self.checker.check_many)
 
     def row_values(self, result: GroundednessReport) -> dict[str, Any]:
-        """The output columns of one row: ``grounded``, ``score`` (the aggregate), ``supported_fraction``, ``verdicts``.
+        """The output columns of one row: ``grounded``, ``score``, ``supported_fraction``, ``verdicts``.
+
+        ``score`` and ``supported_fraction`` are the report's fields of the same names (``score`` decides
+        ``grounded``).
 
         Args:
             result: The row's GroundednessReport.
         """
         return {
             "grounded": result.grounded,
-            "score": result.aggregate_score,
-            "supported_fraction": result.score,
+            "score": result.score,
+            "supported_fraction": result.supported_fraction,
             "verdicts": verdicts_json(result),
         }
 

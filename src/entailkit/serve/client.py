@@ -120,6 +120,10 @@ class Client:
             contradiction_threshold: The contradiction that marks a sentence contradicted, in [0, 1].
             aggregate: ``"min"`` or ``"mean"`` of the sentence scores decides whether the answer is grounded.
 
+        Returns:
+            The server's GroundednessReport: ``score`` decides ``grounded``, ``supported_fraction`` is the
+            fraction of supported sentences (an older server's ``aggregate_score`` is read as ``score``).
+
         Raises:
             InvalidInputError: The server rejected the request (HTTP 422), e.g. an option out of range.
             ServerError: Any other error status.

@@ -24,7 +24,7 @@ from entailkit.serve.schemas import (
     TeiRerankRequest,
 )
 from entailkit.serve.state import ServerState
-from entailkit.types import RerankResult
+from entailkit.types import GroundednessReport, RerankResult
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -181,7 +181,13 @@ def install(app: FastAPI, state: ServerState) -> None:
 
     # -- check, classify, route --------------------------------------------------------------------
 
-    @app.post("/v1/check", tags=["tasks"], summary="Groundedness of an answer against its contexts")
+    @app.post(
+        "/v1/check",
+        tags=["tasks"],
+        summary="Groundedness of an answer against its contexts",
+        response_model=None,  # the dumped report goes out as it is; the schema below only documents it
+        responses={200: {"model": GroundednessReport, "description": "The GroundednessReport as JSON."}},
+    )
     async def check(body: CheckRequest) -> dict[str, Any]:
         state.limits.check(body.answer, body.contexts, body.question)
         try:  # the request's options over the configured checker's spec (None: the configured value)

@@ -111,7 +111,9 @@ class CheckRequest(_Body):
         None, ge=0.0, le=1.0, description="Contradiction needed for 'contradicted' (default: the server's)."
     )
     aggregate: Literal["min", "mean"] | None = Field(
-        None, description="min or mean of sentence scores decides 'grounded' (default: the server's, 'min' unless set)."
+        None,
+        description="min or mean of sentence scores: the report's 'score', which decides 'grounded' (default: the "
+        "server's, 'min' unless set).",
     )
 
 

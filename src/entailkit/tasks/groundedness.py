@@ -52,8 +52,9 @@ class GroundednessChecker:
 
     A sentence is ``contradicted`` when its best contradiction is at least ``contradiction_threshold``
     and above its best entailment (3-label models only), else ``supported`` when its (calibrated)
-    entailment is at least ``threshold``, else ``unsupported``. The answer is ``grounded`` when the
-    ``aggregate`` ("min" or "mean") of sentence scores reaches ``threshold`` and nothing is contradicted.
+    entailment is at least ``threshold``, else ``unsupported``. The report's ``score`` is the
+    ``aggregate`` ("min" or "mean") of sentence scores; the answer is ``grounded`` when that ``score``
+    reaches ``threshold`` and nothing is contradicted (``supported_fraction`` counts verdicts only).
     An answer with no checkable sentence (empty, blank, emoji only) verifies nothing: it is not grounded,
     its scores are 0.0 and its report has ``no_sentences=True``.
     """
@@ -76,12 +77,12 @@ class GroundednessChecker:
         Args:
             scorer: A scorer that can judge entailment: an NLI cross-encoder with 2 or 3 labels, or a
                 GLiClass model (only 3-label models also report contradiction).
-            threshold: The (calibrated) entailment a sentence needs to be ``supported``, and the
-                ``aggregate`` score the answer needs to be ``grounded``; a number in [0, 1].
+            threshold: The (calibrated) entailment a sentence needs to be ``supported``, and the report's
+                ``score`` (the ``aggregate``) the answer needs to be ``grounded``; a number in [0, 1].
             contradiction_threshold: The contradiction probability at which a sentence is ``contradicted``
                 (when it also beats the sentence's best entailment); None: the same as ``threshold``.
-            aggregate: How sentence scores make the answer's score: ``"min"`` (every sentence must be
-                supported) or ``"mean"``.
+            aggregate: How sentence scores make the report's ``score`` (what decides ``grounded``):
+                ``"min"`` (every sentence must be supported) or ``"mean"``.
             splitter: A callable ``answer -> [(sentence, (start, end)), ...]`` (plain str items are located
                 in the answer); None: the built-in ``split_sentences``.
             calibrator: Maps raw entailment to calibrated probabilities; sentence scores, verdicts and the
@@ -307,11 +308,11 @@ class GroundednessChecker:
             answer=job.answer,
             question=job.question,
             sentences=tuple(checks),
-            score=fraction,
+            score=value,
+            supported_fraction=fraction,
             min_score=low,
             mean_score=mean,
             aggregate=self.aggregate,
-            aggregate_score=value,
             grounded=bool(checks) and value >= self.threshold and not contradicted,
             threshold=self.threshold,
             head=self.scorer.info.head,

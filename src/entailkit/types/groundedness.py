@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import warnings
+from typing import Any, Literal
+
+from pydantic import model_validator
 
 from entailkit.types._base import _Frozen
 from entailkit.types.scores import HeadKind, Span
@@ -21,7 +24,7 @@ __all__ = [
 SentenceVerdict = Literal["supported", "contradicted", "unsupported"]
 """What the contexts say about one sentence of the answer."""
 GroundednessAggregate = Literal["mean", "min"]
-"""How sentence scores become the answer's ``aggregate_score``: their mean or their minimum."""
+"""How sentence scores become the answer's ``score`` (what decides ``grounded``): their mean or their minimum."""
 StreamPolicy = Literal["flag", "drop", "stop"]
 """What a streaming check does with a sentence that is not supported: emit it with its verdict (``flag``),
 leave it out of the emitted text (``drop``), or end the stream there (``stop``)."""
@@ -72,22 +75,28 @@ class SentenceCheck(_Frozen):
 
 
 class GroundednessReport(_Frozen):
-    """How well an answer is supported by its contexts, sentence by sentence."""
+    """How well an answer is supported by its contexts, sentence by sentence.
+
+    ``score`` is the number that decides ``grounded``; ``supported_fraction`` only counts verdicts.
+    """
 
     answer: str
     question: str | None = None
     sentences: tuple[SentenceCheck, ...] = ()
     score: float
-    """Fraction of sentences that are supported (0.0 for an answer without a checkable sentence)."""
+    """What decides ``grounded``: ``min_score`` or ``mean_score``, as ``aggregate`` says (0.0 for an answer
+    without a checkable sentence)."""
+    supported_fraction: float
+    """Fraction of sentences whose verdict is ``supported`` (0.0 for an answer without a checkable sentence);
+    it does not decide ``grounded``."""
     min_score: float
     """The lowest sentence score."""
     mean_score: float
     """The mean sentence score."""
     aggregate: GroundednessAggregate
-    aggregate_score: float
-    """``mean_score`` or ``min_score``, as ``aggregate`` says."""
+    """Which sentence-score aggregate ``score`` is: ``"min"`` or ``"mean"``."""
     grounded: bool
-    """``aggregate_score >= threshold``, no sentence contradicted, and at least one sentence checked."""
+    """``score >= threshold``, no sentence contradicted, and at least one sentence checked."""
     threshold: float
     head: HeadKind
     num_contexts: int
@@ -95,6 +104,35 @@ class GroundednessReport(_Frozen):
     no_sentences: bool = False
     """True when the answer has no checkable sentence (empty, blank, or without a letter or digit, e.g.
     emoji only): nothing could be verified, so it is not grounded and every score is 0.0."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_payload(cls, data: Any) -> Any:
+        """Read a report dumped before ``supported_fraction`` existed (``score`` was the fraction then, and
+        ``aggregate_score`` the deciding number), e.g. from an older server or a saved JSON-lines file."""
+        if not isinstance(data, dict) or "aggregate_score" not in data:
+            return data
+        data = dict(data)
+        deciding = data.pop("aggregate_score")
+        if "supported_fraction" not in data:
+            data["supported_fraction"] = data.get("score")
+            data["score"] = deciding
+        return data
+
+    @property
+    def aggregate_score(self) -> float:
+        """Deprecated alias of ``score`` (the number that decides ``grounded``); removed in the next release.
+
+        Warns:
+            DeprecationWarning: Always; read ``score`` instead.
+        """
+        warnings.warn(
+            "GroundednessReport.aggregate_score is deprecated: use report.score, which is now the number "
+            "that decides grounded (the fraction of supported sentences is report.supported_fraction).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.score
 
     def _with(self, verdict: SentenceVerdict) -> list[SentenceCheck]:
         return [s for s in self.sentences if s.verdict == verdict]

@@ -32,7 +32,8 @@ dispatcher = instrument.get_dispatcher(__name__)
 class EntailkitFaithfulnessEvaluator(SerialisableMixin, BaseEvaluator):
     """Is every sentence of the response supported by the contexts? An entailkit GroundednessChecker.
 
-    ``passing`` is the report's ``grounded``; ``score`` its aggregate ("min" or "mean") sentence score;
+    ``passing`` is the report's ``grounded``; ``score`` the report's ``score`` (its "min" or "mean"
+    sentence score: the number that decides ``passing``, as LlamaIndex's own evaluators pair them);
     ``feedback`` lists the unsupported and contradicted sentences with their best evidence.
     ``aevaluate`` checks on entailkit's shared micro-batcher (``GroundednessChecker.acheck``), off the
     event loop, inside an instrumentation span. ``from_dict(to_dict())`` loads the same model again.
@@ -135,8 +136,8 @@ class EntailkitFaithfulnessEvaluator(SerialisableMixin, BaseEvaluator):
             **kwargs: Ignored.
 
         Returns:
-            ``passing`` = the report's ``grounded``, ``score`` = its aggregate score, ``feedback`` = one line
-            per failing sentence with its best evidence.
+            ``passing`` = the report's ``grounded``, ``score`` = the report's ``score`` (what decides
+            ``grounded``), ``feedback`` = one line per failing sentence with its best evidence.
 
         Raises:
             ValueError: ``response`` or ``contexts`` is missing.
@@ -149,7 +150,10 @@ class EntailkitFaithfulnessEvaluator(SerialisableMixin, BaseEvaluator):
             response=response,
             contexts=list(contexts),
             passing=report.grounded,
-            score=report.aggregate_score,
+            # LlamaIndex's score goes with passing: its FaithfulnessEvaluator gives 1.0 iff passing, and its
+            # SemanticSimilarityEvaluator passes iff score >= threshold. So the number that decides grounded,
+            # not supported_fraction (which, with aggregate="mean", need not agree with passing).
+            score=report.score,
             feedback=faithfulness_feedback(report),
         )
 
@@ -163,7 +167,7 @@ def faithfulness_feedback(report: GroundednessReport) -> str:
     bad = [s for s in report.sentences if s.verdict != "supported"]
     head = (
         f"{len(report.sentences) - len(bad)}/{len(report.sentences)} sentences supported; "
-        f"{report.aggregate} score {report.aggregate_score:.3f} (threshold {report.threshold:.2f})."
+        f"{report.aggregate} score {report.score:.3f} (threshold {report.threshold:.2f})."
     )
     return "\n".join([head, *(_sentence_line(s) for s in bad)])
 

@@ -61,8 +61,10 @@ class CheckerOptions:
 def report_result(report: GroundednessReport) -> dict[str, Any]:
     """One answer's result in the shape of Haystack's FaithfulnessEvaluator, plus entailkit's verdicts.
 
-    ``statement_scores`` are 1 (supported) or 0 as in FaithfulnessEvaluator and ``score`` is their mean;
-    ``statement_support`` holds each sentence's support probability and ``report`` the full report.
+    ``statement_scores`` are 1 (supported) or 0 as in FaithfulnessEvaluator and ``score`` is their mean
+    (the report's ``supported_fraction``); ``aggregate_score`` is the report's ``score`` (the "min" or
+    "mean" sentence score that decides ``grounded``); ``statement_support`` holds each sentence's support
+    probability and ``report`` the full report.
     """
     sentences = report.sentences
     return {
@@ -70,8 +72,11 @@ def report_result(report: GroundednessReport) -> dict[str, Any]:
         "statement_scores": [int(s.verdict == "supported") for s in sentences],
         "statement_verdicts": [s.verdict for s in sentences],
         "statement_support": [s.score for s in sentences],
-        "score": report.score,
-        "aggregate_score": report.aggregate_score,
+        # Haystack's FaithfulnessEvaluator: a result's score is the mean of its 0/1 statement_scores, i.e. the
+        # fraction of supported statements; keep that meaning (supported_fraction, read by name) for "score",
+        # and give the number that decides grounded (the report's score) its own key.
+        "score": report.supported_fraction,
+        "aggregate_score": report.score,
         "grounded": report.grounded,
         "report": report.model_dump(mode="json"),
     }

@@ -21,8 +21,10 @@ class EntailkitGroundednessEvaluator(LazyWarmUp):
     """Score how well each predicted answer is supported by its contexts, sentence by sentence.
 
     The outputs are those of Haystack's ``FaithfulnessEvaluator``: ``score`` (the mean over answers),
-    ``individual_scores`` (per answer: the fraction of its sentences that are supported) and ``results``
-    (per answer: ``statements``, ``statement_scores``, ``score``, and entailkit's verdicts and report).
+    ``individual_scores`` (per answer: the fraction of its sentences that are supported, the report's
+    ``supported_fraction``) and ``results`` (per answer: ``statements``, ``statement_scores``, ``score``,
+    and entailkit's verdicts, ``aggregate_score`` (the report's ``score``, which decides ``grounded``),
+    ``grounded`` and report).
     A sentence is ``supported``, ``unsupported`` or ``contradicted`` (see entailkit's GroundednessChecker).
 
     Usage:
@@ -53,11 +55,12 @@ class EntailkitGroundednessEvaluator(LazyWarmUp):
 
         Args:
             model: An NLI (2 or 3 labels) or GLiClass model directory or hub id; loaded once, shared.
-            threshold: The support a sentence needs to be ``supported`` (and ``aggregate_score`` needs for
-                ``grounded``), in [0, 1].
+            threshold: The support a sentence needs to be ``supported`` (and the report's ``score``, each
+                result's ``aggregate_score``, needs for ``grounded``), in [0, 1].
             contradiction_threshold: The contradiction probability at which a sentence is ``contradicted``
                 (None: ``threshold``).
-            aggregate: ``"min"`` or ``"mean"`` of sentence scores, for each result's ``aggregate_score``.
+            aggregate: ``"min"`` or ``"mean"`` of sentence scores, for each report's ``score`` (each
+                result's ``aggregate_score``).
             prefix_question: Put the question before each sentence ("Yes, in 1998." needs it).
             kind: The kind the model is loaded as (None: read from the model's config).
             load_options: Extra ``entailkit.load_scorer`` options (``device``, ``dtype``, ...).
@@ -144,7 +147,9 @@ def _items(answers: Any, contexts: Any, questions: Any) -> list[dict[str, Any]]:
 
 
 def _outputs(reports: list[GroundednessReport]) -> dict[str, Any]:
-    individual = [r.score for r in reports]
+    # FaithfulnessEvaluator's individual scores are fractions of supported statements: supported_fraction,
+    # not the report's score (the number that decides grounded, in each result's aggregate_score).
+    individual = [r.supported_fraction for r in reports]
     return {
         "score": sum(individual) / len(individual) if individual else 0.0,
         "individual_scores": individual,

@@ -67,7 +67,8 @@ class EntailkitGroundednessGuard(LazyWarmUp):
             threshold: The support a sentence needs to be ``supported``, in [0, 1].
             contradiction_threshold: The contradiction probability that makes it ``contradicted`` (None:
                 ``threshold``).
-            aggregate: ``"min"`` or ``"mean"`` of sentence scores, for each result's ``aggregate_score``.
+            aggregate: ``"min"`` or ``"mean"`` of sentence scores, for each report's ``score`` (each
+                result's ``aggregate_score``).
             prefix_question: Put the query before each sentence when checking it.
             kind: The kind the model is loaded as (None: read from the model's config).
             load_options: Extra ``entailkit.load_scorer`` options (``device``, ``dtype``, ...).
