@@ -30,12 +30,13 @@ PINNED: dict[str, list[str]] = {
         "split_sentences", "TEMPLATE_LANGUAGES", "template_for",
     ],
     "entailkit.train": [
-        "BeirData", "ClassificationExample", "NLIExample", "RelevanceExample", "TrainConfig", "TrainResult",
-        "build_gliclass", "classification_to_nli", "dense_retrieve", "dense_scores", "evaluate_classification",
-        "evaluate_nli", "evaluate_reranking", "few_shot", "fit_fusion", "holdout_split", "load_ag_news",
+        "BeirData", "ClassificationExample", "GroundingData", "NLIExample", "RelevanceExample", "TrainConfig",
+        "TrainResult", "boolq_claims", "build_gliclass", "classification_to_nli", "dense_retrieve", "dense_scores",
+        "evaluate_classification", "evaluate_groundedness", "evaluate_nli", "evaluate_reranking", "few_shot",
+        "fit_fusion", "groundedness_dev_set", "groundedness_train_pairs", "holdout_split", "load_ag_news",
         "load_beir", "load_named", "load_nli_jsonl", "load_rte", "load_sick", "mix", "nli_to_classification",
-        "relevance_examples", "rerank_candidates", "split_dev", "train_cross_encoder", "train_gliclass",
-        "write_model_card",
+        "passage_claims", "relevance_examples", "rerank_candidates", "split_dev", "train_cross_encoder",
+        "train_gliclass", "write_model_card",
     ],
     "entailkit.scorers": [
         "CrossEncoderScorer", "DEFAULT_HYPOTHESIS_TEMPLATE", "EmbeddingScorer", "GLiClassScorer",

@@ -34,6 +34,12 @@ _LAZY: dict[str, str] = {
     "evaluate_reranking": "entailkit.train.evaluate",
     "evaluate_classification": "entailkit.train.evaluate",
     "rerank_candidates": "entailkit.train.evaluate",
+    "evaluate_groundedness": "entailkit.train.evaluate",
+    "GroundingData": "entailkit.train.grounding",
+    "passage_claims": "entailkit.train.grounding",
+    "boolq_claims": "entailkit.train.grounding",
+    "groundedness_dev_set": "entailkit.train.grounding_dev",
+    "groundedness_train_pairs": "entailkit.train.grounding_dev",
     "fit_fusion": "entailkit.train.fusion",
     "write_model_card": "entailkit.train.card",
     "BeirData": "entailkit.train.relevance",
@@ -60,28 +66,41 @@ if TYPE_CHECKING:
         split_dev,
     )
     from entailkit.train.datasets import load_ag_news, load_named, load_nli_jsonl, load_rte, load_sick
-    from entailkit.train.evaluate import evaluate_classification, evaluate_nli, evaluate_reranking, rerank_candidates
+    from entailkit.train.evaluate import (
+        evaluate_classification,
+        evaluate_groundedness,
+        evaluate_nli,
+        evaluate_reranking,
+        rerank_candidates,
+    )
     from entailkit.train.fusion import fit_fusion
     from entailkit.train.gliclass import build_gliclass, train_gliclass
+    from entailkit.train.grounding import GroundingData, boolq_claims, passage_claims
+    from entailkit.train.grounding_dev import groundedness_dev_set, groundedness_train_pairs
     from entailkit.train.recipe import TrainConfig
     from entailkit.train.relevance import BeirData, dense_retrieve, dense_scores, load_beir, relevance_examples
 
 __all__ = [
     "BeirData",
     "ClassificationExample",
+    "GroundingData",
     "NLIExample",
     "RelevanceExample",
     "TrainConfig",
     "TrainResult",
+    "boolq_claims",
     "build_gliclass",
     "classification_to_nli",
     "dense_retrieve",
     "dense_scores",
     "evaluate_classification",
+    "evaluate_groundedness",
     "evaluate_nli",
     "evaluate_reranking",
     "few_shot",
     "fit_fusion",
+    "groundedness_dev_set",
+    "groundedness_train_pairs",
     "holdout_split",
     "load_ag_news",
     "load_beir",
@@ -91,6 +110,7 @@ __all__ = [
     "load_sick",
     "mix",
     "nli_to_classification",
+    "passage_claims",
     "relevance_examples",
     "rerank_candidates",
     "split_dev",

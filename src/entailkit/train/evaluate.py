@@ -8,12 +8,22 @@ from typing import Any
 
 import numpy as np
 
+from entailkit._validation import check_probability
 from entailkit.errors import InvalidInputError
-from entailkit.metrics import accuracy, expected_calibration_error, macro_f1, mean_ndcg
+from entailkit.metrics import accuracy, auroc, balanced_accuracy, expected_calibration_error, macro_f1, mean_ndcg
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
-from entailkit.train.data import ClassificationExample, NLIExample
+from entailkit.tasks.groundedness import GroundednessChecker
+from entailkit.train.data import ClassificationExample, NLIExample, normalize_label
+from entailkit.types import GroundednessReport
 
-__all__ = ["evaluate_classification", "evaluate_nli", "evaluate_reranking", "rerank_candidates"]
+__all__ = [
+    "claim_score",
+    "evaluate_classification",
+    "evaluate_groundedness",
+    "evaluate_nli",
+    "evaluate_reranking",
+    "rerank_candidates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -188,3 +198,74 @@ def evaluate_classification(
         "ece": expected_calibration_error(probs, y, kind="top_label"),
         "n": float(len(examples)),
     }
+
+
+def claim_score(report: GroundednessReport) -> float:
+    """The number of a groundedness report that is read as P(supported): the one that decides ``grounded``.
+
+    The one place the benchmark reads a report, so a renamed field is a one-line change here.
+
+    Args:
+        report: A ``GroundednessChecker`` report.
+    """
+    return report.score
+
+
+def evaluate_groundedness(
+    checker_or_scorer: GroundednessChecker | Scorer,
+    examples: Sequence[NLIExample],
+    threshold: float = 0.5,
+    *,
+    show_progress: bool = False,
+) -> dict[str, float]:
+    """Balanced accuracy, AUROC and ECE of claim-level grounding: each claim checked against its passage.
+
+    Every pair is checked as ``checker.check(hypothesis, [premise])`` (in shared batches: ``check_many``)
+    and ``claim_score`` of the report is taken as the probability that the claim is supported (gold
+    label ``entailment``; every other label is unsupported). Balanced accuracy is of ``score >=
+    threshold``, so a checker that calls everything supported scores 0.5 whatever the label mix.
+
+    Args:
+        checker_or_scorer: A ``GroundednessChecker`` (its options apply, its threshold does not), or an
+            NLI scorer (checked with a default checker).
+        examples: The labelled pairs (premise = passage, hypothesis = claim), e.g.
+            ``groundedness_dev_set(shared).examples``; both labels must be present.
+        threshold: The score at which a claim counts as supported.
+        show_progress: Show a progress bar while scoring (with a scorer; a checker keeps its own).
+
+    Returns:
+        ``balanced_accuracy``, ``auroc``, ``ece`` (binary, 15 bins), ``n``, ``supported`` (gold count),
+        and ``accuracy:<source>`` for each source of the examples; empty for no examples.
+
+    Raises:
+        InvalidInputError: ``threshold`` is not in [0, 1], a label is not an NLI role, the examples hold
+            one label only (AUROC is undefined), or the checker refuses the scorer.
+    """
+    value = check_probability(threshold, "threshold")
+    if value is None:
+        raise InvalidInputError("threshold must be a number in [0, 1], got None.")
+    if not examples:
+        return {}
+    gold = [int(normalize_label(e.label) == "entailment") for e in examples]
+    if len(set(gold)) < 2:
+        raise InvalidInputError("evaluate_groundedness needs both supported and unsupported examples (for the AUROC).")
+    checker = (
+        checker_or_scorer
+        if isinstance(checker_or_scorer, GroundednessChecker)
+        else GroundednessChecker(checker_or_scorer, show_progress=show_progress)
+    )
+    reports = checker.check_many([(e.hypothesis, [e.premise]) for e in examples])
+    scores = np.asarray([min(1.0, max(0.0, claim_score(r))) for r in reports], dtype=np.float64)
+    pred = [int(s >= value) for s in scores]
+    out = {
+        "balanced_accuracy": balanced_accuracy(gold, pred),
+        "auroc": auroc(gold, scores),
+        "ece": expected_calibration_error(scores, gold, kind="binary"),
+        "n": float(len(examples)),
+        "supported": float(sum(gold)),
+    }
+    right: dict[str, list[int]] = {}
+    for example, g, p in zip(examples, gold, pred, strict=True):
+        right.setdefault(example.source, []).append(int(g == p))
+    out.update({f"accuracy:{source}": float(np.mean(hits)) for source, hits in sorted(right.items())})
+    return out
