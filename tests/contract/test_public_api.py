@@ -27,7 +27,7 @@ PINNED: dict[str, list[str]] = {
         "RouteDecision", "RouteMetrics", "RouteSpec", "Router", "RouterReport", "Scorer", "ScorerInfo", "SentenceCheck", "ServerError", "StreamedSentence",
         "TaskSpec", "TextLabelScores", "ZeroShotClassifier", "__version__", "calibrate", "clear_shared_scorers", "configure_batching",
         "expected_calibration_error", "filter_passages", "fit_calibrator", "load_scorer", "shared_scorer",
-        "split_sentences", "TEMPLATE_LANGUAGES", "template_for",
+        "split_sentences", "TEMPLATE_LANGUAGES", "template_for", "QA_TEMPLATE", "QUESTION_MODES", "answer_claim",
     ],
     "entailkit.train": [
         "BeirData", "ClassificationExample", "GroundingData", "NLIExample", "RelevanceExample", "TrainConfig",
@@ -36,7 +36,8 @@ PINNED: dict[str, list[str]] = {
         "fit_fusion", "groundedness_dev_set", "groundedness_train_pairs", "holdout_split", "load_ag_news",
         "load_beir", "load_named", "load_nli_jsonl", "load_rte", "load_sick", "mix", "nli_to_classification",
         "passage_claims", "relevance_examples", "rerank_candidates", "split_dev", "train_cross_encoder",
-        "train_gliclass", "write_model_card",
+        "train_gliclass", "write_model_card", "HeadCalibration", "QAExample", "fit_head_calibration",
+        "fold_head_calibration", "groundedness_qa_dev_set",
     ],
     "entailkit.scorers": [
         "CrossEncoderScorer", "DEFAULT_HYPOTHESIS_TEMPLATE", "EmbeddingScorer", "GLiClassScorer",

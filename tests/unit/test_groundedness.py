@@ -199,9 +199,52 @@ def test_question_is_recorded_and_optionally_prefixed() -> None:
     check, scorer = checker()
     assert check.check(S1, CONTEXTS, question="Capital?").question == "Capital?"
     assert scorer.calls[-1].hypotheses == [S1, S1]
-    prefixed, scorer = checker(prefix_question=True)
-    prefixed.check(S1, CONTEXTS, question="Capital?")
+    prefixed, scorer = checker(question_mode="prefix")
+    report = prefixed.check(S1, CONTEXTS, question="Capital?")
     assert scorer.calls[-1].hypotheses == [f"Capital? {S1}"] * 2
+    assert report.question_mode == "prefix" and report.sentences[0].claim == f"Capital? {S1}"
+    with pytest.warns(DeprecationWarning, match="question_mode='prefix'"):
+        old, scorer = checker(prefix_question=True)
+    old.check(S1, CONTEXTS, question="Capital?")
+    assert scorer.calls[-1].hypotheses == [f"Capital? {S1}"] * 2
+
+
+def test_short_answers_are_scored_as_the_claim_they_make() -> None:
+    check, scorer = checker()
+    report = check.check("Yes.", CONTEXTS, question="is paris a city in france")
+    assert scorer.calls[-1].hypotheses == ["Paris is a city in france."] * 2
+    assert report.question_mode == "claim" and report.sentences[0].text == "Yes."
+    assert report.sentences[0].claim == "Paris is a city in france."
+    check.check("No.", CONTEXTS, question="is paris a city in france")
+    assert scorer.calls[-1].hypotheses == ["Paris is not a city in france."] * 2
+    check.check("Paris.", CONTEXTS, question="What is the capital of France?")
+    assert scorer.calls[-1].hypotheses == ["Paris is the capital of France."] * 2
+    check.check("Paris.", CONTEXTS, question="Why?")  # no rule fits: the template
+    assert scorer.calls[-1].hypotheses == ["Why? Paris."] * 2
+    templated, other = checker(answer_template="Q: {question} A: {answer}")
+    templated.check("Paris.", CONTEXTS, question="Why?")
+    assert other.calls[-1].hypotheses == ["Q: Why? A: Paris."] * 2
+    for bad in ("{question} only", "{answer} {answer} {question}", "{x} {question} {answer}", 3):
+        with pytest.raises(InvalidInputError, match="answer_template"):
+            checker(answer_template=bad)
+    full = check.check(S1, CONTEXTS, question="Capital?")  # a full sentence is its own claim
+    assert full.sentences[0].claim is None and scorer.calls[-1].hypotheses == [S1, S1]
+    plain, scorer = checker(question_mode="none")
+    assert plain.check("Paris.", CONTEXTS, question="Capital?").sentences[0].claim is None
+    assert scorer.calls[-1].hypotheses == ["Paris."] * 2
+    assert check.check(S1, CONTEXTS).question_mode is None  # no question, nothing shaped
+
+
+def test_a_question_inside_the_answer_is_not_a_claim() -> None:
+    check, scorer = checker()
+    report = check.check("What is the capital of France? Paris.", CONTEXTS)
+    assert [s.text for s in report.sentences] == ["Paris."] and report.sentences[0].index == 0
+    assert report.question == "What is the capital of France?"
+    assert scorer.calls[-1].hypotheses == ["Paris is the capital of France."] * 2
+    given = check.check("What is it? Paris.", CONTEXTS, question="Capital of France?")
+    assert given.question == "Capital of France?" and given.sentences[0].claim == "Capital of France? Paris."
+    only = check.check("Is it Paris?", CONTEXTS)
+    assert only.no_sentences and not only.grounded
 
 
 def test_calibrator_changes_scores_and_verdicts() -> None:

@@ -10,24 +10,25 @@ import pytest
 
 from entailkit.errors import InvalidInputError
 from entailkit.tasks import GroundednessChecker
-from entailkit.train import GroundingData, boolq_claims, evaluate_groundedness, passage_claims
+from entailkit.tasks.question_claims import negate, question_to_claim
+from entailkit.train import GroundingData, QAExample, boolq_claims, evaluate_groundedness, passage_claims
 from entailkit.train.data import NLI3, NLIExample
 from entailkit.train.grounding import (
     CONTRADICTION_KINDS,
     PASSAGE_KINDS,
     SUPPORTED_KINDS,
     UNSUPPORTED_KINDS,
+    claim_sentences,
     kind_label,
 )
 from entailkit.train.grounding_claims import (
     MentionPool,
     clauses,
     mentions,
-    negate,
     strip_lead,
     swap_mention,
 )
-from entailkit.train.grounding_questions import question_to_claim
+from entailkit.train.grounding_qa import boolq_qa_pairs, passage_qa_pairs
 from fakes import FakeScorer
 
 P1 = (
@@ -51,7 +52,7 @@ BOOLQ = [
     {"question": "what is the capital of peru", "passage": "Lima is the capital of Peru.", "title": "Lima",
      "label": "yes"},
 ]  # fmt: skip
-PERTURBED = {"negation", "swap_number", "swap_year", "swap_date", "swap_name", "other_passage"}
+PERTURBED = {"negation", "swap_number", "swap_year", "swap_date", "swap_name", "other_passage", "swap_inside"}
 
 
 def kinds_of(data: GroundingData) -> set[str]:
@@ -93,7 +94,7 @@ def test_three_way_labels() -> None:
         )
         assert ex.label == expected
     assert kind_label("negation") == "not_entailment" and kind_label("qa_no", True) == "neutral"
-    assert set(CONTRADICTION_KINDS) == {"negation", "swap_number", "swap_year", "swap_date"}
+    assert set(CONTRADICTION_KINDS) == {"negation", "swap_number", "swap_year", "swap_date", "swap_inside"}
 
 
 def test_deterministic_by_seed() -> None:
@@ -273,6 +274,47 @@ def test_swaps_change_the_claim_and_use_values_absent_from_the_passage() -> None
     assert made == 80
     assert swap_mention("It is 1 cup of flour.", P1, "number", pool, random.Random(0)) is None  # 0 and 1 are kept
     assert swap_mention("Nothing to swap here at all.", P1, "year", pool, random.Random(0)) is None
+
+
+def test_swap_inside_uses_a_value_the_passage_mentions() -> None:
+    made = 0
+    for seed in range(20):
+        data = passage_claims(PASSAGES, kinds=["swap_inside"], seed=seed)
+        for ex in data.examples:
+            made += 1
+            assert ex.hypothesis not in ex.premise and ex.label == "not_entailment"
+            # every value the claim mentions is one the passage mentions, yet the claim is not the passage's
+            assert all(m.text in ex.premise for m in mentions(ex.hypothesis))
+    assert made >= 20
+
+
+def test_qa_pairs_balance_each_question() -> None:
+    qa = boolq_qa_pairs(BOOLQ)
+    assert len(qa) == 2 * len(BOOLQ)
+    for row, (yes, no) in zip(BOOLQ, zip(qa[::2], qa[1::2], strict=True), strict=True):
+        assert (yes.answer, no.answer) == ("Yes.", "No.") and yes.question.endswith("?")
+        assert {yes.label, no.label} == {"entailment", "not_entailment"}
+        assert (yes.label == "entailment") == (row["label"] in (True, "yes"))
+    sentences = {pid: claim_sentences(text) for pid, text in PASSAGES.items()}
+    wh = passage_qa_pairs(PASSAGES, sentences, seed=1, source="hand")
+    assert wh and len(wh) % 2 == 0 and wh == passage_qa_pairs(PASSAGES, sentences, seed=1, source="hand")
+    for right, wrong in zip(wh[::2], wh[1::2], strict=True):
+        assert right.question == wrong.question and right.question.endswith("?")
+        assert (right.label, wrong.label) == ("entailment", "not_entailment") and right.answer != wrong.answer
+        assert right.answer[:-1] in right.passage and wrong.answer[:-1] in wrong.passage  # both in the passage
+    with pytest.raises(InvalidInputError, match="BoolQ"):
+        boolq_qa_pairs([{"question": "q"}])
+
+
+def test_evaluate_groundedness_reads_qa_examples_with_their_question() -> None:
+    passage = "The tower was built in 1889 and repainted in 1907."
+    table = {("1889", "The tower was built in 1889."): (0.9, 0.0), ("1889", "The tower was built in 1907."): (0.2, 0.7)}
+    scorer = FakeScorer(table, default=(0.1, 0.1))
+    qa = [QAExample(passage, "When was the tower built?", "1889.", "entailment", "t:wh_right"),
+          QAExample(passage, "When was the tower built?", "1907.", "not_entailment", "t:wh_wrong")]  # fmt: skip
+    assert evaluate_groundedness(scorer, qa)["balanced_accuracy"] == 1.0
+    plain = GroundednessChecker(scorer, question_mode="none")
+    assert evaluate_groundedness(plain, qa)["balanced_accuracy"] == 0.5
 
 
 # -- evaluate_groundedness ---------------------------------------------------------------------------------

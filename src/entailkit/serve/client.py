@@ -115,7 +115,7 @@ class Client:
             answer: The answer to check.
             contexts: The contexts it should be grounded in.
             question: The question the answer replies to, kept in the report (and put before each sentence
-                when the server's checker has ``prefix_question``).
+                as the server's checker's ``question_mode`` says).
             threshold: The entailment a sentence needs to be supported, in [0, 1].
             contradiction_threshold: The contradiction that marks a sentence contradicted, in [0, 1].
             aggregate: ``"min"`` or ``"mean"`` of the sentence scores decides whether the answer is grounded.

@@ -8,15 +8,25 @@ contradiction, and the winning windows are kept as evidence. All pairs go to the
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from entailkit._validation import check_bool, check_probability, check_text, check_texts
+from entailkit._validation import check_bool, check_choice, check_probability, check_text, check_texts
 from entailkit.batching.aio import async_method
 from entailkit.errors import InvalidInputError
 from entailkit.scorers.base import Scorer
 from entailkit.tasks._calibration_protocol import Calibrator, apply_calibrator, check_calibrator
+from entailkit.tasks.groundedness_inputs import absolute_span, answer_sentences, unpack_item
+from entailkit.tasks.question_claims import (
+    QA_TEMPLATE,
+    QUESTION_MODES,
+    QuestionMode,
+    answer_claim,
+    check_answer_template,
+    is_question,
+)
 from entailkit.tasks.sentences import SentenceSplitter, sentence_splitter
 from entailkit.tasks.streaming import AsyncGroundednessStream, GroundednessStream
 from entailkit.types import (
@@ -68,6 +78,8 @@ class GroundednessChecker:
         aggregate: GroundednessAggregate = "min",
         splitter: SentenceSplitter | None = None,
         calibrator: Calibrator | None = None,
+        question_mode: QuestionMode = "claim",
+        answer_template: str = QA_TEMPLATE,
         prefix_question: bool = False,
         language: str | None = None,
         show_progress: bool = False,
@@ -87,8 +99,14 @@ class GroundednessChecker:
                 in the answer); None: the built-in ``split_sentences``.
             calibrator: Maps raw entailment to calibrated probabilities; sentence scores, verdicts and the
                 aggregate then use the calibrated value.
-            prefix_question: Put the question (when given) before each sentence: the hypothesis becomes
-                ``"<question> <sentence>"`` (for sentences that only make sense with it, "Yes, in 1998.").
+            question_mode: How a question (given, or asked inside the answer) shapes what is scored:
+                ``"claim"`` (a short answer is scored as the claim it makes: "Yes." to "is X a Y" as
+                "X is a Y.", "Jesse Eisenberg." with its question; longer sentences as they are),
+                ``"prefix"`` (``"<question> <sentence>"`` for every sentence) or ``"none"``. Chosen on the
+                groundedness dev benchmark (docs/groundedness.md, "Questions and short answers").
+            answer_template: How ``"claim"`` scores a fragment that is not a yes/no reply, with
+                ``{question}`` and ``{answer}`` (default ``QA_TEMPLATE``: the question, then the answer).
+            prefix_question: Deprecated: ``question_mode="prefix"``, which lets hallucinated answers through.
             language: ISO 639-1 code of the answers (``"de"``, ``"pt-BR"``) for the built-in splitter's
                 abbreviations and ordinals; None: detected per answer from its script (CJK, Cyrillic, ...;
                 Latin text gets the English rules). Not with ``splitter`` (give your splitter the language).
@@ -131,8 +149,21 @@ class GroundednessChecker:
         """As given (``"pt-BR"`` stays ``"pt-BR"``); the splitter uses its ISO 639-1 code."""
         self.splitter: SentenceSplitter = sentence_splitter(splitter, language)
         self.calibrator = check_calibrator(calibrator)
+        self.question_mode: QuestionMode = check_choice(question_mode, "question_mode", QUESTION_MODES)
+        self.answer_template: str = check_answer_template(answer_template)
         self.prefix_question = check_bool(prefix_question, "prefix_question")
+        if self.prefix_question:
+            warnings.warn(
+                "prefix_question=True is deprecated: use question_mode='prefix' (or the default 'claim', "
+                "which catches far more wrong short answers).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self.show_progress = check_bool(show_progress, "show_progress")
+
+    @property
+    def _question_mode(self) -> QuestionMode:
+        return "prefix" if self.prefix_question else self.question_mode
 
     @property
     def _contradiction_cut(self) -> float:
@@ -145,8 +176,9 @@ class GroundednessChecker:
             answer: The text to check; it is split into sentences by the checker's ``splitter``.
             contexts: The passages the answer should rest on (a list of str); blank ones are skipped, long
                 ones are scored in windows.
-            question: The question the answer replies to, kept in the report (and put before each sentence
-                when ``prefix_question`` is set).
+            question: The question the answer replies to: it shapes the claims as ``question_mode`` says
+                and is kept in the report. Without it, a question asked inside the answer (a sentence ending
+                with "?") is the question of the sentences after it; question sentences are never claims.
 
         Returns:
             One ``SentenceCheck`` per sentence (with its best supporting and contradicting evidence) and the
@@ -177,7 +209,7 @@ class GroundednessChecker:
                 "items must be a list of {'answer', 'contexts', 'question'} mappings or "
                 f"(answer, contexts) tuples, got {type(items).__name__}."
             )
-        jobs = [self._plan(*_unpack_item(item, i), i) for i, item in enumerate(items)]  # all checked first
+        jobs = [self._plan(*unpack_item(item, i), i) for i, item in enumerate(items)]  # all checked first
         return self._run([self._windows(job) for job in jobs])
 
     acheck, acheck_many = async_method(check, items="contexts"), async_method(check_many, items="items")
@@ -203,10 +235,14 @@ class GroundednessChecker:
             context_list = check_texts(contexts, "contexts")
         except InvalidInputError as exc:
             raise InvalidInputError(f"{where}{exc}") from None
-        sentences = _sentences(self.splitter, answer, where)
-        prefix = f"{question.strip()} " if self.prefix_question and question and question.strip() else ""
-        hypotheses = [prefix + text for text, _ in sentences]
-        return _Job(answer, context_list, question, sentences, hypotheses, [])
+        sentences, hypotheses, asked = [], [], question
+        for text, span in answer_sentences(self.splitter, answer, where):
+            if is_question(text):
+                asked = asked if question is not None else text
+                continue
+            sentences.append((text, span))
+            hypotheses.append(answer_claim(text, asked, self._question_mode, template=self.answer_template))
+        return _Job(answer, context_list, asked, sentences, hypotheses, [])
 
     def _windows(self, job: _Job) -> _Job:
         """``job`` with the windows of its contexts that fit the model next to its longest sentence."""
@@ -248,7 +284,7 @@ class GroundednessChecker:
             for c, (start, end) in job.windows:
                 context = job.contexts[c]
                 item = scores[pair_index[(context[start:end], hypothesis)]]
-                span = _absolute(start, end, item.window)
+                span = absolute_span(start, end, item.window)
                 entail = min(1.0, max(0.0, item.entailment if item.entailment is not None else item.score))
                 evidence = Evidence(
                     context_index=c,
@@ -269,7 +305,8 @@ class GroundednessChecker:
         )
         calibrated_iter = iter(calibrated)
         checks: list[SentenceCheck] = []
-        for i, ((text, sentence_span), (support, contra, best_c)) in enumerate(zip(job.sentences, found, strict=True)):
+        rows = zip(job.sentences, job.hypotheses, found, strict=True)
+        for i, ((text, sentence_span), hypothesis, (support, contra, best_c)) in enumerate(rows):
             score = next(calibrated_iter) if support is not None else 0.0
             entail = raw_entailment[i]
             verdict: SentenceVerdict
@@ -283,6 +320,7 @@ class GroundednessChecker:
                 SentenceCheck(
                     index=i,
                     text=text,
+                    claim=hypothesis if hypothesis != text else None,
                     span=sentence_span,
                     verdict=verdict,
                     score=score,
@@ -307,6 +345,7 @@ class GroundednessChecker:
         return GroundednessReport(
             answer=job.answer,
             question=job.question,
+            question_mode=self._question_mode if job.question and job.question.strip() else None,
             sentences=tuple(checks),
             score=value,
             supported_fraction=fraction,
@@ -319,81 +358,3 @@ class GroundednessChecker:
             num_contexts=len(job.contexts),
             no_sentences=not checks,
         )
-
-
-def _absolute(start: int, end: int, inner: Span | None) -> Span:
-    """The span of the scored text in the context: the window, or the scorer's own sub-window of it."""
-    if inner is None:
-        return (start, end)
-    return (start + inner[0], min(end, start + inner[1]))
-
-
-def _sentences(splitter: Callable[[str], Any], answer: str, where: str) -> list[tuple[str, Span | None]]:
-    """Run the splitter and check its output: a list of str items (located in the answer) or
-    ``(text, (start, end))`` pairs with ``answer[start:end] == text``; blank items are dropped."""
-    try:
-        raw = splitter(answer)
-    except Exception as exc:
-        raise InvalidInputError(f"{where}the sentence splitter failed on the answer: {exc!r}") from exc
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
-        raise InvalidInputError(
-            f"{where}the sentence splitter must return a list of str or (str, (start, end)) items, got "
-            f"{type(raw).__name__}; make it return a list (e.g. [] for an answer with no sentence)."
-        )
-    out: list[tuple[str, Span | None]] = []
-    cursor = 0
-    for i, item in enumerate(raw):
-        if isinstance(item, str):
-            text = item
-            found = answer.find(text, cursor)
-            span: Span | None = (found, found + len(text)) if found >= 0 else None
-            if found >= 0:
-                cursor = found + len(text)
-        elif _is_span_item(item):
-            text, (start, end) = item[0], item[1]
-            if not 0 <= start <= end <= len(answer):
-                raise InvalidInputError(
-                    f"{where}splitter item {i} has span {(start, end)} outside the answer (length {len(answer)})."
-                )
-            if answer[start:end] != text:
-                raise InvalidInputError(
-                    f"{where}splitter item {i} has text {text!r:.60} but answer[{start}:{end}] is "
-                    f"{answer[start:end]!r:.60}; a (text, (start, end)) item must satisfy answer[start:end] == text "
-                    "(return a plain str for a rewritten claim)."
-                )
-            span = (start, end)
-        else:
-            raise InvalidInputError(f"{where}splitter item {i} must be a str or (str, (start, end)), got {item!r:.80}.")
-        check_text(text, f"{where}splitter item {i}")
-        if text.strip():
-            out.append((text, span))
-    return out
-
-
-def _is_span_item(item: Any) -> bool:
-    """Whether ``item`` has the shape ``(str, (int, int))`` (bools are not positions)."""
-    return (
-        isinstance(item, (tuple, list))
-        and len(item) == 2
-        and isinstance(item[0], str)
-        and isinstance(item[1], (tuple, list))
-        and len(item[1]) == 2
-        and all(isinstance(x, int) and not isinstance(x, bool) for x in item[1])
-    )
-
-
-def _unpack_item(item: Any, index: int) -> tuple[Any, Any, Any]:
-    if isinstance(item, Mapping):
-        if "answer" not in item or "contexts" not in item:
-            raise InvalidInputError(
-                f"items[{index}] must have the keys 'answer' and 'contexts' (and optionally 'question'), "
-                f"got {sorted(map(str, item))}."
-            )
-        return item["answer"], item["contexts"], item.get("question")
-    if isinstance(item, (tuple, list)) and len(item) in (2, 3):
-        return item[0], item[1], item[2] if len(item) == 3 else None
-    raise InvalidInputError(
-        f"items[{index}] must be a mapping with 'answer' and 'contexts' or a tuple "
-        "(answer, contexts[, question]), "
-        f"got {type(item).__name__}."
-    )

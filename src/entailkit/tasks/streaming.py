@@ -11,7 +11,10 @@ confirms the boundary; a guess the text goes past ("e.g." continued) is dropped.
 under the policy (``flag``, ``drop`` or ``stop``). The iterator's ``report`` is the whole answer's
 ``GroundednessReport`` once the stream has ended.
 
-A sentence is checked on its own, with the question (``prefix_question``) but no other sentence, so its
+A question asked inside the answer (a sentence ending with "?") is not checked: its text goes out with
+the next sentence, which it is the question of when the stream was given none (as in ``check``); a
+question that ends the answer is not emitted. A sentence is checked on its own, with its question
+(``question_mode``) but no other sentence, so its
 verdict equals the one ``check(whole_answer, contexts)`` gives it whenever every context fits the model
 next to it in one window (the usual retrieved chunk). For longer contexts, ``check`` sizes the windows
 for the answer's longest sentence, which a stream cannot know yet; a streamed sentence is scored against
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from entailkit._validation import check_text, check_texts
 from entailkit.errors import InvalidInputError
+from entailkit.tasks.question_claims import is_question
 from entailkit.types import GroundednessReport, SentenceCheck, Span, StreamedSentence, StreamPolicy
 
 if TYPE_CHECKING:
@@ -54,6 +58,8 @@ class _Sentence:
     span: Span
     emit_start: int
     last: bool = False
+    asked: str | None = None
+    """The last question asked inside the answer before this sentence (``is_question``), if any."""
 
 
 @dataclass
@@ -74,6 +80,8 @@ class _Splitter:
     done: int = 0
     emitted_to: int = 0
     parts: list[str] = field(default_factory=list)
+    handed_out: int = 0
+    asked: str | None = None
 
     def feed(self, chunk: Any) -> list[_Sentence]:
         if not isinstance(chunk, str):
@@ -97,10 +105,12 @@ class _Splitter:
         if self.done >= len(sentences):
             return None
         text, span = sentences[self.done]
+        if is_question(text):
+            return None  # a question is not checked: it waits for the sentence it asks about
         split_after = len(sentences) > self.done + 1  # a next sentence has begun, its first word not whole
         if not split_after and (span[1] != len(self.buffer.rstrip()) or not _ENDS.search(text)):
             return None
-        return _Sentence(self.done, text, span, self.emitted_to)
+        return _Sentence(self.handed_out, text, span, self.emitted_to, asked=self.asked)
 
     def _take(self, *, final: bool) -> list[_Sentence]:
         sentences = _spans(self.splitter, self.buffer)
@@ -108,7 +118,12 @@ class _Splitter:
         out: list[_Sentence] = []
         for i in range(self.done, ready):
             text, span = sentences[i]
-            out.append(_Sentence(i, text, span, self.emitted_to, last=final and i == ready - 1))
+            last = final and i == ready - 1
+            if is_question(text):  # not a claim: its text goes out with the next sentence (none: not at all)
+                self.asked = text
+                continue
+            out.append(_Sentence(self.handed_out, text, span, self.emitted_to, last=last, asked=self.asked))
+            self.handed_out += 1
             self.emitted_to = span[1]
         self.done = max(self.done, ready)
         return out
@@ -173,6 +188,10 @@ class _Stream:
         self.report: GroundednessReport | None = None
         """The whole answer's report, set when the stream ends (or stops); None before."""
 
+    def _question(self, sentence: _Sentence) -> str | None:
+        """The question a sentence replies to: the stream's, else the last one asked in the answer."""
+        return self.question if self.question is not None else sentence.asked
+
     def _placed(self, report: GroundednessReport, sentence: _Sentence) -> SentenceCheck:
         (one,) = report.sentences
         return one.model_copy(update={"index": sentence.index, "span": sentence.span})
@@ -190,7 +209,8 @@ class _Stream:
 
     def _summarise(self, upto: int | None = None) -> None:
         answer = self.splitter.buffer if upto is None else self.splitter.buffer[:upto]
-        job = cast("_Job", _Answer(answer, self.contexts, self.question))
+        asked = self.question if self.question is not None else self.splitter.asked
+        job = cast("_Job", _Answer(answer, self.contexts, asked))
         self.report = self.checker._summary(job, list(self.checks))
 
 
@@ -227,7 +247,7 @@ class GroundednessStream(_Stream, Iterator[StreamedSentence]):
         key = (sentence.text, sentence.span)
         if key in self._speculated:  # checked when its end mark arrived; the next chunk confirmed it
             return self._speculated.pop(key)
-        report = self.sentence_checker.check(sentence.text, self.contexts, self.question)
+        report = self.sentence_checker.check(sentence.text, self.contexts, self._question(sentence))
         return self._placed(report, sentence)
 
     def _sentences(self) -> Iterator[_Sentence]:
@@ -294,9 +314,11 @@ class AsyncGroundednessStream(_Stream, AsyncIterator[StreamedSentence]):
     async def _check(self, sentence: _Sentence) -> SentenceCheck:
         acheck = getattr(self.sentence_checker, "acheck", None)
         if acheck is not None:
-            report = await acheck(sentence.text, self.contexts, self.question)
+            report = await acheck(sentence.text, self.contexts, self._question(sentence))
         else:
-            report = await asyncio.to_thread(self.sentence_checker.check, sentence.text, self.contexts, self.question)
+            report = await asyncio.to_thread(
+                self.sentence_checker.check, sentence.text, self.contexts, self._question(sentence)
+            )
         return self._placed(report, sentence)
 
     async def _pump(self, queue: asyncio.Queue[Any], tasks: list[asyncio.Task[SentenceCheck]]) -> None:

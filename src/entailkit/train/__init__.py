@@ -40,6 +40,11 @@ _LAZY: dict[str, str] = {
     "boolq_claims": "entailkit.train.grounding",
     "groundedness_dev_set": "entailkit.train.grounding_dev",
     "groundedness_train_pairs": "entailkit.train.grounding_dev",
+    "groundedness_qa_dev_set": "entailkit.train.grounding_dev",
+    "QAExample": "entailkit.train.grounding_qa",
+    "HeadCalibration": "entailkit.train.head_calibration",
+    "fit_head_calibration": "entailkit.train.head_calibration",
+    "fold_head_calibration": "entailkit.train.head_calibration",
     "fit_fusion": "entailkit.train.fusion",
     "write_model_card": "entailkit.train.card",
     "BeirData": "entailkit.train.relevance",
@@ -76,7 +81,9 @@ if TYPE_CHECKING:
     from entailkit.train.fusion import fit_fusion
     from entailkit.train.gliclass import build_gliclass, train_gliclass
     from entailkit.train.grounding import GroundingData, boolq_claims, passage_claims
-    from entailkit.train.grounding_dev import groundedness_dev_set, groundedness_train_pairs
+    from entailkit.train.grounding_dev import groundedness_dev_set, groundedness_qa_dev_set, groundedness_train_pairs
+    from entailkit.train.grounding_qa import QAExample
+    from entailkit.train.head_calibration import HeadCalibration, fit_head_calibration, fold_head_calibration
     from entailkit.train.recipe import TrainConfig
     from entailkit.train.relevance import BeirData, dense_retrieve, dense_scores, load_beir, relevance_examples
 
@@ -84,7 +91,9 @@ __all__ = [
     "BeirData",
     "ClassificationExample",
     "GroundingData",
+    "HeadCalibration",
     "NLIExample",
+    "QAExample",
     "RelevanceExample",
     "TrainConfig",
     "TrainResult",
@@ -99,7 +108,10 @@ __all__ = [
     "evaluate_reranking",
     "few_shot",
     "fit_fusion",
+    "fit_head_calibration",
+    "fold_head_calibration",
     "groundedness_dev_set",
+    "groundedness_qa_dev_set",
     "groundedness_train_pairs",
     "holdout_split",
     "load_ag_news",

@@ -14,6 +14,7 @@ from entailkit.metrics import accuracy, auroc, balanced_accuracy, expected_calib
 from entailkit.scorers.base import DEFAULT_HYPOTHESIS_TEMPLATE, Scorer
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.train.data import ClassificationExample, NLIExample, normalize_label
+from entailkit.train.grounding_qa import QAExample
 from entailkit.types import GroundednessReport
 
 __all__ = [
@@ -213,15 +214,16 @@ def claim_score(report: GroundednessReport) -> float:
 
 def evaluate_groundedness(
     checker_or_scorer: GroundednessChecker | Scorer,
-    examples: Sequence[NLIExample],
+    examples: Sequence[NLIExample | QAExample],
     threshold: float = 0.5,
     *,
     show_progress: bool = False,
 ) -> dict[str, float]:
     """Balanced accuracy, AUROC and ECE of claim-level grounding: each claim checked against its passage.
 
-    Every pair is checked as ``checker.check(hypothesis, [premise])`` (in shared batches: ``check_many``)
-    and ``claim_score`` of the report is taken as the probability that the claim is supported (gold
+    Every pair is checked as ``checker.check(hypothesis, [premise])`` (a ``QAExample`` as
+    ``checker.check(answer, [passage], question=question)``, so the checker's ``question_mode`` applies;
+    in shared batches: ``check_many``) and ``claim_score`` of the report is taken as the probability that the claim is supported (gold
     label ``entailment``; every other label is unsupported). Balanced accuracy is of ``score >=
     threshold``, so a checker that calls everything supported scores 0.5 whatever the label mix.
 
@@ -254,7 +256,9 @@ def evaluate_groundedness(
         if isinstance(checker_or_scorer, GroundednessChecker)
         else GroundednessChecker(checker_or_scorer, show_progress=show_progress)
     )
-    reports = checker.check_many([(e.hypothesis, [e.premise]) for e in examples])
+    reports = checker.check_many(
+        [(e.answer, [e.passage], e.question) if isinstance(e, QAExample) else (e.hypothesis, [e.premise]) for e in examples]
+    )
     scores = np.asarray([min(1.0, max(0.0, claim_score(r))) for r in reports], dtype=np.float64)
     pred = [int(s >= value) for s in scores]
     out = {

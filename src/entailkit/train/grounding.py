@@ -2,7 +2,7 @@
 
 Why: our NLI pool is sentence-level, while RAG evidence is a 100-300 token passage and the claim a
 short answer; on such pairs the checkpoints trained on it were at chance. These builders make passage
--> claim pairs from any passage collection with rules only (see ``train/grounding_claims.py`` and ``train/grounding_questions.py``), in
+-> claim pairs from any passage collection with rules only (see ``train/grounding_claims.py`` and ``tasks/question_claims.py``), in
 the three groups of issue 22. Kinds, and their label (2-way; 3-way with ``three_way=True``):
 
 - supported, ``entailment``: ``sentence`` (a sentence of the passage, 5-40 words), ``clause`` (a
@@ -13,7 +13,10 @@ the three groups of issue 22. Kinds, and their label (2-way; 3-way with ``three_
   of its content words with the passage and is not in it), ``swap_name`` (another multi-word name of
   the corpus), ``qa_no`` (a BoolQ question answered no, as a claim);
 - contradicted, ``not_entailment`` (3-way ``contradiction``): ``negation``, ``swap_number``,
-  ``swap_year``, ``swap_date`` (another number of the same shape, another year, another month).
+  ``swap_year``, ``swap_date`` (another number of the same shape, another year, another month, none
+  of them in the passage), ``swap_inside`` (a number, year, month or name replaced by another of the
+  same kind that the passage itself mentions: the mix-up of a model that read the passage; without it a
+  checker can learn "a value the passage never mentions is wrong" and still accept these).
 
 Each passage gives at most one claim of each kind, drawn by a ``random.Random`` seeded with the seed,
 the source, the passage id and the kind: the same inputs give the same pairs, and one passage's pairs
@@ -32,10 +35,10 @@ from dataclasses import dataclass
 
 from entailkit._validation import check_bool
 from entailkit.errors import InvalidInputError
+from entailkit.tasks.question_claims import negate, question_to_claim
 from entailkit.tasks.sentences import split_sentences
 from entailkit.train.data import NLIExample
-from entailkit.train.grounding_claims import MentionPool, clauses, negate, strip_lead, swap_mention
-from entailkit.train.grounding_questions import question_to_claim
+from entailkit.train.grounding_claims import MentionPool, clauses, mentions, strip_lead, swap_mention
 
 __all__ = [
     "CONTRADICTION_KINDS",
@@ -45,17 +48,19 @@ __all__ = [
     "GroundingData",
     "boolq_claims",
     "boolq_premise",
+    "boolq_says_yes",
     "check_seed",
+    "claim_sentences",
     "kind_label",
     "passage_claims",
 ]
 
 SUPPORTED_KINDS: tuple[str, ...] = ("sentence", "clause", "strip_lead", "qa_yes")
 UNSUPPORTED_KINDS: tuple[str, ...] = ("other_passage", "swap_name", "qa_no")
-CONTRADICTION_KINDS: tuple[str, ...] = ("negation", "swap_number", "swap_year", "swap_date")
+CONTRADICTION_KINDS: tuple[str, ...] = ("negation", "swap_number", "swap_year", "swap_date", "swap_inside")
 PASSAGE_KINDS: tuple[str, ...] = (
     "sentence", "clause", "strip_lead", "other_passage", "swap_name", "negation", "swap_number", "swap_year",
-    "swap_date",
+    "swap_date", "swap_inside",
 )  # fmt: skip
 """The kinds ``passage_claims`` makes (the ``qa_*`` kinds come from ``boolq_claims``)."""
 
@@ -127,7 +132,7 @@ def _overlap(claim: str, passage: str) -> float:
     return len(words & _content(passage)) / len(words) if words else 1.0
 
 
-def _claim_sentences(text: str) -> list[str]:
+def claim_sentences(text: str) -> list[str]:
     """The sentences of a passage that can be claims: 5-40 words, with letters."""
     out = []
     for sentence, _ in split_sentences(text, "en"):
@@ -143,6 +148,8 @@ def _claim(
     """One claim of ``kind`` for a passage, or None when the passage has none."""
     if kind == "sentence":
         return rng.choice(own) if own else None
+    if kind == "swap_inside":
+        return _swap_inside(text, own, rng)
     if kind.startswith("swap_"):
         order = list(own)
         rng.shuffle(order)
@@ -161,6 +168,25 @@ def _claim(
     else:  # other_passage
         candidates = [s for s in others if s not in text and _overlap(s, text) < MAX_OVERLAP]
     return rng.choice(candidates) if candidates else None
+
+
+def _swap_inside(text: str, own: list[str], rng: random.Random) -> str | None:
+    """A sentence with one mention replaced by another mention of the same kind in the passage."""
+    values: dict[str, set[str]] = {}
+    for m in mentions(text):
+        values.setdefault(m.kind, set()).add(m.text)
+    order = list(own)
+    rng.shuffle(order)
+    for sentence in order:
+        found = [m for m in mentions(sentence) if not (m.kind == "number" and m.text in ("0", "1"))]
+        rng.shuffle(found)
+        for m in found:
+            others = sorted(v for v in values.get(m.kind, ()) if v not in sentence and v not in ("0", "1"))
+            if others:
+                claim = sentence[: m.start] + rng.choice(others) + sentence[m.end :]
+                if claim not in text:
+                    return claim
+    return None
 
 
 def passage_claims(
@@ -206,7 +232,7 @@ def passage_claims(
         known = [m for m in members if m in passages]
         for pid in known:
             neighbours.setdefault(pid, set()).update(m for m in known if passages[m] != passages[pid])
-    sentences = {pid: _claim_sentences(text) for pid, text in passages.items()}
+    sentences = {pid: claim_sentences(text) for pid, text in passages.items()}
     pool = MentionPool.from_texts(passages[pid] for pid in sorted(passages))
     out: list[NLIExample] = []
     for pid in sorted(passages):
@@ -230,7 +256,8 @@ def boolq_premise(row: Mapping[str, object]) -> str:
     return f"{title}. {passage}" if title else passage
 
 
-def _yes(label: object) -> bool:
+def boolq_says_yes(label: object) -> bool:
+    """Whether a BoolQ label means yes (true / yes / 1), or InvalidInputError for anything but yes/no."""
     text = str(label).strip().lower()
     if text in ("true", "yes", "1"):
         return True
@@ -258,7 +285,7 @@ def boolq_claims(
     for row in rows:
         if not isinstance(row, Mapping) or "question" not in row or "passage" not in row:
             raise InvalidInputError("each BoolQ row must be a mapping with 'question' and 'passage'.")
-        kind = "qa_yes" if _yes(row.get("label")) else "qa_no"
+        kind = "qa_yes" if boolq_says_yes(row.get("label")) else "qa_no"
         claim = question_to_claim(str(row["question"]))
         if claim is not None:
             out.append(NLIExample(boolq_premise(row), claim, kind_label(kind, three_way), f"{source}:{kind}"))

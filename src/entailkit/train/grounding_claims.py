@@ -14,11 +14,11 @@ Supported (the passage entails the claim):
   ``Moreover,`` ...) or time phrase (``In 2010,``, ``On 4 July 1776,``). Hedges (``Generally,``,
   ``Usually,``), conditions (``If``, ``Unless``, ``Without``) and attributions (``According to``)
   are never stripped: dropping them can change what is claimed.
-- ``question_to_claim`` (``train/grounding_questions.py``): a yes/no question as a claim.
+- ``question_to_claim`` (``tasks/question_claims.py``, shared with the checker): a yes/no question as a claim.
 
 Contradicted (the claim says the opposite, or another value):
 
-- ``negate``: the first auxiliary of the sentence negated (is/are/was/were/will/could/should/must ->
+- ``negate`` (``tasks/question_claims.py``, shared with the checker): the first auxiliary of the sentence negated (is/are/was/were/will/could/should/must ->
   ``X not``, can -> cannot) or its negation removed (``is not`` -> ``is``, ``doesn't`` -> ``does``),
   only when no subordinator (that, which, who, if, when ...) comes before it (the negation must hit
   the main clause), no determiner just before it (``a can of``) and no negation next to it (``is
@@ -47,7 +47,6 @@ __all__ = [
     "MentionPool",
     "clauses",
     "mentions",
-    "negate",
     "strip_lead",
     "swap_mention",
 ]
@@ -135,56 +134,6 @@ def strip_lead(sentence: str, *, min_words: int = 4) -> str | None:
     if len(rest.split()) < min_words or not rest[:1].isalnum():
         return None
     return _sentence_form(rest)
-
-
-# -- negation ------------------------------------------------------------------------------------------
-
-_AUX = re.compile(
-    r"\b(?:(?P<contracted>isn't|aren't|wasn't|weren't|can't|won't|doesn't|don't|didn't|couldn't|shouldn't)|"
-    r"(?P<cannot>cannot)|(?P<aux>is|are|was|were|will|could|should|must|does|do|did|can)(?P<neg> not)?)\b"
-)
-_SUBORDINATORS = _words(
-    "that which who whom whose if when where while because although though unless whether since what how "
-    "why whatever whenever"
-)
-_DETERMINERS = _words("a an the this that his her its their my your our")
-_NO_NEGATE_NEXT = _words("no not never none nothing only just necessarily always all exactly quite even")
-_CONTRACTED = {
-    "isn't": "is", "aren't": "are", "wasn't": "was", "weren't": "were", "can't": "can", "won't": "will",
-    "doesn't": "does", "don't": "do", "didn't": "did", "couldn't": "could", "shouldn't": "should",
-}  # fmt: skip
-
-
-def negate(sentence: str) -> str | None:
-    """``sentence`` with its first auxiliary negated, or its negation removed; None when unsafe.
-
-    Args:
-        sentence: One sentence of a passage.
-
-    Returns:
-        The flipped sentence, or None: no auxiliary, a subordinator before it (the first auxiliary may
-        not be the main clause's), a determiner just before it (``a can of``: a noun), a negation next
-        to it, or a do-verb without negation (``do`` is often the main verb).
-    """
-    match = _AUX.search(sentence)
-    if match is None:
-        return None
-    words_before = [w.lower().strip(",;:()\"'") for w in sentence[: match.start()].split()]
-    if set(words_before) & _SUBORDINATORS or (words_before and words_before[-1] in _DETERMINERS):
-        return None  # not the main clause's auxiliary, or a noun ("a can of", "the will of")
-    after = sentence[match.end() :].split()
-    following = after[0].lower().strip(",;:.") if after else ""
-    aux, has_not, cannot, contracted = match.group("aux", "neg", "cannot", "contracted")
-    if cannot or contracted or has_not:
-        if following in _NO_NEGATE_NEXT:
-            return None
-        new = "can" if cannot else _CONTRACTED[contracted] if contracted else aux
-    else:
-        if aux in ("do", "does", "did") or following in _NO_NEGATE_NEXT or following.endswith("n't"):
-            return None
-        new = "cannot" if aux == "can" else f"{aux} not"
-    claim = sentence[: match.start()] + new + sentence[match.end() :]
-    return claim if claim != sentence else None
 
 
 # -- mentions and swaps ----------------------------------------------------------------------------------

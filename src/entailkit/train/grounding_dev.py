@@ -19,10 +19,18 @@ from entailkit._jsonl import read_jsonl
 from entailkit._validation import check_bool, check_positive_int
 from entailkit.train.data import NLIExample
 from entailkit.train.datasets import shared_dir
-from entailkit.train.grounding import GroundingData, boolq_claims, boolq_premise, check_seed, passage_claims
+from entailkit.train.grounding import (
+    GroundingData,
+    boolq_claims,
+    boolq_premise,
+    check_seed,
+    claim_sentences,
+    passage_claims,
+)
+from entailkit.train.grounding_qa import QAExample, boolq_qa_pairs, passage_qa_pairs
 from entailkit.train.relevance import BeirData, load_beir, split_queries
 
-__all__ = ["groundedness_dev_set", "groundedness_train_pairs"]
+__all__ = ["groundedness_dev_set", "groundedness_qa_dev_set", "groundedness_train_pairs"]
 
 _MSMARCO = "msmarco_trecdl_subset"
 
@@ -138,3 +146,42 @@ def groundedness_train_pairs(
         boolq, seed, three_way, dev_premises
     )
     return _finish([ex for ex in examples if ex.premise not in dev_premises], per_kind, seed)
+
+
+def groundedness_qa_dev_set(
+    shared: str | os.PathLike[str] | None = None, seed: int = 0, *, per_kind: int | None = 150
+) -> list[QAExample]:
+    """Short answers to questions on the dev benchmark's passages (``train/grounding_qa.py``).
+
+    BoolQ ``dev_official`` questions answered "Yes." / "No.", and wh-questions made from the sentences
+    of the held-out MS MARCO passages answered with the right or a swapped value. Only the dev
+    benchmark's passages are used, so no training pair shares one.
+
+    Args:
+        shared: The shared folder (None: $ENTAILKIT_SHARED or ../shared).
+        seed: Seeds the query split (the dev set's), the questions, the per-kind draw and the order.
+        per_kind: At most this many questions of each kind (``"boolq:yesno"``, ``"msmarco:wh_year"``, ...),
+            each with both its answers (so every question is balanced); None: all.
+
+    Raises:
+        InvalidInputError: A data file is missing, or a bad ``seed`` / ``per_kind``.
+    """
+    seed, per_kind = check_seed(seed), check_positive_int(per_kind, "per_kind")
+    data = load_beir(_data(shared) / _MSMARCO)
+    _, held = _msmarco_split(data, seed)
+    passages = {pid: data.corpus[pid] for members in _groups(data, held).values() for pid in members}
+    sentences = {pid: claim_sentences(text) for pid, text in passages.items()}
+    rows = [dict(r) for r in read_jsonl(_data(shared) / "nli" / "boolq" / "dev_official.jsonl")]
+    examples = boolq_qa_pairs(rows) + passage_qa_pairs(passages, sentences, seed=seed, source="msmarco")
+    rng = random.Random(seed)
+    by_kind: dict[str, dict[str, list[QAExample]]] = {}  # kind -> question -> its right and wrong answer
+    for ex in examples:
+        kind = ex.source.rsplit("_", 1)[0]
+        by_kind.setdefault(kind, {}).setdefault(f"{ex.passage}\n{ex.question}", []).append(ex)
+    kept: list[QAExample] = []
+    for kind in sorted(by_kind):
+        questions = sorted(by_kind[kind])
+        chosen = questions if per_kind is None or len(questions) <= per_kind else rng.sample(questions, per_kind)
+        kept.extend(ex for q in chosen for ex in by_kind[kind][q])
+    rng.shuffle(kept)
+    return kept

@@ -52,6 +52,9 @@ class SentenceCheck(_Frozen):
 
     index: int
     text: str
+    claim: str | None = None
+    """What was scored when it is not ``text``: the claim a short answer makes for its question
+    (``question_mode``), e.g. "The eiffel tower is in paris." for "Yes."."""
     span: Span | None
     """Character span in the answer; None when a custom splitter returned text not found in it."""
     verdict: SentenceVerdict
@@ -82,6 +85,9 @@ class GroundednessReport(_Frozen):
 
     answer: str
     question: str | None = None
+    """The question the answer replies to: the one given, else the last asked inside the answer."""
+    question_mode: Literal["claim", "prefix", "none"] | None = None
+    """How the question shaped the claims (the checker's ``question_mode``); None without a question."""
     sentences: tuple[SentenceCheck, ...] = ()
     score: float
     """What decides ``grounded``: ``min_score`` or ``mean_score``, as ``aggregate`` says (0.0 for an answer
