@@ -92,13 +92,13 @@ def test_configured_tasks_keep_their_options_and_calibrator(scorer: Any) -> None
 
     calibrator = fit_calibrator([0.1, 0.4, 0.6, 0.9, 0.3, 0.7], [0, 0, 1, 1, 1, 0], method="platt")
     reranker = Reranker(scorer, top_n=2, calibrator=calibrator)
-    checker = GroundednessChecker(scorer, threshold=0.7, prefix_question=True)
+    checker = GroundednessChecker(scorer, threshold=0.7, question_mode="prefix")
     router = Router(scorer, [{"name": "music", "description": "music"}, {"name": "food", "description": "food"}])
     state = create_app(scorer, rerank=reranker, check=checker, routes=router).app.state.entailkit
     served = state.rerank_task.get()
     assert served is not reranker and served.scorer is state.scorer  # rebuilt on the batching scorer
     assert served.top_n == 2 and served.calibrator is calibrator
-    assert state.check_task.spec == CheckSpec.of(checker) and state.check_task.get().prefix_question
+    assert state.check_task.spec == CheckSpec.of(checker) and state.check_task.get().question_mode == "prefix"
     assert state.check_task.get(threshold=0.2).threshold == 0.2
     assert state.router.names == ["music", "food"] and state.router.scorer is state.scorer
     from_mapping = create_app(scorer, routes=RouteSpec(routes=[{"name": "a", "description": "b"}], fallback="x"))

@@ -110,7 +110,7 @@ def test_rerank_spec_file_is_the_flags(tiny_models: dict[str, Path], tmp_path: P
 def test_check_spec_yaml_is_the_flags(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     model = str(tiny_models["bert-nli3-enc"])
     spec = tmp_path / "check.yaml"
-    spec.write_text("threshold: 0.9\naggregate: mean\nprefix_question: true\n")
+    spec.write_text("threshold: 0.9\naggregate: mean\nquestion_mode: prefix\n")
     base = ["check", "-m", model, "-q", "--answer", "The cat sat. The dog ran.", "-c", "a cat sat", "--question", "q?"]
     from_file = _json([*base, "--spec", str(spec)])
     assert from_file[0]["threshold"] == 0.9 and from_file[0]["aggregate"] == "mean"

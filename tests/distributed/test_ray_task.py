@@ -108,9 +108,9 @@ def test_a_configured_task_carries_its_options_and_objects() -> None:
         return [(text, (0, len(text)))]
 
     checker = GroundednessChecker(FakeScorer(), threshold=0.7, aggregate="mean", splitter=splitter)
-    resolved = job_task(CheckSpec, checker, {"prefix_question": True}, calibrator=None, model_given=True, job="j")
+    resolved = job_task(CheckSpec, checker, {"question_mode": "prefix"}, calibrator=None, model_given=True, job="j")
     # the task's options (an unset contradiction threshold stays unset: it follows threshold), flat ones over them
-    assert resolved.spec == CheckSpec(threshold=0.7, aggregate="mean", prefix_question=True)
+    assert resolved.spec == CheckSpec(threshold=0.7, aggregate="mean", question_mode="prefix")
     assert resolved.objects == {"splitter": splitter}
     default = job_task(CheckSpec, GroundednessChecker(FakeScorer()), {}, calibrator=None, model_given=True, job="j")
     assert default.objects == {}  # the default splitter does not travel

@@ -80,7 +80,7 @@ def test_stream_verdicts_equal_the_whole_answer_check(answer: str) -> None:
 
 
 def test_question_prefix_is_applied_per_sentence() -> None:
-    check = checker(prefix_question=True)
+    check = checker(question_mode="prefix")
     answer = f"{S1} {S2}"
     whole = check.check(answer, CONTEXTS, "Which city?")
     stream = check.stream(list(answer), CONTEXTS, question="Which city?")

@@ -61,7 +61,7 @@ def test_build_and_of_round_trip() -> None:
     scorer = FakeScorer()
     cases: list[TaskSpec] = [
         RerankSpec(top_n=2, threshold=0.25, query_template="{}", normalization="entailment_vs_contradiction"),
-        CheckSpec(threshold=0.7, contradiction_threshold=0.4, aggregate="mean", prefix_question=True),
+        CheckSpec(threshold=0.7, contradiction_threshold=0.4, aggregate="mean", question_mode="prefix"),
         ClassifySpec(hypothesis_template="It is about {}."),
         RouteSpec(routes=ROUTES, fallback="human", multi=True, threshold=0.3),
     ]

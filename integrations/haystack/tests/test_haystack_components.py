@@ -83,7 +83,7 @@ def test_lazy_loading_and_one_shared_scorer(nli: str) -> None:
     "make",
     [
         lambda m: EntailkitRanker(model=m, top_k=3, score_threshold=0.1, meta_fields_to_embed=["title"]),
-        lambda m: EntailkitGroundednessEvaluator(model=m, threshold=0.4, aggregate="mean", prefix_question=True),
+        lambda m: EntailkitGroundednessEvaluator(model=m, threshold=0.4, aggregate="mean", question_mode="prefix"),
         lambda m: EntailkitGroundednessGuard(model=m, mode="strip", on=["contradicted"], flag_format="<{sentence}>"),
         lambda m: EntailkitRouter(model=m, routes=[*ROUTES, "other topics"], fallback="none", multi=True),
     ],

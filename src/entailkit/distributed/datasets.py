@@ -199,7 +199,7 @@ def check_dataset(
         calibrator: A calibrator for the scores (over the configured task's, if any).
         options: How the job runs (actors, resources, batch size, retries).
         **task_options: Options of ``CheckSpec`` (``threshold``, ``contradiction_threshold``, ``aggregate``,
-            ``prefix_question``), merged over ``task``; None leaves an option as it is.
+            ``question_mode``), merged over ``task``; None leaves an option as it is.
 
     Returns:
         The lazy scored dataset.

@@ -44,8 +44,8 @@ __all__ = [
     "is_elliptical",
     "is_question",
     "negate",
-    "wh_claim",
     "question_to_claim",
+    "wh_claim",
 ]
 
 QuestionMode = Literal["claim", "prefix", "none"]

@@ -237,7 +237,9 @@ def evaluate_groundedness(
 
     Returns:
         ``balanced_accuracy``, ``auroc``, ``ece`` (binary, 15 bins), ``n``, ``supported`` (gold count),
-        and ``accuracy:<source>`` for each source of the examples; empty for no examples.
+        ``best_threshold`` and ``balanced_accuracy_at_best`` (the threshold these examples would pick,
+        for judging a default: not to be reported as held-out), and ``accuracy:<source>`` for each source
+        of the examples; empty for no examples.
 
     Raises:
         InvalidInputError: ``threshold`` is not in [0, 1], a label is not an NLI role, the examples hold
@@ -261,8 +263,11 @@ def evaluate_groundedness(
     )
     scores = np.asarray([min(1.0, max(0.0, claim_score(r))) for r in reports], dtype=np.float64)
     pred = [int(s >= value) for s in scores]
+    best_at, best = _best_threshold(gold, scores)
     out = {
         "balanced_accuracy": balanced_accuracy(gold, pred),
+        "best_threshold": best_at,
+        "balanced_accuracy_at_best": best,
         "auroc": auroc(gold, scores),
         "ece": expected_calibration_error(scores, gold, kind="binary"),
         "n": float(len(examples)),
@@ -273,3 +278,13 @@ def evaluate_groundedness(
         right.setdefault(example.source, []).append(int(g == p))
     out.update({f"accuracy:{source}": float(np.mean(hits)) for source, hits in sorted(right.items())})
     return out
+
+
+def _best_threshold(gold: Sequence[int], scores: np.ndarray) -> tuple[float, float]:
+    """(threshold, balanced accuracy) of the cut ``score >= threshold`` that is best on these pairs."""
+    best_at, best = 0.5, -1.0
+    for cut in np.unique(np.round(scores, 3)):
+        value = balanced_accuracy(gold, [int(s >= cut) for s in scores])
+        if value > best:
+            best_at, best = float(cut), value
+    return best_at, best

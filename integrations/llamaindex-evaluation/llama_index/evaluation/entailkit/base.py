@@ -59,7 +59,7 @@ class EntailkitFaithfulnessEvaluator(SerialisableMixin, BaseEvaluator):
             calibrator: A fitted calibrator for the sentence scores (or its ``to_dict`` form), or None.
             splitter: The checker's sentence splitter (None: entailkit's ``split_sentences``).
             **options: GroundednessChecker options (``CheckSpec``: threshold, contradiction_threshold,
-                aggregate, prefix_question).
+                aggregate, question_mode).
 
         Raises:
             InvalidInputError: A checker given with options or a calibrator, a ``scorer`` that is neither a
@@ -104,7 +104,7 @@ class EntailkitFaithfulnessEvaluator(SerialisableMixin, BaseEvaluator):
         Args:
             response: The answer to check.
             contexts: The retrieved passages it should rest on.
-            query: The question (kept in the report; put before each sentence with ``prefix_question``).
+            query: The question (kept in the report; shapes short answers as ``question_mode`` says).
 
         Raises:
             InvalidInputError: ``response`` or ``query`` is not a str, or a context is not a str.

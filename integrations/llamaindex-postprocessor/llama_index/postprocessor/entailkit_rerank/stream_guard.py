@@ -45,7 +45,7 @@ class EntailkitStreamGuard:
                 GroundednessChecker (then no options).
             policy: ``"flag"``, ``"drop"`` or ``"stop"``.
             calibrator: A fitted calibrator for the sentence scores, or None.
-            **options: GroundednessChecker options (``CheckSpec``: threshold, aggregate, prefix_question, ...).
+            **options: GroundednessChecker options (``CheckSpec``: threshold, aggregate, question_mode, ...).
 
         Raises:
             InvalidInputError: A bad policy, a checker given with options, or a bad option.
@@ -65,7 +65,7 @@ class EntailkitStreamGuard:
 
         Args:
             response: A query engine's streaming response (not yet consumed).
-            query: The question (used with ``prefix_question``, kept in the report).
+            query: The question (shapes short answers as ``question_mode`` says; kept in the report).
 
         Raises:
             InvalidInputError: ``response`` is not a StreamingResponse with a generator.
@@ -81,7 +81,7 @@ class EntailkitStreamGuard:
 
         Args:
             response: A query engine's async streaming response (not yet consumed).
-            query: The question (used with ``prefix_question``, kept in the report).
+            query: The question (shapes short answers as ``question_mode`` says; kept in the report).
 
         Raises:
             InvalidInputError: ``response`` is not an AsyncStreamingResponse with a generator.

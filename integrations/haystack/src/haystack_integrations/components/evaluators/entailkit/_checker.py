@@ -8,7 +8,7 @@ from typing import Any
 from entailkit.tasks.groundedness import GroundednessChecker
 from entailkit.tasks.specs import CheckSpec
 from entailkit.types import GroundednessAggregate, GroundednessReport
-from haystack_integrations.common.entailkit import LazyTask, check_choice, check_flag, check_probability
+from haystack_integrations.common.entailkit import LazyTask, check_choice, check_probability
 
 __all__ = ["CheckerOptions", "report_result"]
 
@@ -23,7 +23,7 @@ class CheckerOptions:
         threshold: float,
         contradiction_threshold: float | None,
         aggregate: GroundednessAggregate,
-        prefix_question: bool,
+        question_mode: str,
         kind: str | None,
         load_options: dict[str, Any] | None,
     ) -> None:
@@ -31,13 +31,13 @@ class CheckerOptions:
         self.threshold = check_probability(threshold, "threshold", allow_none=False)
         self.contradiction_threshold = check_probability(contradiction_threshold, "contradiction_threshold")
         self.aggregate: GroundednessAggregate = check_choice(aggregate, "aggregate", ("min", "mean"))  # type: ignore[assignment]
-        self.prefix_question = check_flag(prefix_question, "prefix_question")
+        self.question_mode = check_choice(question_mode, "question_mode", ("claim", "prefix", "none"))
         spec = CheckSpec.parse(
             {
                 "threshold": self.threshold,
                 "contradiction_threshold": self.contradiction_threshold,
                 "aggregate": self.aggregate,
-                "prefix_question": self.prefix_question,
+                "question_mode": self.question_mode,
             }
         )
         self.lazy: LazyTask[GroundednessChecker] = LazyTask(
@@ -52,7 +52,7 @@ class CheckerOptions:
             "threshold": self.threshold,
             "contradiction_threshold": self.contradiction_threshold,
             "aggregate": self.aggregate,
-            "prefix_question": self.prefix_question,
+            "question_mode": self.question_mode,
             "kind": self.lazy.kind,
             "load_options": self.load_options,
         }

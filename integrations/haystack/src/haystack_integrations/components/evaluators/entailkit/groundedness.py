@@ -47,7 +47,7 @@ class EntailkitGroundednessEvaluator(LazyWarmUp):
         threshold: float = 0.5,
         contradiction_threshold: float | None = None,
         aggregate: GroundednessAggregate = "min",
-        prefix_question: bool = False,
+        question_mode: str = "claim",
         kind: str | None = None,
         load_options: dict[str, Any] | None = None,
     ) -> None:
@@ -61,7 +61,8 @@ class EntailkitGroundednessEvaluator(LazyWarmUp):
                 (None: ``threshold``).
             aggregate: ``"min"`` or ``"mean"`` of sentence scores, for each report's ``score`` (each
                 result's ``aggregate_score``).
-            prefix_question: Put the question before each sentence ("Yes, in 1998." needs it).
+            question_mode: How the question shapes what is checked: ``"claim"`` (a short answer as the claim it
+                makes for the question), ``"prefix"`` (the question before each sentence) or ``"none"``.
             kind: The kind the model is loaded as (None: read from the model's config).
             load_options: Extra ``entailkit.load_scorer`` options (``device``, ``dtype``, ...).
 
@@ -74,7 +75,7 @@ class EntailkitGroundednessEvaluator(LazyWarmUp):
             threshold,
             contradiction_threshold,
             aggregate,
-            prefix_question,
+            question_mode,
             kind,
             load_options,
         )
@@ -102,7 +103,7 @@ class EntailkitGroundednessEvaluator(LazyWarmUp):
         Args:
             predicted_answers: The answers to check.
             contexts: One list of context passages per answer.
-            questions: One question per answer, or None (kept in each report; used by ``prefix_question``).
+            questions: One question per answer, or None (kept in each report; shapes short answers as ``question_mode`` says).
 
         Returns:
             ``score``, ``individual_scores`` and ``results`` (see the class); for no answers, ``0.0``,

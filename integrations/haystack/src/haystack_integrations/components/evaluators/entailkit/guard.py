@@ -53,7 +53,7 @@ class EntailkitGroundednessGuard(LazyWarmUp):
         threshold: float = 0.5,
         contradiction_threshold: float | None = None,
         aggregate: GroundednessAggregate = "min",
-        prefix_question: bool = False,
+        question_mode: str = "claim",
         kind: str | None = None,
         load_options: dict[str, Any] | None = None,
     ) -> None:
@@ -69,7 +69,8 @@ class EntailkitGroundednessGuard(LazyWarmUp):
                 ``threshold``).
             aggregate: ``"min"`` or ``"mean"`` of sentence scores, for each report's ``score`` (each
                 result's ``aggregate_score``).
-            prefix_question: Put the query before each sentence when checking it.
+            question_mode: How the query shapes what is checked: ``"claim"`` (a short reply as the claim it
+                makes for the query), ``"prefix"`` (the query before each sentence) or ``"none"``.
             kind: The kind the model is loaded as (None: read from the model's config).
             load_options: Extra ``entailkit.load_scorer`` options (``device``, ``dtype``, ...).
 
@@ -96,7 +97,7 @@ class EntailkitGroundednessGuard(LazyWarmUp):
             threshold,
             contradiction_threshold,
             aggregate,
-            prefix_question,
+            question_mode,
             kind,
             load_options,
         )
@@ -121,7 +122,7 @@ class EntailkitGroundednessGuard(LazyWarmUp):
         Args:
             replies: The generator's replies (str or ChatMessage).
             documents: The Documents the replies should rest on (e.g. the ranker's output).
-            query: The question, kept in each report (and put before each sentence with ``prefix_question``).
+            query: The question, kept in each report (shapes short replies as ``question_mode`` says).
 
         Returns:
             ``replies`` (copies, failing sentences flagged or stripped) and ``results`` (one per reply, as
