@@ -27,6 +27,8 @@ import random
 import time
 from pathlib import Path
 
+import numpy as np
+
 from entailkit import GroundednessChecker, load_scorer
 from entailkit.train import (
     TrainConfig,
@@ -52,24 +54,15 @@ def split_by_passage(rows: list[NLIExample], fraction: float, seed: int) -> tupl
     return [r for r in rows if r.premise not in held], [r for r in rows if r.premise in held]
 
 
-def raw_logits(model_dir: str, rows: list[NLIExample], max_length: int) -> tuple[list[list[float]], int]:
-    """The head's logits on (premise, claim) pairs as the checker scores them, and the entailment column."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+def log_probabilities(model_dir: str, rows: list[NLIExample]) -> tuple[np.ndarray, int]:
+    """Log P(entailment, neutral, contradiction) of each (premise, claim) pair as the scorer gives them.
 
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, dtype=torch.float32).eval()
-    out: list[list[float]] = []
-    with torch.inference_mode():
-        for start in range(0, len(rows), 64):
-            batch = rows[start : start + 64]
-            enc = tokenizer(
-                [r.premise for r in batch], [r.hypothesis for r in batch],
-                truncation="only_first", max_length=max_length, padding=True, return_tensors="pt",
-            )  # fmt: skip
-            out.extend(model(**enc).logits.tolist())
-    labels = {str(v).lower(): int(k) for k, v in model.config.id2label.items()}
-    return out, labels["entailment"]
+    Log-probabilities are the logits less a per-row constant, which neither a temperature nor the
+    entailment shift sees, so they stand in for the logits in the calibration fit.
+    """
+    pairs = load_scorer(model_dir, batch_size=64).score_pairs([r.premise for r in rows], [r.hypothesis for r in rows])
+    probs = np.asarray([[p.entailment, p.neutral, p.contradiction] for p in pairs], dtype=np.float64)
+    return np.log(np.clip(probs, 1e-12, 1.0)), 0
 
 
 def main() -> None:
@@ -130,7 +123,7 @@ def main() -> None:
         ),
     )
     train_wall = time.perf_counter() - started
-    logits, entailment = raw_logits(args.out, held, 512)
+    logits, entailment = log_probabilities(args.out, held)
     gold = [int(r.label == "entailment") for r in held]
     calibration = fit_head_calibration(logits, gold, entailment)
     fold_head_calibration(args.out, calibration)

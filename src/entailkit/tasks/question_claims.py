@@ -259,7 +259,7 @@ _WH_INSIDE = re.compile(
 )
 _SUBJECT_WH = frozenset(["who", "whom", "what", "which"])
 _DO_AUX = frozenset(["do", "does", "did"])
-_TIME_PLACE = {"when": "in", "where": "in", "what year": "in", "which year": "in", "what month": "in"}
+_TIME_PLACE = ("when", "where", "what year", "which year", "what month")
 _PREPOSITION_START = _words("in on at by from during since before after around about near inside under over")
 
 
@@ -305,7 +305,7 @@ def wh_claim(question: str, answer: str) -> str | None:
             return None
         m = inside[-1]
         return _sentence_form(q[: m.start()] + a + q[m.end() :])
-    for phrase, preposition in _TIME_PLACE.items():
+    for phrase in _TIME_PLACE:
         n = len(phrase.split())
         if _phrase(words, n) == phrase and len(words) > n + 1:
             statement = _statement(words[n:])
@@ -313,7 +313,7 @@ def wh_claim(question: str, answer: str) -> str | None:
                 return None
             if a.split()[0].lower() in _PREPOSITION_START:
                 return f"{statement[:-1]} {a[0].lower()}{a[1:]}."
-            return f"{statement[:-1]} {preposition} {a}."
+            return f"{statement[:-1]} in {a}."
     if lower[0] == "how":
         if len(words) < 3 or lower[1] not in ("many", "much"):
             return None
