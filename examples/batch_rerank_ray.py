@@ -36,9 +36,9 @@ def main() -> int:
     init_ray(num_cpus=2)  # a local runtime; init_ray("auto") joins a cluster instead
     ray.data.DataContext.get_current().enable_progress_bars = False
     try:
-        # The queries are statements, so the NLI hypothesis is the query itself ("{}"), not "This text is about {}."
+        # The NLI hypothesis is the query itself (the default query_template "{}"), like Reranker's.
         options = BatchOptions(num_actors=1)
-        scored = rerank_dataset(rows, SICK_NLI, query_template="{}", options=options).materialize()
+        scored = rerank_dataset(rows, SICK_NLI, options=options).materialize()
         ok, failed = split_errors(scored)
         ok_rows, failed_rows = ok.take_all(), failed.take_all()
         for query in QUERIES:

@@ -30,10 +30,10 @@ def main() -> int:
     require(SICK_NLI)
     with tempfile.TemporaryDirectory() as cache:
         os.environ["ENTAILKIT_CACHE_DIR"] = cache
-        torch_ranked = Reranker(load_scorer(SICK_NLI), query_template="{}").rerank(QUERY, DOCUMENTS)
+        torch_ranked = Reranker(load_scorer(SICK_NLI)).rerank(QUERY, DOCUMENTS)
         for quantize in (None, "int8"):
             scorer = load_scorer(SICK_NLI, backend="onnx", quantize=quantize)
-            ranked = Reranker(scorer, query_template="{}").rerank(QUERY, DOCUMENTS)
+            ranked = Reranker(scorer).rerank(QUERY, DOCUMENTS)
             torch_score = {item.index: item.score for item in torch_ranked}
             gap = max(abs(item.score - torch_score[item.index]) for item in ranked)  # same document, both backends
             print(f"{scorer.info.dtype}: order {[item.index for item in ranked]}, max |score - torch| {gap:.2e}")

@@ -25,14 +25,14 @@ DOCUMENTS = [
 def main() -> int:
     require(SICK_NLI)
     scorer = load_scorer(SICK_NLI, device="cpu")
-    # The SICK model knows captions, so the query is a caption-like sentence and is used as is ("{}").
-    reranker = Reranker(scorer, query_template="{}", top_n=3)
+    # NLI models read the query as it is (the default query_template "{}"): here a caption-like sentence.
+    reranker = Reranker(scorer, top_n=3)
     result = reranker.rerank("A person is playing music.", DOCUMENTS)
     print(f"query: {result.query!r} -> hypothesis {result.hypothesis!r} ({result.head} model)")
     for rank, item in enumerate(result, start=1):
         print(f"{rank}. [{item.index}] {item.score:.3f}  {item.text}  metadata={item.metadata}")
     assert result[0].document is DOCUMENTS[result[0].index]  # the caller's object, never a copy
-    assert result.scores == sorted(result.scores, reverse=True)
+    assert result.scores == sorted(result.scores, reverse=True) and result.hypothesis == result.query
     print(result.model_dump_json()[:160] + " ...")
     return 0
 

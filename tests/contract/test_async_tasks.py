@@ -161,7 +161,7 @@ async def _until(condition: Any, timeout: float = 10.0) -> None:
 
 
 def test_cancelling_one_call_drops_its_jobs_and_leaves_the_others_right() -> None:
-    fake = GatedFake(table={("Dogs bark at night.", "This text is about dogs."): 0.9})
+    fake = GatedFake(table={("Dogs bark at night.", "dogs"): 0.9})
     reranker = Reranker(fake)
 
     async def main() -> tuple[Any, Any, Any]:

@@ -22,7 +22,7 @@ def test_rerank_stdin_mixed_lines(tiny_models: dict[str, Path]) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["num_documents"] == 3 and len(data["items"]) == 2 and data["top_n"] == 2
-    assert data["hypothesis"] == "This text is about cats."
+    assert data["hypothesis"] == "cats"  # the default query template is the query as it is
     by_index = {item["index"]: item for item in data["items"]}
     if 0 in by_index:
         assert by_index[0]["document"] == {"text": "the cat sat on the mat", "id": "d1"}

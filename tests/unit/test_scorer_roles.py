@@ -6,6 +6,7 @@ import pytest
 
 from entailkit import GroundednessChecker, Reranker, ScorerInfo
 from entailkit.errors import InvalidInputError
+from entailkit.tasks import DEFAULT_QUERY_TEMPLATE
 from entailkit.types import HEAD_QUERY_INPUT, HEAD_ROLES
 from fakes import FakeScorer
 
@@ -29,8 +30,9 @@ def test_a_backend_may_state_its_own_roles() -> None:
         GroundednessChecker(fake)
 
 
-def test_query_input_decides_the_default_template() -> None:
+def test_query_input_decides_whether_the_builtin_template_applies() -> None:
     nli = FakeScorer({}, head="nli3")
-    assert Reranker(nli).hypothesis_for("cats") == "This text is about cats."
+    assert Reranker(nli).hypothesis_for("cats") == DEFAULT_QUERY_TEMPLATE.format("cats") == "cats"
+    assert Reranker(nli, query_template="About {}.").hypothesis_for("cats") == "About cats."
     nli._info = nli.info.model_copy(update={"query_input": "query"})
     assert Reranker(nli).hypothesis_for("cats") == "cats"

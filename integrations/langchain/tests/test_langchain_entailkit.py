@@ -43,7 +43,7 @@ from entailkit.types import GroundednessReport, Route, RouteDecision
 from fakes import FakeScorer
 
 Q = "eiffel tower"
-HYP = "This text is about eiffel tower."
+HYP = "eiffel tower"  # the default query template is the query as it is
 DOCS = [
     Document(page_content="Bananas are yellow.", id="d0", metadata={"relevance_score": 0.7}),
     Document(page_content="The Eiffel Tower is in Paris.", id="d1", metadata={"k": [1]}),

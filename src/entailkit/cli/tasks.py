@@ -48,10 +48,7 @@ def rerank(
     threshold: Annotated[float | None, typer.Option(help="Drop documents scoring below this.")] = None,
     query_template: Annotated[
         str | None,
-        typer.Option(
-            help="NLI hypothesis template with one {} for the query (default: 'This text is about {}.', or the "
-            "--language one)."
-        ),
+        typer.Option(help="NLI hypothesis template with one {} for the query (default: '{}', the query as it is)."),
     ] = None,
     language: LanguageOption = None,
     text_key: Annotated[str | None, typer.Option(help="Field holding the text in JSON objects.")] = None,

@@ -63,7 +63,7 @@ def job_task(
 ) -> JobTask:
     """The task of one job, from ``task=`` and the flat task options, checked on the driver.
 
-    Flat options (``query_template="{}"``) are merged over the spec of ``task``; a None value leaves the
+    Flat options (``query_template="About {}."``) are merged over the spec of ``task``; a None value leaves the
     spec's option as it is, as does ``calibrator=None``. The result is built once on a stand-in scorer so
     that an option out of range fails here, with the task's own error, before any actor starts.
 

@@ -20,8 +20,8 @@ from entailkit.tasks.sentences import split_sentences
 __all__ = ["QUERY_TEMPLATE_CHARS", "RequestLimits"]
 
 QUERY_TEMPLATE_CHARS = 32
-"""Characters an NLI query template adds to the query (``"This text is about {}."``); no built-in template of
-``tasks/templates.py`` adds more (tests/unit/test_templates.py checks it)."""
+"""At most the characters a template adds to the query or label that fills it (``"This text is about {}."``
+adds 21); no built-in template of ``tasks/templates.py`` adds more (tests/unit/test_templates.py checks it)."""
 
 
 class RequestLimits:

@@ -1,7 +1,7 @@
 """Reranker: score (passage, query) pairs with any Scorer and sort documents by relevance.
 
-NLI models see premise = passage and hypothesis = the query put into ``query_template``; the score is
-the entailment probability. Relevance cross-encoders (1 logit) and embedding scorers see the raw query.
+NLI models see premise = passage and hypothesis = the query put into ``query_template`` (by default
+the query itself); the score is the entailment probability. Relevance cross-encoders (1 logit) and embedding scorers see the raw query.
 Long passages are windowed by the scorer (max over windows); the winning window's span is kept.
 """
 
@@ -58,14 +58,13 @@ class Reranker:
         Args:
             scorer: Any ``Scorer`` (``load_scorer(...)``); one scorer can serve
                 several tasks.
-            query_template: How a query becomes the hypothesis, with one ``{}`` (e.g. ``"{}"`` for queries
-                that are already statements). None: ``DEFAULT_QUERY_TEMPLATE`` for NLI heads, the raw query
-                for GLiClass and embedding scorers. Relevance models always get the raw query (a template
+            query_template: How a query becomes the hypothesis, with one ``{}`` (e.g. ``"This text is about
+                {}."`` for topic queries). None: ``DEFAULT_QUERY_TEMPLATE`` (``"{}"``, the query as it is) for
+                NLI heads, the raw query for GLiClass and embedding scorers. Relevance models always get the raw query (a template
                 given for one is ignored, with a warning). It wins over ``language``.
-            language: ISO 639-1 code of the queries (``"de"``, ``"pt-BR"``) whose built-in template replaces
-                ``DEFAULT_QUERY_TEMPLATE`` for NLI heads when no ``query_template`` is given
-                (``entailkit.template_for("rerank", language)``); None: English. Other scorers get the raw
-                query, as without it.
+            language: ISO 639-1 code of the queries (``"de"``, ``"pt-BR"``), checked like every task's;
+                its built-in query template (``entailkit.template_for("rerank", language)``) is the bare
+                query in every language, so it changes no hypothesis; None: English.
             top_n: Keep at most this many items per query (None: all); ``rerank(top_n=)`` overrides it.
             threshold: Drop items whose (calibrated) score is below it, a number in [0, 1] (None: keep all);
                 ``rerank(threshold=)`` overrides it.

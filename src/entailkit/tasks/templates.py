@@ -1,7 +1,9 @@
 """Built-in templates per task and language: how a label, a route description or a query becomes the hypothesis.
 
-The English entries are the tasks' defaults (``DEFAULT_HYPOTHESIS_TEMPLATE`` and the two constants below),
-so an English task scores as it always has. The others are idiomatic translations, each a full sentence
+One default per kind of hypothesis: a label reads "This example is {}.", a route description "This text is
+about {}.", a search query is the hypothesis as it is ("{}", in every language: it needs no translation).
+The English entries are the tasks' defaults (``DEFAULT_HYPOTHESIS_TEMPLATE`` and the two constants below).
+The others are idiomatic translations, each a full sentence
 with one ``{}`` placed where a label in its dictionary form reads right: a nominative slot ("Das Thema
 dieses Textes ist {}.", "Тема этого текста — {}."), a preposition that neither contracts nor elides
 ("Ce texte porte sur {}.", "Este texto trata sobre {}."), or a particle that does not change with the
@@ -37,10 +39,10 @@ TemplateTask = Literal["classify", "route", "rerank"]
 DEFAULT_ROUTE_TEMPLATE = "This text is about {}."
 """How a route description becomes the hypothesis (descriptions are topics: "money, payments and a bill")."""
 
-DEFAULT_QUERY_TEMPLATE = "This text is about {}."
-"""How a query becomes an NLI hypothesis: web queries are mostly topics ("causes of hypertrophy"), and
-"the passage is about <topic>" is what an NLI model can judge. Questions may read better with e.g.
-``"This text answers the question: {}"``."""
+DEFAULT_QUERY_TEMPLATE = "{}"
+"""How a query becomes an NLI hypothesis: the query itself. On held-out MS MARCO queries (questions and
+entities) the bare query ranks better than "This text is about {}." with every NLI checker measured
+(docs/rerank.md "Which path when"). Queries that are topics may read better with ``"This text is about {}."``."""
 
 _NONE_IS_ENGLISH = "for the English template"
 
@@ -82,14 +84,14 @@ _ABOUT: dict[str, str] = {
     "tr": "Bu metin {} hakkındadır.",
     "pl": "Temat tego tekstu to {}.",
 }
-"""'This text is about {}.': what a text is about, for route descriptions and queries alike."""
+"""'This text is about {}.': what a text is about, for route descriptions."""
 # fmt: on
 
 TEMPLATES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "classify": MappingProxyType(_CLASSIFY),
         "route": MappingProxyType(_ABOUT),
-        "rerank": MappingProxyType({**_ABOUT, "en": DEFAULT_QUERY_TEMPLATE}),
+        "rerank": MappingProxyType(dict.fromkeys(_CLASSIFY, DEFAULT_QUERY_TEMPLATE)),
     }
 )
 """task -> ISO 639-1 code -> template (read-only); every task has the same languages."""

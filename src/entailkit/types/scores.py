@@ -41,7 +41,7 @@ Role = Literal["entailment", "contradiction", "relevance", "similarity"]
 closeness of two texts."""
 QueryInput = Literal["query", "hypothesis"]
 """How a reranker hands a model the query: as it is (relevance, GLiClass, embedding models) or as a
-templated hypothesis ("This text is about {query}.", NLI models)."""
+hypothesis through the reranker's query template (NLI models; by default the query itself)."""
 
 HEAD_ROLES: dict[str, tuple[Role, ...]] = {
     "relevance": ("relevance",),

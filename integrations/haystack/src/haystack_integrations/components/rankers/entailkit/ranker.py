@@ -67,7 +67,7 @@ class EntailkitRanker(LazyWarmUp):
                 ``embedding_separator`` (as Haystack's similarity rankers do).
             embedding_separator: What joins the meta values and the content.
             query_template: How a query becomes the NLI hypothesis, with one ``{}`` (None: entailkit's
-                ``"This text is about {}."``; relevance models always get the raw query).
+                ``"{}"``, the query as it is; relevance models always get the raw query).
             normalization: ``"softmax"`` over all NLI classes or ``"entailment_vs_contradiction"``.
             kind: The kind the model is loaded as (None: read from the model's config).
             load_options: Extra ``entailkit.load_scorer`` options (``device``, ``dtype``, ``batch_size``, ...).
