@@ -1,10 +1,10 @@
 """Which hypothesis template for a label (issue 22): zero-shot AG News under each candidate template.
 
-Classification and routing put a label (or a route's description) in the template, so they share one
-default; this scores the candidates on the same rows with each model. Protocol: AG News test.csv shuffled
-with seed 0, the first ``--rows`` rows (a query is "title. description"), labels World / Sports /
-Business / Science and technology, single-label argmax. Reranking puts a query in its template and is
-measured by ``scripts/eval_msmarco_rerank.py --template ...``.
+Classification puts a label in the template (routing a route's description, reranking a query: each kind
+of hypothesis has its own default, docs/concepts.md); this scores the label candidates on the same rows
+with each model. Protocol: AG News test.csv shuffled with seed 0, the first ``--rows`` rows (a query is
+"title. description"), labels World / Sports / Business / Science and technology, single-label argmax.
+Query templates are measured by ``scripts/eval_msmarco_rerank.py --template ...``.
 
     python scripts/eval_templates.py --model ../shared/models/minilm-l6-general-nli [--model ...] [--rows 1000]
         [--template "This example is {}."]... [--json out.json]
