@@ -22,8 +22,9 @@ def main() -> int:
     # Sentences, with exact character spans: "z. B." and "3." do not end a German sentence; 。 ends a Chinese one.
     for text, language in [("Er kam am 3. Mai an. Das ist z. B. gut.", "de"), ("我喜欢猫。他喜欢狗。", None)]:
         print(split_sentences(text, language=language))  # (sentence, (start, end)) pairs
-    # The built-in template of a language; an explicit hypothesis_template always wins.
-    print("de template:", template_for("classify", "de"), "| route:", template_for("route", "de"))
+    # The built-in template of a language (route descriptions and queries are read as they are: "{}");
+    # an explicit hypothesis_template always wins.
+    print("de template:", template_for("classify", "de"), "| topic:", template_for("topic", "de"))
     scorer = load_scorer(GENERAL_NLI, device="cpu")
     classifier = ZeroShotClassifier(scorer, language="de")
     result = classifier.classify(["Der Mann spielt Gitarre auf der Bühne."], ["Musik", "Kochen"])[0]

@@ -21,7 +21,7 @@ from entailkit.tasks.routing import Router
 from entailkit.types import Route, RouteDecision
 from fakes import FakeScorer
 
-T = "This text is about {}."
+T = "{}"  # DEFAULT_ROUTE_TEMPLATE: a description is read as it is
 BILLING = "billing, invoices and payments"
 TECH = "technical problems and errors"
 ACCOUNT = "account settings and passwords"

@@ -223,7 +223,7 @@ def test_groundedness_batch_is_one_check_many_call_and_emits_events() -> None:
 
 # -- EntailkitRouter -----------------------------------------------------------------------------------
 
-T = "This text is about {}."
+T = "{}"  # DEFAULT_ROUTE_TEMPLATE: a description is read as it is
 
 
 def route_fake() -> FakeScorer:

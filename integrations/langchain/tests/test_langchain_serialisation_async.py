@@ -35,7 +35,7 @@ from entailkit.errors import InvalidInputError
 from entailkit.types import GroundednessReport, Route, RouteDecision
 from fakes import FakeScorer
 
-T = "This text is about {}."
+T = "{}"  # DEFAULT_ROUTE_TEMPLATE: a description is read as it is
 ALLOWED = [
     EntailkitRerank,
     EntailkitDocumentFilter,

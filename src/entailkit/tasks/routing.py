@@ -76,10 +76,11 @@ class Router:
                 zero-shot scores are then independent per route.
             embedding_scorer: An embedding scorer (``load_scorer(model, kind="embedding")``) for the kNN
                 signal over the routes' example utterances; None: zero-shot only.
-            hypothesis_template: How a route description becomes the hypothesis, with one ``{}`` (None: the
-                built-in template of ``language``, ``DEFAULT_ROUTE_TEMPLATE`` for English); it wins over ``language``.
-            language: ISO 639-1 code of the queries (``"de"``) whose built-in template is used when no
-                ``hypothesis_template`` is given (``entailkit.template_for("route", language)``).
+            hypothesis_template: How a route description becomes the hypothesis, with one ``{}`` (None:
+                ``DEFAULT_ROUTE_TEMPLATE``, the description as it is; ``"This example is {}."`` suits one-word
+                route names); it wins over ``language``.
+            language: ISO 639-1 code of the queries (``"de"``), checked like every task's; its built-in route
+                template (``entailkit.template_for("route", language)``) is the description as it is.
             blend_weight: ``w`` in ``score = w * knn + (1 - w) * zero_shot``, in [0, 1]; ``fit`` tunes it.
             k: How many nearest utterances vote in the kNN signal.
             knn_temperature: The temperature of the similarity-weighted vote (> 0; lower: the nearest

@@ -1,9 +1,11 @@
 """Built-in templates per task and language: how a label, a route description or a query becomes the hypothesis.
 
-One default per kind of hypothesis: a label reads "This example is {}.", a route description "This text is
-about {}.", a search query is the hypothesis as it is ("{}", in every language: it needs no translation).
-The English entries are the tasks' defaults (``DEFAULT_HYPOTHESIS_TEMPLATE`` and the two constants below).
-The others are idiomatic translations, each a full sentence
+One default per kind of hypothesis, each the best measured: a label reads "This example is {}."; a route
+description and a search query, phrases that already say something, are the hypothesis as they are ("{}",
+in every language: they need no translation). "topic" is no task's default: "This text is about {}." in
+each language, for descriptions or queries that are bare topics. The English entries of "classify" and
+"topic" are ``DEFAULT_HYPOTHESIS_TEMPLATE`` and ``TOPIC_TEMPLATE``. The others are idiomatic translations,
+each a full sentence
 with one ``{}`` placed where a label in its dictionary form reads right: a nominative slot ("Das Thema
 dieses Textes ist {}.", "Тема этого текста — {}."), a preposition that neither contracts nor elides
 ("Ce texte porte sur {}.", "Este texto trata sobre {}."), or a particle that does not change with the
@@ -28,16 +30,23 @@ __all__ = [
     "DEFAULT_ROUTE_TEMPLATE",
     "TEMPLATES",
     "TEMPLATE_LANGUAGES",
+    "TOPIC_TEMPLATE",
     "TemplateTask",
     "check_template_options",
     "template_for",
 ]
 
-TemplateTask = Literal["classify", "route", "rerank"]
-"""The tasks with a built-in template: a label (classify), a route description (route), a query (rerank)."""
+TemplateTask = Literal["classify", "route", "rerank", "topic"]
+"""The kinds with built-in templates: a label (classify), a route description (route), a query (rerank), and
+"this text is about <topic>" (topic, no task's default)."""
 
-DEFAULT_ROUTE_TEMPLATE = "This text is about {}."
-"""How a route description becomes the hypothesis (descriptions are topics: "money, payments and a bill")."""
+TOPIC_TEMPLATE = "This text is about {}."
+"""A topic phrase as a statement about the text; the route and query default until 2026-12, now an option."""
+
+DEFAULT_ROUTE_TEMPLATE = "{}"
+"""How a route description becomes the hypothesis: the description itself. On AG News zero-shot with
+route-style descriptions ("sports, teams and games") it scored above "This example is {}." and well above
+``TOPIC_TEMPLATE`` with both checkers measured (docs/concepts.md)."""
 
 DEFAULT_QUERY_TEMPLATE = "{}"
 """How a query becomes an NLI hypothesis: the query itself. On held-out MS MARCO queries (questions and
@@ -68,7 +77,7 @@ _CLASSIFY: dict[str, str] = {
 dictionary form agrees ("Cet exemple est positif"); nouns take a copula that keeps them nominative."""
 
 _ABOUT: dict[str, str] = {
-    "en": DEFAULT_ROUTE_TEMPLATE,
+    "en": TOPIC_TEMPLATE,
     "de": "Das Thema dieses Textes ist {}.",
     "fr": "Ce texte porte sur {}.",
     "es": "Este texto trata sobre {}.",
@@ -84,14 +93,15 @@ _ABOUT: dict[str, str] = {
     "tr": "Bu metin {} hakkındadır.",
     "pl": "Temat tego tekstu to {}.",
 }
-"""'This text is about {}.': what a text is about, for route descriptions."""
+"""'This text is about {}.' (``TOPIC_TEMPLATE``): what a text is about, for topic phrases."""
 # fmt: on
 
 TEMPLATES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "classify": MappingProxyType(_CLASSIFY),
-        "route": MappingProxyType(_ABOUT),
+        "route": MappingProxyType(dict.fromkeys(_CLASSIFY, DEFAULT_ROUTE_TEMPLATE)),
         "rerank": MappingProxyType(dict.fromkeys(_CLASSIFY, DEFAULT_QUERY_TEMPLATE)),
+        "topic": MappingProxyType(_ABOUT),
     }
 )
 """task -> ISO 639-1 code -> template (read-only); every task has the same languages."""
@@ -104,15 +114,15 @@ def template_for(task: TemplateTask, language: str | None = None) -> str:
     """The built-in template of ``task`` in ``language``; None gives the English default (today's scores).
 
     Args:
-        task: ``"classify"`` (a label or its description), ``"route"`` (a route description) or ``"rerank"``
-            (a query, for NLI heads).
+        task: ``"classify"`` (a label or its description), ``"route"`` (a route description), ``"rerank"``
+            (a query, for NLI heads) or ``"topic"`` ("This text is about {}." in ``language``).
         language: An ISO 639-1 code (``"de"``; a region is ignored: ``"pt-BR"`` is ``"pt"``), or None.
 
     Returns:
         The template, a full sentence with one ``{}``.
 
     Raises:
-        InvalidInputError: ``task`` is not one of the three, ``language`` is not a language code, or no
+        InvalidInputError: ``task`` is not one of the four, ``language`` is not a language code, or no
             template is built in for it (the message lists the languages that have one).
     """
     table = TEMPLATES.get(task) if isinstance(task, str) else None
