@@ -1,7 +1,8 @@
 """Reranker: score (passage, query) pairs with any Scorer and sort documents by relevance.
 
 NLI models see premise = passage and hypothesis = the query put into ``query_template`` (by default
-the query itself); the score is the entailment probability. Relevance cross-encoders (1 logit) and embedding scorers see the raw query.
+the query itself); the score is the entailment probability. Relevance cross-encoders (1 logit) and
+embedding scorers see the raw query.
 Long passages are windowed by the scorer (max over windows); the winning window's span is kept.
 """
 
@@ -60,8 +61,8 @@ class Reranker:
                 several tasks.
             query_template: How a query becomes the hypothesis, with one ``{}`` (e.g. ``"This text is about
                 {}."`` for topic queries). None: ``DEFAULT_QUERY_TEMPLATE`` (``"{}"``, the query as it is) for
-                NLI heads, the raw query for GLiClass and embedding scorers. Relevance models always get the raw query (a template
-                given for one is ignored, with a warning). It wins over ``language``.
+                NLI heads, the raw query for GLiClass and embedding scorers. Relevance models always get the
+                raw query (a template given for one is ignored, with a warning). It wins over ``language``.
             language: ISO 639-1 code of the queries (``"de"``, ``"pt-BR"``), checked like every task's;
                 its built-in query template (``entailkit.template_for("rerank", language)``) is the bare
                 query in every language, so it changes no hypothesis; None: English.

@@ -5,8 +5,7 @@ description and a search query, phrases that already say something, are the hypo
 in every language: they need no translation). "topic" is no task's default: "This text is about {}." in
 each language, for descriptions or queries that are bare topics. The English entries of "classify" and
 "topic" are ``DEFAULT_HYPOTHESIS_TEMPLATE`` and ``TOPIC_TEMPLATE``. The others are idiomatic translations,
-each a full sentence
-with one ``{}`` placed where a label in its dictionary form reads right: a nominative slot ("Das Thema
+each a full sentence with one ``{}`` placed where a label in its dictionary form reads right: a nominative slot ("Das Thema
 dieses Textes ist {}.", "Тема этого текста — {}."), a preposition that neither contracts nor elides
 ("Ce texte porte sur {}.", "Este texto trata sobre {}."), or a particle that does not change with the
 word before it (Korean 에). ``language`` is checked by ``sentences.check_language``, the one check of a
@@ -51,7 +50,7 @@ route-style descriptions ("sports, teams and games") it scored above "This examp
 DEFAULT_QUERY_TEMPLATE = "{}"
 """How a query becomes an NLI hypothesis: the query itself. On held-out MS MARCO queries (questions and
 entities) the bare query ranks better than "This text is about {}." with every NLI checker measured
-(docs/rerank.md "Which path when"). Queries that are topics may read better with ``"This text is about {}."``."""
+(docs/rerank.md "Which path when"). Queries that are bare topics may read better with ``TOPIC_TEMPLATE``."""
 
 _NONE_IS_ENGLISH = "for the English template"
 
@@ -111,7 +110,7 @@ TEMPLATE_LANGUAGES: tuple[str, ...] = tuple(_CLASSIFY)
 
 
 def template_for(task: TemplateTask, language: str | None = None) -> str:
-    """The built-in template of ``task`` in ``language``; None gives the English default (today's scores).
+    """The built-in template of ``task`` in ``language``; None gives the English one.
 
     Args:
         task: ``"classify"`` (a label or its description), ``"route"`` (a route description), ``"rerank"``
@@ -119,7 +118,7 @@ def template_for(task: TemplateTask, language: str | None = None) -> str:
         language: An ISO 639-1 code (``"de"``; a region is ignored: ``"pt-BR"`` is ``"pt"``), or None.
 
     Returns:
-        The template, a full sentence with one ``{}``.
+        The template with one ``{}``: a full sentence for "classify" and "topic", ``"{}"`` for the others.
 
     Raises:
         InvalidInputError: ``task`` is not one of the four, ``language`` is not a language code, or no
